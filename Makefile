@@ -1,0 +1,47 @@
+# smpctl — every target installs what a fresh Debian machine lacks, then builds with warnings as errors
+# (the package's swiftSettings) and runs. `make demo` is the main job; `make test` is what CI runs.
+SHELL := /bin/bash
+SWIFT ?= swift
+SMPCTL_BIN := .build/release/smpctl
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := libserialport-dev pkg-config
+
+.PHONY: deps build demo test bench format fuzz fuzz-regress clean
+
+# Install only what is missing; `apt-get update` once, and only when something has to be installed.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing$$missing" >&2; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@command -v $(SWIFT) >/dev/null || { echo "make: no swift toolchain on PATH (expected Swift 6.2 or later)" >&2; exit 69; }
+
+build: deps
+	$(SWIFT) build
+
+$(SMPCTL_BIN): deps
+	$(SWIFT) build -c release --product smpctl
+
+demo: deps
+	$(SWIFT) build -c release --product smpctl
+	./scripts/demo.sh $(SMPCTL_BIN)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: deps
+	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark $(BENCH_ARGS)
+
+format: deps
+	$(SWIFT) format --in-place --recursive --parallel Package.swift Sources Tests Benchmarks/Benchmarks Benchmarks/Package.swift Fuzz
+
+# libFuzzer on the frame decoder. SwiftPM's fuzz build records no coverage with the default linker, so link with
+# lld; backtraces off so that libFuzzer's own crash report is what you see. FUZZ_SECONDS sets the run length.
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	./Fuzz/run.sh $(FUZZ_SECONDS)
+
+clean:
+	rm -rf .build Benchmarks/.build Fuzz/work

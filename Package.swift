@@ -1,0 +1,54 @@
+// swift-tools-version: 6.2
+// smpctl: controller for a robotic scalp-micropigmentation rig. Module layout and the rules for who may import
+// whom are in Docs/Architecture.md; the simulator and the controller meet only through SMPWire bytes.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "smpctl",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "smpctl", targets: ["smpctl"]),
+        .library(name: "SMPWire", targets: ["SMPWire"]),
+        .library(name: "SMPPlanning", targets: ["SMPPlanning"]),
+        .library(name: "SMPSerial", targets: ["SMPSerial"]),
+        .library(name: "SMPBoardSim", targets: ["SMPBoardSim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // Wire protocol v1: framing, CRC-32C, messages, reliable session. Imports nothing of ours.
+        .target(name: "SMPWire", swiftSettings: strict),
+        // Plan model, validation, SVG import, dot generation and visiting order. Imports nothing of ours.
+        .target(name: "SMPPlanning", swiftSettings: strict),
+        // libserialport, as Debian's libserialport-dev ships it.
+        .systemLibrary(
+            name: "CLibSerialPort",
+            pkgConfig: "libserialport",
+            providers: [.apt(["libserialport-dev"])]
+        ),
+        .target(name: "SMPSerial", dependencies: ["CLibSerialPort"], swiftSettings: strict),
+        // The reference board: firmware model, physics, skin. Speaks only SMPWire.
+        .target(name: "SMPBoardSim", dependencies: ["SMPWire"], swiftSettings: strict),
+        .executableTarget(
+            name: "smpctl",
+            dependencies: [
+                "SMPWire", "SMPPlanning", "SMPSerial", "SMPBoardSim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "SMPWireTests", dependencies: ["SMPWire"], resources: [.copy("Corpus")], swiftSettings: strict),
+        .testTarget(name: "SMPPlanningTests", dependencies: ["SMPPlanning"], swiftSettings: strict),
+        .testTarget(name: "SMPSerialTests", dependencies: ["SMPSerial"], swiftSettings: strict),
+        .testTarget(name: "SMPBoardSimTests", dependencies: ["SMPBoardSim", "SMPWire"], swiftSettings: strict),
+        // Runs the built `smpctl` as a user would; depends on it so that `swift test` builds it first.
+        .testTarget(name: "SMPCtlEndToEndTests", dependencies: ["smpctl"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,1 @@
+// SMPBoardSim: see Docs/Architecture.md for what this module owns.

@@ -1,0 +1,1 @@
+// SMPPlanning: see Docs/Architecture.md for what this module owns.

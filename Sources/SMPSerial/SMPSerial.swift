@@ -1,0 +1,1 @@
+// SMPSerial: see Docs/Architecture.md for what this module owns.

@@ -1,0 +1,1 @@
+// SMPWire: see Docs/Protocol.md.

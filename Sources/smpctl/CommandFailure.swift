@@ -1,0 +1,23 @@
+import Foundation
+
+/// Exit statuses from sysexits(3), the contract every `smpctl` command keeps.
+enum SysExit: Int32, Sendable {
+    case usage = 64
+    case dataError = 65
+    case unavailable = 69
+    case software = 70
+    case ioError = 74
+}
+
+/// A failure the user can act on: one line naming the file, field or device and the reason, and its exit status.
+struct CommandFailure: Error, CustomStringConvertible {
+    let exitCode: SysExit
+    let message: String
+
+    init(_ exitCode: SysExit, _ message: String) {
+        self.exitCode = exitCode
+        self.message = message
+    }
+
+    var description: String { message }
+}

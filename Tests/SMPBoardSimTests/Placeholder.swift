@@ -1,0 +1,1 @@
+// Tests for SMPBoardSim arrive with the module.

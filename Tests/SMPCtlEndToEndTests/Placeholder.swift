@@ -1,0 +1,1 @@
+// Tests for SMPCtlEndToEnd arrive with the module.

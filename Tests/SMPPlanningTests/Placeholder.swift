@@ -1,0 +1,1 @@
+// Tests for SMPPlanning arrive with the module.

@@ -1,0 +1,1 @@
+// Tests for SMPSerial arrive with the module.
