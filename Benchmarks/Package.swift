@@ -1,0 +1,39 @@
+// swift-tools-version: 6.2
+// Benchmarks live in their own package so that `make test` never builds them. Run with `make bench`
+// (or `swift package --disable-sandbox benchmark` here); figures go to ../Docs/Performance.md.
+import PackageDescription
+
+let benchmark: Target.Dependency = .product(name: "Benchmark", package: "benchmark")
+let plugin: Target.PluginUsage = .plugin(name: "BenchmarkPlugin", package: "benchmark")
+
+func benchmarkTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: [benchmark] + dependencies,
+        path: "Benchmarks/\(name)",
+        swiftSettings: [.swiftLanguageMode(.v6)],
+        plugins: [plugin]
+    )
+}
+
+let package = Package(
+    name: "smpctl-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "smpctl", path: ".."),
+        // Only the malloc interposer: the runtime interposer is not among this machine's packages.
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        benchmarkTarget("WireBenchmarks", [.product(name: "SMPWire", package: "smpctl")]),
+        benchmarkTarget("PlanningBenchmarks", [.product(name: "SMPPlanning", package: "smpctl")]),
+        benchmarkTarget(
+            "SimBenchmarks",
+            [.product(name: "SMPBoardSim", package: "smpctl"), .product(name: "SMPWire", package: "smpctl")]
+        ),
+        benchmarkTarget(
+            "SerialBenchmarks",
+            [.product(name: "SMPSerial", package: "smpctl"), .product(name: "SMPWire", package: "smpctl")]
+        ),
+    ]
+)
