@@ -1,1 +1,0 @@
-// SMPSerial: see Docs/Architecture.md for what this module owns.

@@ -1,1 +1,0 @@
-// Tests for SMPSerial arrive with the module.
