@@ -46,7 +46,14 @@ let package = Package(
 
         .testTarget(name: "SMPWireTests", dependencies: ["SMPWire"], resources: [.copy("Corpus")], swiftSettings: strict),
         .testTarget(name: "SMPPlanningTests", dependencies: ["SMPPlanning"], swiftSettings: strict),
-        .testTarget(name: "SMPSerialTests", dependencies: ["SMPSerial"], swiftSettings: strict),
+        // Test-only: answers libserialport's sysfs look-ups and modem ioctls for registered PTYs. Never a dependency
+        // of a product.
+        .target(name: "CSerialTestInterposer", path: "Tests/CSerialTestInterposer"),
+        .testTarget(
+            name: "SMPSerialTests",
+            dependencies: ["SMPSerial", "CSerialTestInterposer"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "SMPBoardSimTests", dependencies: ["SMPBoardSim", "SMPWire"], swiftSettings: strict),
         // Runs the built `smpctl` as a user would; depends on it so that `swift test` builds it first.
         .testTarget(name: "SMPCtlEndToEndTests", dependencies: ["smpctl"], swiftSettings: strict),

@@ -1,0 +1,272 @@
+import Foundation
+import Glibc
+
+/// The one `SerialConnection` implementation: a dedicated I/O thread that sleeps in `poll` on the port and on a
+/// wake-up pipe, yields what it reads, finishes writes the kernel could not take at once, and notices a hang-up
+/// (POLLHUP/POLLERR, or a read failing with EIO) the moment the kernel reports it, using no CPU while it waits.
+final class PolledSerialConnection: SerialConnection, @unchecked Sendable {
+    let path: String
+    let backendName: String
+    let bytes: AsyncThrowingStream<[UInt8], any Error>
+
+    private let continuation: AsyncThrowingStream<[UInt8], any Error>.Continuation
+    private let device: any SerialDevice
+    /// A pipe whose read end the I/O thread polls, so that `write` and `close` can wake it.
+    private let wakeReadEnd: Int32
+    private let wakeWriteEnd: Int32
+    private let injection: FaultInjection?
+
+    /// Guards everything below, and serialises every write to the device.
+    private let lock = NSLock()
+    private var pendingWrites: [PendingWrite] = []
+    private var closeRequested = false
+    private var finished = false
+    private var termination: SerialError?
+    private var closeWaiters: [CheckedContinuation<Void, Never>] = []
+
+    /// Bytes the kernel has not yet taken, and the caller waiting for them.
+    private struct PendingWrite {
+        var bytes: [UInt8]
+        var offset: Int
+        let caller: CheckedContinuation<Result<Void, SerialError>, Never>
+    }
+
+    /// Size of one read; at 921600 baud this is about 0.7 s of data, so one read normally takes all there is.
+    private static let readChunkSize = 65_536
+
+    /// Takes ownership of an open device and starts its I/O thread.
+    init(device: any SerialDevice) throws(SerialError) {
+        self.device = device
+        self.path = device.path
+        self.backendName = device.backendName
+        (bytes, continuation) = AsyncThrowingStream.makeStream(of: [UInt8].self, bufferingPolicy: .unbounded)
+        var ends: [Int32] = [-1, -1]
+        do {
+            try SystemCall.run("pipe", port: device.path) { pipe(&ends) }
+        } catch {
+            device.close()
+            throw error
+        }
+        wakeReadEnd = ends[0]
+        wakeWriteEnd = ends[1]
+        for end in ends {
+            let flags = fcntl(end, F_GETFL)
+            _ = fcntl(end, F_SETFL, flags | O_NONBLOCK)
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+        }
+        injection = FaultInjection.current
+        let thread = Thread { [self] in
+            FaultInjection.$current.withValue(injection) { self.runIOLoop() }
+        }
+        thread.name = "smpctl serial \(device.path)"
+        thread.start()
+    }
+
+    deinit {
+        _ = Glibc.close(wakeReadEnd)
+        _ = Glibc.close(wakeWriteEnd)
+    }
+
+    func write(_ bytes: [UInt8]) async throws(SerialError) {
+        let result = await withCheckedContinuation { (caller: CheckedContinuation<Result<Void, SerialError>, Never>) in
+            let outcome: Result<Void, SerialError>? = lock.withLock {
+                if let stopped = stoppedError(operation: "write") { return .failure(stopped) }
+                var offset = 0
+                // Fast path: nothing queued, so try the write here; the descriptor is non-blocking, so this never
+                // blocks the calling thread. Whatever the kernel does not take goes to the I/O thread.
+                if pendingWrites.isEmpty {
+                    while offset < bytes.count {
+                        let written: Result<Int?, SerialError> = writeToDevice(bytes, from: offset)
+                        switch written {
+                        case .failure(let error): return .failure(classify(error, revents: 0))
+                        case .success(nil): break
+                        case .success(let count?):
+                            offset += count
+                            continue
+                        }
+                        break
+                    }
+                    if offset == bytes.count { return .success(()) }
+                }
+                pendingWrites.append(PendingWrite(bytes: bytes, offset: offset, caller: caller))
+                return nil
+            }
+            if let outcome {
+                caller.resume(returning: outcome)
+            } else {
+                wake()
+            }
+        }
+        try result.get()
+    }
+
+    func close() async {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let alreadyFinished: Bool = lock.withLock {
+                if finished { return true }
+                closeRequested = true
+                closeWaiters.append(waiter)
+                return false
+            }
+            if alreadyFinished { waiter.resume() } else { wake() }
+        }
+    }
+
+    // MARK: - I/O thread
+
+    private func runIOLoop() {
+        var buffer = [UInt8](repeating: 0, count: Self.readChunkSize)
+        var ending: SerialError?
+        loop: while true {
+            let (closing, wantsWrite) = lock.withLock { (closeRequested, !pendingWrites.isEmpty) }
+            if closing { break }
+            var descriptors = [
+                pollfd(
+                    fd: device.fileDescriptor, events: Int16(POLLIN) | (wantsWrite ? Int16(POLLOUT) : 0), revents: 0),
+                pollfd(fd: wakeReadEnd, events: Int16(POLLIN), revents: 0),
+            ]
+            do {
+                try SystemCall.run("poll", port: path) { poll(&descriptors, 2, -1) }
+            } catch {
+                ending = error
+                break
+            }
+            if descriptors[1].revents != 0 { drainWakePipe() }
+            let revents = descriptors[0].revents
+            if revents & Int16(POLLNVAL) != 0 {
+                ending = lost("poll", "the port's descriptor is no longer valid")
+                break
+            }
+            if revents & Int16(POLLIN) != 0 {
+                switch readAvailable(into: &buffer, revents: revents) {
+                case .some(let error):
+                    ending = error
+                    break loop
+                case .none:
+                    break
+                }
+            }
+            if revents & Int16(POLLHUP) != 0 {
+                ending = lost("poll", "the device hung up (POLLHUP)")
+                break
+            }
+            if revents & Int16(POLLERR) != 0 {
+                ending = lost("poll", "the device reported an error condition (POLLERR)")
+                break
+            }
+            if revents & Int16(POLLOUT) != 0, let error = flushPendingWrites() {
+                ending = error
+                break
+            }
+        }
+        finish(ending)
+    }
+
+    /// Reads until the kernel has nothing more, yielding each chunk; returns the error that ends the connection.
+    private func readAvailable(into buffer: inout [UInt8], revents: Int16) -> SerialError? {
+        while true {
+            let outcome = buffer.withUnsafeMutableBytes { raw in
+                Result { () throws(SerialError) -> Int? in try device.read(into: raw) }
+            }
+            let count: Int?
+            switch outcome {
+            case .success(let value): count = value
+            case .failure(let error): return classify(error, revents: revents)
+            }
+            guard let count else { return nil }
+            if count == 0 { return lost("read", "end of file: the device closed the line") }
+            continuation.yield(Array(buffer[0..<count]))
+            if count < buffer.count { return nil }
+        }
+    }
+
+    /// Writes queued bytes until the kernel takes no more; resumes each caller whose bytes are all written.
+    private func flushPendingWrites() -> SerialError? {
+        while true {
+            let step: (done: CheckedContinuation<Result<Void, SerialError>, Never>?, error: SerialError?, more: Bool) =
+                lock.withLock {
+                    guard let first = pendingWrites.first else { return (nil, nil, false) }
+                    switch writeToDevice(first.bytes, from: first.offset) {
+                    case .failure(let error):
+                        return (nil, classify(error, revents: 0), false)
+                    case .success(nil):
+                        return (nil, nil, false)
+                    case .success(let count?):
+                        pendingWrites[0].offset += count
+                        guard pendingWrites[0].offset == first.bytes.count else { return (nil, nil, true) }
+                        return (pendingWrites.removeFirst().caller, nil, true)
+                    }
+                }
+            step.done?.resume(returning: .success(()))
+            if let error = step.error { return error }
+            if !step.more { return nil }
+        }
+    }
+
+    /// One non-blocking write of `bytes[offset...]`; the caller holds the lock.
+    private func writeToDevice(_ bytes: [UInt8], from offset: Int) -> Result<Int?, SerialError> {
+        bytes.withUnsafeBytes { raw in
+            Result { () throws(SerialError) -> Int? in
+                try device.write(UnsafeRawBufferPointer(rebasing: raw[offset...]))
+            }
+        }
+    }
+
+    /// Stops for good: closes the device, fails queued writes, ends `bytes`, then releases `close()` callers.
+    private func finish(_ ending: SerialError?) {
+        let (writes, waiters, reason): ([PendingWrite], [CheckedContinuation<Void, Never>], SerialError) =
+            lock.withLock {
+                finished = true
+                let reason =
+                    ending
+                    ?? SerialError(kind: .closed, operation: "write", port: path, message: "the connection was closed")
+                termination = reason
+                defer {
+                    pendingWrites = []
+                    closeWaiters = []
+                }
+                return (pendingWrites, closeWaiters, reason)
+            }
+        device.close()
+        for write in writes { write.caller.resume(returning: .failure(reason)) }
+        if let ending { continuation.finish(throwing: ending) } else { continuation.finish() }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    // MARK: - Helpers
+
+    /// The error for a write after the connection stopped or began closing; the caller holds the lock.
+    private func stoppedError(operation: String) -> SerialError? {
+        if let termination { return termination }
+        if closeRequested {
+            return SerialError(kind: .closed, operation: operation, port: path, message: "the connection is closing")
+        }
+        return nil
+    }
+
+    /// Read and write failures that mean the device is gone (EIO after a PTY's master closes or a USB device is
+    /// unplugged, ENXIO/ENODEV, EPIPE, or any failure while poll reports a hang-up) become `.deviceLost`.
+    private func classify(_ error: SerialError, revents: Int16) -> SerialError {
+        let hungUp = revents & (Int16(POLLHUP) | Int16(POLLERR)) != 0
+        let goneErrors: Set<Int32> = [EIO, ENXIO, ENODEV, EPIPE]
+        guard hungUp || error.errorNumber.map(goneErrors.contains) == true else { return error }
+        var lostError = error
+        lostError.kind = .deviceLost
+        return lostError
+    }
+
+    private func lost(_ operation: String, _ message: String) -> SerialError {
+        SerialError(kind: .deviceLost, operation: operation, port: path, message: message)
+    }
+
+    private func wake() {
+        var token: UInt8 = 1
+        // A full pipe already holds a wake-up, so a failed write needs no handling.
+        _ = Glibc.write(wakeWriteEnd, &token, 1)
+    }
+
+    private func drainWakePipe() {
+        var sink = [UInt8](repeating: 0, count: 64)
+        while Glibc.read(wakeReadEnd, &sink, sink.count) > 0 {}
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import Glibc
+import Testing
+
+@testable import SMPSerial
+
+@Suite("termios backend on a pseudo-terminal")
+struct TermiosBackendTests {
+    @Test("a PTY is opened with termios automatically")
+    func ptyChoosesTermios() async throws {
+        let pty = try PseudoTerminalPair()
+        let connection = try SerialPort.open(pty.slavePath)
+        #expect(connection.backendName == "termios")
+        #expect(connection.path == pty.slavePath)
+        await connection.close()
+    }
+
+    @Test("bytes pass unchanged both ways, including CR, LF, 0x00 and 0xFF")
+    func roundTrip() async throws {
+        let pty = try PseudoTerminalPair()
+        let connection = try SerialPort.open(pty.slavePath)
+        var incoming = connection.bytes.makeAsyncIterator()
+        let toBoard: [UInt8] = [0x00, 0x0D, 0x0A, 0x03, 0x11, 0x13, 0xFF] + Array(0...255)
+        try await connection.write(toBoard)
+        #expect(try pty.readFromMaster(count: toBoard.count) == toBoard)
+
+        let fromBoard: [UInt8] = Array((0...255).reversed()) + [0x0D, 0x0A]
+        try pty.writeToMaster(fromBoard)
+        #expect(try await collect(&incoming, count: fromBoard.count) == fromBoard)
+        await connection.close()
+    }
+
+    @Test("a partial message arrives at once, without waiting for more bytes")
+    func partialChunkIsDelivered() async throws {
+        let pty = try PseudoTerminalPair()
+        let connection = try SerialPort.open(pty.slavePath)
+        var incoming = connection.bytes.makeAsyncIterator()
+        try pty.writeToMaster([1, 2, 3])
+        // Unlike sp_blocking_read, nothing waits for a buffer to fill: three bytes come out as they are.
+        #expect(try await collect(&incoming, count: 3) == [1, 2, 3])
+        await connection.close()
+    }
+
+    @Test("closing the master is reported as device lost, promptly")
+    func hangUpIsDeviceLost() async throws {
+        let pty = try PseudoTerminalPair()
+        let connection = try SerialPort.open(pty.slavePath)
+        var incoming = connection.bytes.makeAsyncIterator()
+        try pty.writeToMaster([42])
+        #expect(try await collect(&incoming, count: 1) == [42])
+
+        let start = ContinuousClock.now
+        pty.closeMaster()
+        let error = await #expect(throws: SerialError.self) {
+            while try await incoming.next() != nil {}
+        }
+        let elapsed = ContinuousClock.now - start
+        #expect(error?.kind == .deviceLost)
+        #expect(error?.port == pty.slavePath)
+        // Generous bound for a loaded CI machine; the benchmark measures the real figure (well under 200 ms).
+        #expect(elapsed < .seconds(2))
+
+        let writeError = await #expect(throws: SerialError.self) { try await connection.write([1]) }
+        #expect(writeError?.kind == .deviceLost)
+        await connection.close()
+    }
+
+    @Test("close() ends the byte stream normally and later writes fail as closed")
+    func closeEndsStream() async throws {
+        let pty = try PseudoTerminalPair()
+        let connection = try SerialPort.open(pty.slavePath)
+        var incoming = connection.bytes.makeAsyncIterator()
+        await connection.close()
+        #expect(try await incoming.next() == nil)
+        let error = await #expect(throws: SerialError.self) { try await connection.write([1, 2]) }
+        #expect(error?.kind == .closed)
+        await connection.close()
+    }
+
+    @Test("a large write waits until the peer has read it: back-pressure")
+    func backPressure() async throws {
+        let pty = try PseudoTerminalPair()
+        let connection = try SerialPort.open(pty.slavePath)
+        // Far more than a PTY buffers (a few KiB), so the write cannot finish until the peer reads.
+        let payload = (0..<262_144).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let writer = Task { try await connection.write(payload) }
+        let received = try await Task.detached { try pty.readFromMaster(count: payload.count, timeout: .seconds(10)) }
+            .value
+        try await writer.value
+        #expect(received == payload)
+        await connection.close()
+    }
+
+    @Test("writes from several tasks each arrive whole")
+    func concurrentWritesStayWhole() async throws {
+        let pty = try PseudoTerminalPair()
+        let connection = try SerialPort.open(pty.slavePath)
+        let blocks = (0..<8).map { index in [UInt8](repeating: UInt8(index), count: 4096) }
+        let reader = Task.detached { try pty.readFromMaster(count: blocks.count * 4096, timeout: .seconds(10)) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for block in blocks { group.addTask { try await connection.write(block) } }
+            try await group.waitForAll()
+        }
+        let received = try await reader.value
+        #expect(received.count == blocks.count * 4096)
+        // Each 4096-byte block is contiguous: runs of one value, in multiples of 4096.
+        var index = 0
+        while index < received.count {
+            let value = received[index]
+            #expect(received[index..<index + 4096].allSatisfy { $0 == value })
+            index += 4096
+        }
+        await connection.close()
+    }
+
+    @Test("a second open of the same port is refused as busy, and works again after close")
+    func exclusiveAccess() async throws {
+        let pty = try PseudoTerminalPair()
+        let first = try SerialPort.open(pty.slavePath)
+        let error = #expect(throws: SerialError.self) { try SerialPort.open(pty.slavePath) }
+        #expect(error?.kind == .busy)
+        #expect(error?.isUnavailable == true)
+        #expect(error?.description.contains(pty.slavePath) == true)
+        await first.close()
+        let second = try SerialPort.open(pty.slavePath)
+        await second.close()
+    }
+
+    @Test("a failing read mid-stream ends the stream with an I/O error")
+    func readFailure() async throws {
+        let pty = try PseudoTerminalPair()
+        let faults = FaultInjection()
+        faults.fail("read", errorNumber: EOVERFLOW)
+        let connection = try FaultInjection.$current.withValue(faults) { try SerialPort.open(pty.slavePath) }
+        var incoming = connection.bytes.makeAsyncIterator()
+        try pty.writeToMaster([1])
+        let error = await #expect(throws: SerialError.self) {
+            while try await incoming.next() != nil {}
+        }
+        #expect(error?.kind == .inputOutput)
+        #expect(error?.operation == "read")
+        await connection.close()
+    }
+}
