@@ -17,6 +17,10 @@ public struct BoardCatalog: Sendable {
     /// - Throws: `HardwareCatalogError` naming the directory when it cannot be listed, or the file and the JSON
     ///   field when a definition cannot be decoded.
     public static func load(from directory: String) throws(HardwareCatalogError) -> BoardCatalog {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw HardwareCatalogError(path: directory, reason: "no such directory", isBadData: false)
+        }
         let entries: [String]
         do {
             entries = try FileManager.default.contentsOfDirectory(atPath: directory)
