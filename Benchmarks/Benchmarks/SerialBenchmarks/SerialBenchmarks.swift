@@ -1,4 +1,157 @@
 import Benchmark
+import Foundation
+import Glibc
+import SMPSerial
+
+/// A connection to a PTY peer, kept open across the iterations of one benchmark.
+final class Fixture: @unchecked Sendable {
+    let peer: PseudoTerminalPeer
+    let connection: any SerialConnection
+    var incoming: AsyncThrowingStream<[UInt8], any Error>.Iterator
+
+    init(_ behaviour: PseudoTerminalPeer.Behaviour) throws {
+        peer = PseudoTerminalPeer(behaviour)
+        connection = try SerialPort.open(peer.slavePath)
+        incoming = connection.bytes.makeAsyncIterator()
+    }
+
+    /// Sends `bytes` and waits until as many have come back from the echo peer.
+    func roundTrip(_ bytes: [UInt8]) async throws {
+        try await connection.write(bytes)
+        var received = 0
+        while received < bytes.count {
+            guard let chunk = try await incoming.next() else { throw SerialError.ended }
+            received += chunk.count
+        }
+    }
+
+    func shutDown() async {
+        await connection.close()
+        peer.closeMaster()
+    }
+}
+
+extension SerialError {
+    static let ended = SerialError(kind: .closed, operation: "next", port: "pty", message: "stream ended")
+}
+
+nonisolated(unsafe) var fixture: Fixture?
+
+/// CPU time (user + system) this process has used so far, in microseconds.
+func processCPUMicroseconds() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1_000_000 + usage.ru_utime.tv_usec + usage.ru_stime.tv_usec
+}
 
 let benchmarks: @Sendable () -> Void = {
+    // 16 bytes: about the size of an SMPWire status query frame.
+    let statusQuery = [UInt8](repeating: 0x5A, count: 16)
+    let block4K = (0..<4096).map { UInt8(truncatingIfNeeded: $0) }
+    let oneMiB = [UInt8](repeating: 0xA5, count: 1 << 20)
+
+    Benchmark(
+        "PTY round trip, 16-byte query to an echo peer",
+        configuration: .init(
+            metrics: [.wallClock, .cpuTotal],
+            timeUnits: .microseconds,
+            maxDuration: .seconds(5),
+            maxIterations: 20_000
+        )
+    ) { benchmark in
+        for _ in benchmark.scaledIterations {
+            do { try await fixture?.roundTrip(statusQuery) } catch { benchmark.error("\(error)") }
+        }
+    } setup: {
+        fixture = try Fixture(.echo)
+    } teardown: {
+        await fixture?.shutDown()
+        fixture = nil
+    }
+
+    Benchmark(
+        "PTY round trip, 4 KiB block to an echo peer",
+        configuration: .init(
+            metrics: [.wallClock, .cpuTotal],
+            timeUnits: .microseconds,
+            maxDuration: .seconds(5),
+            maxIterations: 10_000
+        )
+    ) { benchmark in
+        for _ in benchmark.scaledIterations {
+            do { try await fixture?.roundTrip(block4K) } catch { benchmark.error("\(error)") }
+        }
+    } setup: {
+        fixture = try Fixture(.echo)
+    } teardown: {
+        await fixture?.shutDown()
+        fixture = nil
+    }
+
+    Benchmark(
+        "PTY write 1 MiB to a reading peer (sustained throughput)",
+        configuration: .init(
+            metrics: [.wallClock, .cpuTotal, .throughput],
+            timeUnits: .milliseconds,
+            maxDuration: .seconds(5),
+            maxIterations: 200
+        )
+    ) { benchmark in
+        for _ in benchmark.scaledIterations {
+            do { try await fixture?.connection.write(oneMiB) } catch { benchmark.error("\(error)") }
+        }
+    } setup: {
+        fixture = try Fixture(.sink)
+    } teardown: {
+        await fixture?.shutDown()
+        fixture = nil
+    }
+
+    Benchmark(
+        "Device loss: hang-up to deviceLost, after 250 ms idle",
+        configuration: .init(
+            metrics: [
+                .wallClock,
+                .custom(
+                    "CPU while waiting (per mille of one core)", polarity: .prefersSmaller, useScalingFactor: false),
+            ],
+            timeUnits: .microseconds,
+            maxDuration: .seconds(10),
+            maxIterations: 20
+        )
+    ) { benchmark in
+        do {
+            let peer = PseudoTerminalPeer(.idle)
+            let connection = try SerialPort.open(peer.slavePath)
+            var incoming = connection.bytes.makeAsyncIterator()
+            // The I/O thread now waits in poll; measure what waiting costs over a quarter second.
+            let cpuBefore = processCPUMicroseconds()
+            let wallBefore = ContinuousClock.now
+            try await Task.sleep(for: .milliseconds(250))
+            let cpuUsed = processCPUMicroseconds() - cpuBefore
+            let waited = ContinuousClock.now - wallBefore
+            let waitedMicroseconds =
+                Int(waited.components.seconds) * 1_000_000
+                + Int(waited.components.attoseconds / 1_000_000_000_000)
+            benchmark.measurement(
+                .custom(
+                    "CPU while waiting (per mille of one core)", polarity: .prefersSmaller, useScalingFactor: false),
+                cpuUsed * 1000 / max(1, waitedMicroseconds)
+            )
+
+            benchmark.startMeasurement()
+            peer.closeMaster()
+            var lost = false
+            do {
+                while try await incoming.next() != nil {}
+            } catch let error as SerialError where error.kind == .deviceLost {
+                lost = true
+            }
+            benchmark.stopMeasurement()
+            if !lost { benchmark.error("the stream ended without deviceLost") }
+            await connection.close()
+        } catch {
+            benchmark.error("\(error)")
+        }
+    }
 }
