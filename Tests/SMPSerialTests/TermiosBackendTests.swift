@@ -142,3 +142,45 @@ struct TermiosBackendTests {
         await connection.close()
     }
 }
+
+@Suite("Pending writes when the connection ends")
+struct PendingWriteTests {
+    @Test("a write waiting for the peer fails with device lost when the peer hangs up")
+    func pendingWriteFailsOnHangUp() async throws {
+        let pty = try PseudoTerminalPair()
+        let connection = try SerialPort.open(pty.slavePath)
+        // More than the PTY buffers, and the peer never reads: the write stays pending.
+        let writer = Task { try await connection.write([UInt8](repeating: 7, count: 1 << 20)) }
+        pty.closeMaster()
+        let error = await #expect(throws: SerialError.self) { try await writer.value }
+        #expect(error?.kind == .deviceLost)
+        await connection.close()
+    }
+
+    @Test("a write waiting for the peer fails as closed when the connection is closed")
+    func pendingWriteFailsOnClose() async throws {
+        let pty = try PseudoTerminalPair()
+        let connection = try SerialPort.open(pty.slavePath)
+        let writer = Task { try await connection.write([UInt8](repeating: 7, count: 1 << 20)) }
+        await connection.close()
+        let error = await #expect(throws: SerialError.self) { try await writer.value }
+        #expect(error?.kind == .closed)
+    }
+
+    @Test("after a device is lost, a new device on a new path opens normally (simulator restart)")
+    func reconnectAfterLoss() async throws {
+        let first = try PseudoTerminalPair()
+        let lostConnection = try SerialPort.open(first.slavePath)
+        var lostIncoming = lostConnection.bytes.makeAsyncIterator()
+        first.closeMaster()
+        await #expect(throws: SerialError.self) { while try await lostIncoming.next() != nil {} }
+        await lostConnection.close()
+
+        let second = try PseudoTerminalPair()
+        let connection = try SerialPort.open(second.slavePath)
+        var incoming = connection.bytes.makeAsyncIterator()
+        try second.writeToMaster([5, 6])
+        #expect(try await collect(&incoming, count: 2) == [5, 6])
+        await connection.close()
+    }
+}
