@@ -5,6 +5,9 @@
 /// - normally, after `close()`;
 /// - by throwing a `SerialError` of kind `.deviceLost` when the device goes away (cable pulled, simulator killed);
 /// - by throwing another `SerialError` (kind `.inputOutput`) when reading fails otherwise.
+///
+/// Call `close()` when done: the I/O thread keeps the connection (and the port) open until then, or until the
+/// device is lost.
 public protocol SerialConnection: AnyObject, Sendable {
     /// The path that was opened.
     var path: String { get }
