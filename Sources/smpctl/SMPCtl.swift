@@ -14,6 +14,7 @@ struct SMPCtl: AsyncParsableCommand {
             """,
         subcommands: [
             PortsCommand.self,
+            IdentifyCommand.self,
         ]
     )
 
