@@ -2,6 +2,7 @@ import Benchmark
 import Foundation
 import Glibc
 import SMPSerial
+import SMPWire
 
 /// A connection to a PTY peer, kept open across the iterations of one benchmark.
 final class Fixture: @unchecked Sendable {
@@ -36,6 +37,8 @@ extension SerialError {
 }
 
 nonisolated(unsafe) var fixture: Fixture?
+nonisolated(unsafe) var statusBoard: StatusBoardPeer?
+nonisolated(unsafe) var hostLink: WireHostLink?
 
 /// CPU time (user + system) this process has used so far, in microseconds.
 func processCPUMicroseconds() -> Int {
@@ -67,6 +70,31 @@ let benchmarks: @Sendable () -> Void = {
     } teardown: {
         await fixture?.shutDown()
         fixture = nil
+    }
+
+    Benchmark(
+        "PTY status query round trip, SMPWire sessions on both ends",
+        configuration: .init(
+            metrics: [.wallClock, .cpuTotal],
+            timeUnits: .microseconds,
+            maxDuration: .seconds(5),
+            maxIterations: 10_000
+        )
+    ) { benchmark in
+        for _ in benchmark.scaledIterations {
+            do { try await hostLink?.queryStatus() } catch { benchmark.error("\(error)") }
+        }
+    } setup: {
+        let board = StatusBoardPeer()
+        statusBoard = board
+        let link = try WireHostLink(path: board.terminal.slavePath)
+        try await link.handshake()
+        hostLink = link
+    } teardown: {
+        await hostLink?.close()
+        hostLink = nil
+        statusBoard?.stop()
+        statusBoard = nil
     }
 
     Benchmark(
