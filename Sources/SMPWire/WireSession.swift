@@ -101,8 +101,10 @@ public struct WireSession: Sendable {
     /// Counters of the frame decoder (errors, heartbeats, bytes received).
     public var decoderCounters: FrameDecoder.Counters { decoder.counters }
 
-    /// The earliest time `poll` has something to do, nil when only new input can create work.
+    /// The earliest time `poll` has something to do, nil when only new input can create work. Bytes produced while
+    /// receiving (a hello's answer, an immediate acknowledgement) make it 0: poll at once.
     public var nextDeadline: UInt64? {
+        if !output.isEmpty { return 0 }
         var deadline: UInt64?
         func consider(_ time: UInt64?) {
             guard let time else { return }

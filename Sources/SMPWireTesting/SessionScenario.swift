@@ -358,6 +358,8 @@ public enum RepairScenario {
         let template = SessionScenario.dots(count: 60, seed: seed)
         var sent = 0
         var lostAt: [UInt32: UInt64] = [:]
+        // A lost retransmission of a message already delivered (its acknowledgement was lost) needs no repair.
+        var delivered: Set<UInt32> = []
         var latencies: [UInt64] = []
         var nextSend = pair.now
         let end = pair.now + duration
@@ -399,15 +401,16 @@ public enum RepairScenario {
                 var decoder = FrameDecoder()
                 decoder.feed(loss.bytes) { event in
                     guard case .frame(let frame, _) = event, case .sequenced(_, let raw) = frame.body,
-                        let message = try? Message(decoding: raw), let id = key(message), lostAt[id] == nil
+                        let message = try? Message(decoding: raw), let id = key(message), lostAt[id] == nil,
+                        !delivered.contains(id)
                     else { return }
                     lostAt[id] = loss.time
                 }
             }
             for case .message(let message) in pair.hostEvents + pair.boardEvents {
-                if let id = key(message), let lost = lostAt.removeValue(forKey: id) {
-                    latencies.append(pair.now - lost)
-                }
+                guard let id = key(message) else { continue }
+                delivered.insert(id)
+                if let lost = lostAt.removeValue(forKey: id) { latencies.append(pair.now - lost) }
             }
             pair.clearEvents()
             pair.advance(to: min(pair.nextTime, max(nextSend, pair.now + 1)))
