@@ -1,0 +1,78 @@
+import Foundation
+import SMPBoardSim
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A core that answers every byte with its uppercase and says "T" once at board time 1 ms: enough to see the
+/// runner move bytes both ways and honour deadlines.
+private struct UppercaseEchoCore: BoardCore {
+    var tickDue: UInt64? = 1000
+
+    mutating func receive(_ bytes: [UInt8], at time: UInt64) -> [UInt8] {
+        bytes.map { (97...122).contains($0) ? $0 - 32 : $0 }
+    }
+
+    mutating func advance(to time: UInt64) -> [UInt8] {
+        guard let due = tickDue, time >= due else { return [] }
+        tickDue = nil
+        return Array("T".utf8)
+    }
+
+    var nextDeadline: UInt64? { tickDue }
+}
+
+@Suite("Pseudo-terminal host")
+struct PseudoTerminalTests {
+    @Test("a host on the slave path talks to the core both ways, reconnects, and the loop stops on request")
+    func roundTrip() throws {
+        let runner = try PTYBoardRunner(faults: FaultPlan(), seed: 1)
+        let path = runner.terminal.slavePath
+        #expect(path.hasPrefix("/dev/pts/"))
+        let stop = runner.stopHandle
+        let received = HostTranscript()
+        let host = Thread {
+            for word in ["abc", "xyz"] {
+                // Connect, talk, disconnect: the second connection must work like the first.
+                let descriptor = open(path, O_RDWR | O_NOCTTY)
+                guard descriptor >= 0 else { break }
+                var settings = termios()
+                tcgetattr(descriptor, &settings)
+                cfmakeraw(&settings)
+                tcsetattr(descriptor, TCSANOW, &settings)
+                _ = word.withCString { write(descriptor, $0, strlen($0)) }
+                var collected: [UInt8] = []
+                let expected = word.uppercased().utf8.count
+                var attempts = 0
+                while collected.filter({ $0 != UInt8(ascii: "T") }).count < expected && attempts < 50 {
+                    var fds = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)]
+                    attempts += 1
+                    guard poll(&fds, 1, 100) > 0 else { continue }
+                    var buffer = [UInt8](repeating: 0, count: 64)
+                    let count = read(descriptor, &buffer, 64)
+                    if count > 0 { collected += buffer[0..<count] }
+                }
+                received.append(String(decoding: collected.filter { $0 != UInt8(ascii: "T") }, as: UTF8.self))
+                close(descriptor)
+            }
+            stop.requestStop()
+        }
+        host.start()
+        var core = UppercaseEchoCore()
+        try runner.run(&core)
+        #expect(received.lines == ["ABC", "XYZ"])
+        #expect(core.tickDue == nil)
+        #expect(runner.statistics.bytesFromHost == 6)
+    }
+}
+
+/// What the host thread read, shared with the test.
+private final class HostTranscript: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [String] = []
+
+    func append(_ line: String) { lock.withLock { storage.append(line) } }
+    var lines: [String] { lock.withLock { storage } }
+}
