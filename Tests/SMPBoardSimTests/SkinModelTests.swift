@@ -47,6 +47,16 @@ struct SkinModelTests {
         #expect(deep.punctured && deep.peakLoadN > deep.settledLoadN)
     }
 
+    @Test("a stroke into an open hole needs less force, tents less and buries deeper")
+    func reopening() {
+        let tissue = SimulatedPatient(skinType: .fitzpatrick1to3, seed: 3, surface: .flat).tissue(x: 100, y: 100)
+        let fresh = skin.stroke(intrusion: 0.9, tissue: tissue, reopening: false)
+        let again = skin.stroke(intrusion: 0.9, tissue: tissue, reopening: true)
+        #expect(again.peakLoadN < fresh.peakLoadN)
+        #expect(again.depositDepthMM > fresh.depositDepthMM)
+        #expect(again.depositDepthMM < 0.9)
+    }
+
     @Test("one millimetre of nominal insertion buries less than half (Lam 2008) in typical skin")
     func tentingBuriesLessThanHalf() {
         let tissue = SimulatedPatient(skinType: .fitzpatrick1to3, seed: 3, surface: .flat).tissue(x: 100, y: 100)
