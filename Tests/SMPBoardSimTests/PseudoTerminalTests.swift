@@ -82,3 +82,25 @@ private final class HostTranscript: @unchecked Sendable {
     func append(_ line: String) { lock.withLock { storage.append(line) } }
     var lines: [String] { lock.withLock { storage } }
 }
+
+@Suite("Virtual bench")
+struct VirtualBenchTests {
+    @Test("bytes cross the link and the board's timers run in virtual time, reproducibly with faults")
+    func virtualTime() throws {
+        func run() throws -> [UInt8] {
+            var bench = VirtualBench(
+                board: UppercaseEchoCore(), faults: try FaultPlan(parsing: "delay=2ms,jitter=1ms,corrupt=0.05"), seed: 3
+            )
+            bench.hostWrites(Array("hello".utf8))
+            var received = bench.run(until: 500)
+            #expect(received.isEmpty)  // the delay has not passed
+            received += bench.run(until: 10_000)
+            #expect(bench.now == 10_000)
+            #expect(bench.board.tickDue == nil)
+            return received
+        }
+        let first = try run()
+        #expect(first.count == 6)
+        #expect(first == (try run()))
+    }
+}

@@ -5,7 +5,9 @@ import SMPBoardSim
 /// The reference board, read from the repository (the benchmark runs from Benchmarks/).
 private func referenceBoard() -> BoardDefinition {
     let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Hardware/smp-driver-r1/board.json")
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+            "Hardware/smp-driver-r1/board.json"
+        )
         .path
     do {
         return try BoardDefinition.load(from: path)
@@ -15,7 +17,8 @@ private func referenceBoard() -> BoardDefinition {
 }
 
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(10), maxIterations: 20)
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput], maxDuration: .seconds(10), maxIterations: 20)
 
     // Physics and skin alone: 60 s of simulated time with the motor at 120 Hz and the needle in the skin the whole
     // time while X/Y sweep the patch (7,200 strokes, each evaluated exactly at its bottom).
