@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "smpctl", targets: ["smpctl"]),
         .library(name: "SMPWire", targets: ["SMPWire"]),
+        .library(name: "SMPWireTesting", targets: ["SMPWireTesting"]),
         .library(name: "SMPPlanning", targets: ["SMPPlanning"]),
         .library(name: "SMPSerial", targets: ["SMPSerial"]),
         .library(name: "SMPBoardSim", targets: ["SMPBoardSim"]),
@@ -24,6 +25,9 @@ let package = Package(
     targets: [
         // Wire protocol v1: framing, CRC-32C, messages, reliable session. Imports nothing of ours.
         .target(name: "SMPWire", swiftSettings: strict),
+        // Test tooling for the wire (as NIOTestUtils is for NIO): a lossy virtual link, a session pair in virtual
+        // time, a decoder fed every chunking. Used by tests and benchmarks, never by the product.
+        .target(name: "SMPWireTesting", dependencies: ["SMPWire"], swiftSettings: strict),
         // Plan model, validation, SVG import, dot generation and visiting order. Imports nothing of ours.
         .target(name: "SMPPlanning", swiftSettings: strict),
         // libserialport, as Debian's libserialport-dev ships it.
@@ -44,10 +48,13 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        .testTarget(name: "SMPWireTests", dependencies: ["SMPWire"], resources: [.copy("Corpus")], swiftSettings: strict),
+        .testTarget(
+            name: "SMPWireTests", dependencies: ["SMPWire", "SMPWireTesting"], resources: [.copy("Corpus")],
+            swiftSettings: strict),
         .testTarget(name: "SMPPlanningTests", dependencies: ["SMPPlanning"], swiftSettings: strict),
         .testTarget(name: "SMPSerialTests", dependencies: ["SMPSerial"], swiftSettings: strict),
-        .testTarget(name: "SMPBoardSimTests", dependencies: ["SMPBoardSim", "SMPWire"], swiftSettings: strict),
+        .testTarget(
+            name: "SMPBoardSimTests", dependencies: ["SMPBoardSim", "SMPWire", "SMPWireTesting"], swiftSettings: strict),
         // Runs the built `smpctl` as a user would; depends on it so that `swift test` builds it first.
         .testTarget(name: "SMPCtlEndToEndTests", dependencies: ["smpctl"], swiftSettings: strict),
     ]

@@ -1,1 +1,0 @@
-// SMPWire: see Docs/Protocol.md.

@@ -1,0 +1,39 @@
+/// The identity of protocol v1's message layouts. Its hash travels in the hellos and seeds every non-handshake
+/// frame check, so that two builds that disagree about any layout refuse each other at connect, by name.
+///
+/// The text below is the schema: change a message's fields and you must change this text (the protocol vectors in
+/// Hardware/smp-driver-r1/protocol-vectors.json pin both the bytes and the hash, so a test tells you).
+public enum WireSchema {
+    public static let protocolVersion: UInt16 = 1
+
+    public static let canonicalText = """
+        smp-wire/1
+        frame=control:u8,ack:u8,credit?:varint,seq?:u8,type?:u8,payload,crc32c:u32le
+        0x01 host_hello=protocol_version:u16le,schema_hash:u32le,session_id:u32le,host_software:str
+        0x02 board_hello=protocol_version:u16le,schema_hash:u32le,session_id:u32le,board_model:str,firmware_version:str,\
+        serial_number:str,clock_hz:varint,queue_capacity:varint,travel_x_um:varint,travel_y_um:varint,\
+        travel_z_um:varint,position_resolution_um:varint,max_speed_xy_um_s:varint,max_accel_xy_um_s2:varint,\
+        max_speed_z_um_s:varint,max_accel_z_um_s2:varint,hang_ceiling_um:varint,retract_clearance_um:varint,\
+        motor_min_centihertz:varint,motor_max_centihertz:varint,max_strokes_per_dot:u8,watchdog_ms:varint,\
+        min_lead_us:varint,board_time:varint,last_completed_dot:varint,pending_completions:varint
+        0x10 dot_train=strokes_per_dot:u8,stroke_rate_centihertz:varint,lift_um:varint,dot_count:u8,\
+        first_id:varint,first_start_time:varint,first_x_um:svarint,first_y_um:svarint,first_hang_um:svarint,\
+        [position_shift:u8,time_shift:u8,widths:u8x5,time_base:varint,records:bits(id_gap,dx,dy,dt,d_hang)]
+        0x11 move_to=start_time:varint,x_um:svarint,y_um:svarint
+        0x12 set_stroke_rate=start_time:varint,stroke_rate_centihertz:varint
+        0x20 hold=
+        0x21 resume=
+        0x22 emergency_stop=
+        0x23 status_query=
+        0x24 arm=
+        0x25 flush_queue=
+        0x40 completions=count:u8,first_dot_id:varint,finished_at:varint,records:(header:u8,id_gap?:svarint,\
+        peak_loads:u8xN)
+        0x41 fault=code:varint,board_time:varint,dot_id:varint,value:svarint
+        0x42 status=board_time:varint,schedule_time:varint,state:u8,queue_depth:varint,queue_free:varint,\
+        x_um:svarint,y_um:svarint,z_um:svarint,motor_centihertz:varint,last_completed_dot:varint,active_fault:varint
+        """
+
+    /// CRC-32C of the canonical text.
+    public static let hash: UInt32 = CRC32C.checksum(Array(canonicalText.utf8))
+}
