@@ -8,8 +8,8 @@ import Foundation
 /// under a micrometre — finer than any fixed 10 kHz step, which would miss the true bottom by up to 100 µs of cam
 /// travel. Nothing here reads a clock or does I/O; the firmware model calls ``advance(to:)`` with board time.
 public struct RigPhysics: Sendable {
-    public private(set) var x: AxisTrajectory
-    public private(set) var y: AxisTrajectory
+    public internal(set) var x: AxisTrajectory
+    public internal(set) var y: AxisTrajectory
     /// Z in hang coordinates: positive is deeper; the local hang is Z plus the surface height there.
     public private(set) var z: AxisTrajectory
     public private(set) var motor: RotaryMotor
