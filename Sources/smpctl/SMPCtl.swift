@@ -12,7 +12,9 @@ struct SMPCtl: AsyncParsableCommand {
             74 I/O error. Errors are one line on stderr naming the file, field and reason; --json puts a \
             machine-readable summary on stdout.
             """,
-        subcommands: []
+        subcommands: [
+            SimCommand.self
+        ]
     )
 
     /// Runs the chosen command and turns a `CommandFailure` into its one-line message and sysexits code.
