@@ -24,15 +24,21 @@ public struct RotaryMotor: Sendable, Equatable {
     /// Speed (Hz) at `time`.
     public func rate(at time: Double) -> Double {
         if stalled { return 0 }
-        let elapsed = max(0, time - baseTime)
-        return target + (baseRate - target) * exp(-elapsed / timeConstant)
+        return target + (baseRate - target) * decay(since: time)
+    }
+
+    /// e^{−Δt/τ}, exactly 0 once it is below 1e-26 (past 60 τ), where libm's slow underflow path would only
+    /// produce denormals that change nothing.
+    private func decay(since time: Double) -> Double {
+        let ratio = max(0, time - baseTime) / timeConstant
+        return ratio > 60 ? 0 : exp(-ratio)
     }
 
     /// Cam phase (revolutions since power-up) at `time`.
     public func phase(at time: Double) -> Double {
         if stalled { return basePhase }
         let elapsed = max(0, time - baseTime)
-        return basePhase + target * elapsed + (baseRate - target) * timeConstant * (1 - exp(-elapsed / timeConstant))
+        return basePhase + target * elapsed + (baseRate - target) * timeConstant * (1 - decay(since: time))
     }
 
     /// Sets the drive to `rate` (Hz) from `time` on.

@@ -113,6 +113,8 @@ extension SimulatedBoard {
             releaseSlots(1)
             becomeReadyIfIdle()
         case .dot(var run):
+            // Take the run out of `activity` first so that its arrays are uniquely referenced (no copy on write).
+            activity = .idle
             stepDot(&run)
         }
     }
@@ -191,6 +193,7 @@ extension SimulatedBoard {
         summary.skinContacts += 1
         if event.outcome.punctured { summary.punctures += 1 }
         if case .dot(var run) = activity {
+            activity = .idle  // unique ownership of the run's arrays while appending
             let counted = run.stage == .stroking
             if counted { run.lastCountedLoad = event.sensedLoadN }
             run.strokes.append(StrokeTruth(event, counted: counted))

@@ -94,15 +94,15 @@ struct BoardHarness {
         received.compactMap { if case .status(let status) = $0.message { return status } else { return nil } }
     }
 
-    /// A train of dots on a 1 mm grid from (x, y), one every `spacing` µs from `start` (schedule time).
+    /// A train of dots in a row from (x, y), `step` µm apart in X, one every `spacing` µs from `start` (schedule time).
     static func train(
         firstID: UInt32, count: Int, start: UInt64, x: Int32 = 100_000, y: Int32 = 100_000, hang: Int32 = 1_200,
-        strokes: UInt8 = 4, rate: UInt32 = 12_000, lift: UInt32 = 500, spacing: UInt64 = 150_000
+        strokes: UInt8 = 4, rate: UInt32 = 12_000, lift: UInt32 = 500, spacing: UInt64 = 150_000, step: Int32 = 1000
     ) -> DotTrain {
         let dots = (0..<count).map { index in
             DotCommand(
                 id: firstID + UInt32(index), startTime: start + UInt64(index) * spacing,
-                xMicrometres: x + Int32(index) * 1000, yMicrometres: y, hangMicrometres: hang)
+                xMicrometres: x + Int32(index) * step, yMicrometres: y, hangMicrometres: hang)
         }
         return DotTrain(strokesPerDot: strokes, strokeRateCentihertz: rate, liftMicrometres: lift, dots: dots)
     }

@@ -250,6 +250,53 @@ struct FirmwareTests {
         #expect(first.1.dots.count == 12)
     }
 
+    @Test("a yanked cable trips the watchdog; the reports reach the host after it reconnects")
+    func disconnect() throws {
+        var harness = try BoardHarness(faults: "disconnect=1s+400ms")
+        let start = harness.prepare()
+        harness.send(.dotTrain(BoardHarness.train(firstID: 1, count: 10, start: start)))
+        harness.run(for: 1_500_000)
+        #expect(harness.board.state == .safe)
+        #expect(harness.board.truth().faults.first?.code == "watchdog")
+        let tripped = try #require(harness.board.truth().faults.first?.boardTimeMicros)
+        #expect(tripped > 1_000_000 && tripped <= 1_101_000)
+        harness.connect(sessionID: 0x2222)
+        harness.run(for: 300_000)
+        // Every dot the board finished is reported exactly once, the interrupted one included, then the fault.
+        let ids = harness.completions.map(\.dotID)
+        #expect(ids == Array(1...UInt32(ids.count)))
+        #expect(harness.completions.last?.outcome == .interrupted)
+        #expect(harness.faults.map(\.code) == [.watchdog])
+    }
+
+    @Test("a long stream within the credit runs clean, with completions batched")
+    func streaming() throws {
+        var harness = try BoardHarness()
+        let start = harness.prepare()
+        var next = 0
+        let total = 200
+        while harness.completions.count < total && harness.now < 60_000_000 {
+            while next < total && harness.host.availableCredit >= 16 && harness.host.canSend {
+                harness.send(
+                    .dotTrain(
+                        BoardHarness.train(
+                            firstID: UInt32(next + 1), count: 16, start: start + 100_000 + UInt64(next) * 170_000,
+                            x: (next / 16) % 2 == 0 ? 100_000 : 115_000, y: 100_000 + Int32(next / 16) * 1000,
+                            spacing: 170_000, step: (next / 16) % 2 == 0 ? 1000 : -1000)))
+                next += 16
+            }
+            harness.run(for: 50_000)
+        }
+        #expect(harness.faults.isEmpty)
+        #expect(harness.completions.count >= total)
+        #expect(harness.completions.allSatisfy { $0.outcome == .completed && $0.strokesDelivered == 4 })
+        let batches = harness.received.filter {
+            if case .completions = $0.message { return true } else { return false }
+        }
+        // 250 ms batches at ~170 ms a dot: about two records a batch.
+        #expect(batches.count <= total * 2 / 3)
+    }
+
     @Test("nothing in the controller may import the simulator")
     func truthStaysInSimulator() throws {
         let sources = Fixtures.packageRoot.appendingPathComponent("Sources")
