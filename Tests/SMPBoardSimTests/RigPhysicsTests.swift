@@ -85,3 +85,18 @@ struct RigPhysicsTests {
         #expect(first == (try run()))
     }
 }
+
+@Suite("Rig physics: repeated safe states")
+struct RepeatedSafeStateTests {
+    @Test("a second fault does not walk Z further up")
+    func repeatedSafeState() throws {
+        var physics = RigPhysics(
+            board: try Fixtures.board(), handpiece: .rotaryR1,
+            patient: SimulatedPatient(skinType: .thin, seed: 1, surface: .flat), home: (50, 50), retractedHang: 1.0,
+            sensorNoiseN: 0, seed: 1)
+        physics.enterSafeState(at: 0, clearance: 2, topOfTravel: -8)
+        #expect(physics.z.endPosition == -2)
+        physics.enterSafeState(at: 1, clearance: 2, topOfTravel: -8)
+        #expect(physics.z.endPosition == -2)
+    }
+}
