@@ -18,12 +18,35 @@ public struct SimulationTruth: Codable, Equatable, Sendable {
     public var faults: [FaultTruth]
     public var summary: SimulationSummary
 
-    /// JSON with sorted keys and snake_case names, as the CLI's other outputs.
+    /// JSON with sorted keys and snake_case names (spelled out in the coding keys, so that the file reads back).
     public func jsonData() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         return try encoder.encode(self)
+    }
+
+    /// Reads a truth file written by ``jsonData()``; errors name the file and the field.
+    public static func load(from path: String) throws(SimulatorInputError) -> SimulationTruth {
+        let truth = try JSONFileLoader.load(SimulationTruth.self, from: path)
+        guard truth.format == formatTag else {
+            throw SimulatorInputError(
+                .data, source: path, field: "format", reason: "expected \"\(formatTag)\", got \"\(truth.format)\"")
+        }
+        return truth
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case format = "format"
+        case seed = "seed"
+        case skinType = "skin_type"
+        case surface = "surface"
+        case boardModel = "board_model"
+        case handpieceModel = "handpiece_model"
+        case faultSpec = "fault_spec"
+        case dots = "dots"
+        case strayStrokes = "stray_strokes"
+        case faults = "faults"
+        case summary = "summary"
     }
 }
 
@@ -50,4 +73,23 @@ public struct SimulationSummary: Codable, Equatable, Sendable {
     public var bytesSent: UInt64 = 0
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case boardTimeMicros = "board_time_micros"
+        case dotsCompleted = "dots_completed"
+        case dotsInterrupted = "dots_interrupted"
+        case dotsRejected = "dots_rejected"
+        case strokesCounted = "strokes_counted"
+        case skinContacts = "skin_contacts"
+        case punctures = "punctures"
+        case strayStrokes = "stray_strokes"
+        case dotsTooDeep = "dots_too_deep"
+        case dotsTooShallow = "dots_too_shallow"
+        case meanDepositDepthMM = "mean_deposit_depth_mm"
+        case faults = "faults"
+        case boardResets = "board_resets"
+        case frameErrors = "frame_errors"
+        case bytesReceived = "bytes_received"
+        case bytesSent = "bytes_sent"
+    }
 }

@@ -36,6 +36,20 @@ public struct StrokeTruth: Codable, Equatable, Sendable {
         smearMM = event.smearMM
         self.counted = counted
     }
+
+    enum CodingKeys: String, CodingKey {
+        case boardTimeMicros = "board_time_micros"
+        case xMM = "x_mm"
+        case yMM = "y_mm"
+        case localHangMM = "local_hang_mm"
+        case intrusionMM = "intrusion_mm"
+        case punctured = "punctured"
+        case peakLoadN = "peak_load_n"
+        case sensedLoadN = "sensed_load_n"
+        case depositDepthMM = "deposit_depth_mm"
+        case smearMM = "smear_mm"
+        case counted = "counted"
+    }
 }
 
 /// Ground truth of one dot: where its strokes landed, how deep the pigment went, and whether that is a problem.
@@ -99,6 +113,25 @@ public struct DotTruth: Codable, Equatable, Sendable {
         tooDeep = depositDepthMM > tissue.depositTargetMM.upperBound
         tooShallow = depositDepthMM < tissue.depositTargetMM.lowerBound
     }
+
+    enum CodingKeys: String, CodingKey {
+        case dotID = "dot_id"
+        case commandedXMM = "commanded_xmm"
+        case commandedYMM = "commanded_ymm"
+        case commandedHangMM = "commanded_hang_mm"
+        case strokesCommanded = "strokes_commanded"
+        case strokesCounted = "strokes_counted"
+        case outcome = "outcome"
+        case strokes = "strokes"
+        case depositDepthMM = "deposit_depth_mm"
+        case meanDepositDepthMM = "mean_deposit_depth_mm"
+        case smearMM = "smear_mm"
+        case region = "region"
+        case targetLowerMM = "target_lower_mm"
+        case targetUpperMM = "target_upper_mm"
+        case tooDeep = "too_deep"
+        case tooShallow = "too_shallow"
+    }
 }
 
 /// A fault the board raised, as the truth file records it.
@@ -113,5 +146,12 @@ public struct FaultTruth: Codable, Equatable, Sendable {
         self.code = code
         self.dotID = dotID
         self.value = value
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case boardTimeMicros = "board_time_micros"
+        case code = "code"
+        case dotID = "dot_id"
+        case value = "value"
     }
 }

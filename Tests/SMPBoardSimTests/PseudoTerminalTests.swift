@@ -1,5 +1,6 @@
 import Foundation
 import SMPBoardSim
+import SMPWire
 import Testing
 
 #if canImport(Glibc)
@@ -102,5 +103,66 @@ struct VirtualBenchTests {
         let first = try run()
         #expect(first.count == 6)
         #expect(first == (try run()))
+    }
+}
+
+@Suite("Simulated board on a pseudo-terminal")
+struct SimulatedBoardPTYTests {
+    @Test("a host session over the device path gets the board's hello and a status, and the truth is written")
+    func handshakeOverPTY() throws {
+        let setup = SimulationSetup(board: try Fixtures.board(), skinType: .thin, seed: 5)
+        let runner = try PTYBoardRunner(faults: setup.faults, seed: setup.seed)
+        let path = runner.terminal.slavePath
+        let stop = runner.stopHandle
+        let transcript = HostTranscript()
+        let host = Thread {
+            defer { stop.requestStop() }
+            let descriptor = open(path, O_RDWR | O_NOCTTY)
+            guard descriptor >= 0 else { return }
+            defer { close(descriptor) }
+            var settings = termios()
+            tcgetattr(descriptor, &settings)
+            cfmakeraw(&settings)
+            tcsetattr(descriptor, TCSANOW, &settings)
+            var session = WireSession(configuration: SessionConfiguration(role: .host))
+            // The host's own clock: only used for its retransmission and hello timers.
+            var clock: UInt64 = 0
+            session.connect(sessionID: 0xA5A5, hostSoftware: "pty-test", now: clock)
+            var askedStatus = false
+            for _ in 0..<500 {  // at most ~5 s
+                let (bytes, _) = session.poll(now: clock)
+                if !bytes.isEmpty { _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) } }
+                var fds = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)]
+                if poll(&fds, 1, 10) > 0 {
+                    var buffer = [UInt8](repeating: 0, count: 1024)
+                    let count = read(descriptor, &buffer, buffer.count)
+                    if count > 0 {
+                        for event in session.receive(buffer[0..<count], now: clock) {
+                            switch event {
+                            case .established(.board(let hello)): transcript.append("hello \(hello.boardModel)")
+                            case .message(.status(let status)): transcript.append("status \(status.state)")
+                            default: break
+                            }
+                        }
+                    }
+                }
+                clock += 10_000
+                if session.isEstablished && !askedStatus {
+                    try? session.send(.statusQuery, now: clock)
+                    askedStatus = true
+                }
+                if transcript.lines.contains(where: { $0.hasPrefix("status") }) { return }
+            }
+        }
+        host.start()
+        var board = SimulatedBoard(setup: setup)
+        try runner.run(&board)
+        #expect(transcript.lines == ["hello smp-driver-r1", "status safe"])
+        let truthPath = try Fixtures.temporaryFile("", name: "truth.json")
+        try AtomicFileWriter.write(try board.truth().jsonData(), to: truthPath)
+        let decoded = try SimulationTruth.load(from: truthPath)
+        #expect(decoded == board.truth())
+        #expect(decoded.skinType == .thin)
+        #expect(decoded.summary.bytesReceived > 0)
     }
 }
