@@ -29,6 +29,9 @@ struct DotRun: Sendable {
     var strokes: [StrokeTruth] = []
     /// Sensed load of the counted stroke bottom just passed (nil when it did not touch the skin).
     var lastCountedLoad: Double?
+    /// Index of the stroke bottom the stroking stage waits for: a bottom is counted only once the physics has
+    /// passed it, so a deadline that rounds a hair early can never count one bottom twice.
+    var awaitedStroke: Int64 = 0
 
     var counted: Int { loads.count }
     var remaining: Int { dot.strokes - loads.count }
@@ -75,6 +78,7 @@ extension SimulatedBoard {
             queueHead = 0
         }
         let time = Self.seconds(now)
+        retractingDot = nil
         switch command {
         case .strokeRate(_, let hertz):
             commandedDrive = hertz
@@ -151,8 +155,15 @@ extension SimulatedBoard {
             run.deadline = Self.micros(physics.z.endTime)
         case .descending:
             run.stage = .stroking
+            run.awaitedStroke = physics.nextStroke
             run.deadline = nextStrokeBottom()
         case .stroking:
+            guard physics.nextStroke > run.awaitedStroke else {
+                // The bottom is not behind us yet (its time rounded down to the microsecond): wait for it.
+                run.deadline = nextStrokeBottom().map { max($0, now + 1) }
+                break
+            }
+            run.awaitedStroke = physics.nextStroke
             run.loads.append(Self.loadUnits(run.lastCountedLoad ?? 0))
             run.lastCountedLoad = nil
             if run.remaining == 0 {
@@ -198,6 +209,17 @@ extension SimulatedBoard {
             if counted { run.lastCountedLoad = event.sensedLoadN }
             run.strokes.append(StrokeTruth(event, counted: counted))
             activity = .dot(run)
+        } else if var retracting = retractingDot {
+            // A dot ended by a fault: the needle is still coming out of its site.
+            retractingDot = nil
+            retracting.run.strokes.append(StrokeTruth(event, counted: false))
+            let old = dotTruths[retracting.truthIndex]
+            dotTruths[retracting.truthIndex] = DotTruth(
+                dotID: old.dotID, commandedXMM: old.commandedXMM, commandedYMM: old.commandedYMM,
+                commandedHangMM: old.commandedHangMM, strokesCommanded: old.strokesCommanded,
+                strokesCounted: old.strokesCounted, outcome: old.outcome, strokes: retracting.run.strokes,
+                tissue: physics.patient.tissue(x: retracting.run.dot.x, y: retracting.run.dot.y))
+            retractingDot = retracting
         } else {
             strayStrokes.append(StrokeTruth(event, counted: false))
         }
@@ -283,6 +305,7 @@ extension SimulatedBoard {
     mutating func raise(_ code: FaultCode, value: Int64, dotID: UInt32) {
         if case .dot(let run) = activity {
             finish(run, outcome: run.remaining == 0 ? .completed : .interrupted)
+            retractingDot = (dotTruths.count - 1, run)
         }
         activity = .idle
         reportFault(code, value: value, dotID: dotID)
@@ -329,6 +352,7 @@ extension SimulatedBoard {
             if run.remaining == 0 {
                 // Every stroke was delivered; only the lift remained, which the hold just did.
                 finish(run, outcome: .completed)
+                retractingDot = (dotTruths.count - 1, run)
                 activity = .idle
             } else {
                 run.stage = .spinUp
@@ -385,6 +409,7 @@ extension SimulatedBoard {
         if case .dot(let run) = activity {
             // Its report dies with the RAM: the host learns its fate only from the truth, never over the wire.
             recordTruth(run, outcome: .interrupted, outcomeName: "lost_in_reset")
+            retractingDot = (dotTruths.count - 1, run)
         }
         activity = .idle
         pendingCompletions.removeAll()

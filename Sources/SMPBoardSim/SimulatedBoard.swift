@@ -62,6 +62,8 @@ public struct SimulatedBoard: BoardCore {
     var faultTruths: [FaultTruth] = []
     var summary = SimulationSummary()
     var strokeScratch: [StrokeEvent] = []
+    /// The dot a fault or hold cut short, while its needle is still on the way up: skin contacts then are its own.
+    var retractingDot: (truthIndex: Int, run: DotRun)?
 
     /// A board at power-up: safe state, X/Y at home, Z retracted by the clearance, motor stopped, no session.
     public init(setup: SimulationSetup) {
