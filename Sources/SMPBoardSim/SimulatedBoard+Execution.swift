@@ -277,10 +277,14 @@ extension SimulatedBoard {
 
     // MARK: Reports
 
+    /// Docs/Protocol.md: a batch goes out at 32 records or 6 s after its first record, and before any fault.
+    static let batchRecords = CompletionBatch.maximumCompletions
+    static let batchDelay: UInt64 = 6_000_000
+
     mutating func queueCompletion(_ completion: DotCompletion) {
         pendingCompletions.append(completion)
-        if pendingCompletions.count == 1 { batchDeadline = now + 250_000 }
-        if pendingCompletions.count >= 16 { flushCompletions() }
+        if pendingCompletions.count == 1 { batchDeadline = now + Self.batchDelay }
+        if pendingCompletions.count >= Self.batchRecords { flushCompletions() }
     }
 
     mutating func flushCompletions() {

@@ -12,7 +12,8 @@ struct DefinitionLoadingTests {
         #expect(board.axes.x.maxSpeedMMPerS == 100)
         #expect(board.axes.z.maxAccelMMPerS2 == 5000)
         #expect(board.hangCeilingMM == 2.0)
-        #expect(board.queueCapacity == 64)
+        #expect(board.queueCapacity == 128)
+        #expect(board.maxStrokesPerDot == 12)
         #expect(board.watchdogMicros == 100_000)
         #expect(board.hangRangeMM == -8.0...2.0)
     }

@@ -6,7 +6,9 @@ import SMPWire
 /// The reference board, read from the repository (this file is Benchmarks/Benchmarks/SimBenchmarks/…).
 private func referenceBoard() -> BoardDefinition {
     let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Hardware/smp-driver-r1/board.json")
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+            "Hardware/smp-driver-r1/board.json"
+        )
         .path
     do {
         return try BoardDefinition.load(from: path)
@@ -16,9 +18,10 @@ private func referenceBoard() -> BoardDefinition {
 }
 
 /// A whole session in virtual time: a host WireSession streams `dotCount` dots (serpentine 1 mm grid, 4 strokes at
-/// 120 Hz, one dot every 170 ms of schedule time) in trains of 16 within the board's credit, to a SimulatedBoard
+/// 120 Hz, one dot every 170 ms of schedule time) in trains of 32 within the board's credit, to a SimulatedBoard
 /// through the virtual bench, until every completion is in. Returns the simulated duration (µs).
-private func simulateSession(dotCount: Int, board: BoardDefinition, seed: UInt64) -> (simulated: UInt64, completed: Int) {
+private func simulateSession(dotCount: Int, board: BoardDefinition, seed: UInt64) -> (simulated: UInt64, completed: Int)
+{
     let setup = SimulationSetup(board: board, skinType: .fitzpatrick1to3, seed: seed, homeXMM: 10, homeYMM: 10)
     var bench = VirtualBench(board: SimulatedBoard(setup: setup), seed: seed)
     var host = WireSession(configuration: SessionConfiguration(role: .host))
@@ -54,7 +57,7 @@ private func simulateSession(dotCount: Int, board: BoardDefinition, seed: UInt64
     while completed < dotCount && faults == 0 {
         // Stream trains while credit allows and their start is within ~8 s (queue depth in time).
         while next < dotCount && host.canSend {
-            let count = min(16, dotCount - next)
+            let count = min(32, dotCount - next)
             guard host.availableCredit >= count else { break }
             let start = firstStart + UInt64(next) * spacing
             guard start < bench.now + 8_000_000 else { break }
@@ -68,7 +71,8 @@ private func simulateSession(dotCount: Int, board: BoardDefinition, seed: UInt64
             }
             do {
                 try host.send(
-                    .dotTrain(DotTrain(strokesPerDot: 4, strokeRateCentihertz: 12_000, liftMicrometres: 500, dots: dots)),
+                    .dotTrain(
+                        DotTrain(strokesPerDot: 4, strokeRateCentihertz: 12_000, liftMicrometres: 500, dots: dots)),
                     now: bench.now)
             } catch {
                 break
@@ -82,7 +86,8 @@ private func simulateSession(dotCount: Int, board: BoardDefinition, seed: UInt64
 }
 
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(10), maxIterations: 20)
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput], maxDuration: .seconds(10), maxIterations: 20)
     let board = referenceBoard()
 
     // Physics and skin alone: 60 s of simulated time with the motor at 120 Hz and the needle in the skin the whole
@@ -112,7 +117,9 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark(
         "session: 20,000 dots in virtual time",
         configuration: .init(
-            metrics: [.wallClock, .custom("simulated_ms_per_wall_ms", polarity: .prefersLarger, useScalingFactor: false)],
+            metrics: [
+                .wallClock, .custom("simulated_ms_per_wall_ms", polarity: .prefersLarger, useScalingFactor: false),
+            ],
             maxDuration: .seconds(60), maxIterations: 3)
     ) { benchmark in
         for _ in benchmark.scaledIterations {
