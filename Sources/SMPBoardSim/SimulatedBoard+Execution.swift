@@ -418,7 +418,6 @@ extension SimulatedBoard {
         activity = .idle
         pendingCompletions.removeAll()
         batchDeadline = nil
-        creditAdvertDeadline = nil
         outbox.removeAll()
         bootCount += 1
         summary.boardResets += 1

@@ -45,7 +45,8 @@ public struct SimulatedBoard: BoardCore {
     var outbox: [Message] = []
     var pendingCompletions: [DotCompletion] = []
     var batchDeadline: UInt64?
-    var creditAdvertDeadline: UInt64?
+    /// The credit the host last heard in a frame of ours.
+    var advertisedCredit = 0
     var lastCompletedDot: UInt32 = 0
     var frameErrorTimes: [UInt64] = []
 
@@ -156,7 +157,6 @@ public struct SimulatedBoard: BoardCore {
         consider(queueStartDeadline)
         consider(watchdogDeadline)
         consider(batchDeadline)
-        consider(creditAdvertDeadline)
         consider(stallCheckAt)
         consider(stallClearAt)
         if nextResetIndex < setup.faults.resets.count { consider(setup.faults.resets[nextResetIndex]) }
@@ -212,10 +212,6 @@ public struct SimulatedBoard: BoardCore {
         if let due = activityDeadline, due <= now { stepActivity() }
         if let start = queueStartDeadline, start <= now { startNextCommand() }
         if let due = batchDeadline, due <= now { flushCompletions() }
-        if let due = creditAdvertDeadline, due <= now {
-            creditAdvertDeadline = nil
-            session.scheduleLinkFrame()
-        }
     }
 
     // MARK: Watchdog and link
@@ -266,7 +262,17 @@ public struct SimulatedBoard: BoardCore {
 
     /// Moves what the session can take from the outbox and returns the bytes to write.
     mutating func flushOutput() -> [UInt8] {
-        session.localCredit = UInt32(max(0, setup.board.queueCapacity - occupiedSlots))
+        let credit = max(0, setup.board.queueCapacity - occupiedSlots)
+        session.localCredit = UInt32(credit)
+        // Freed slots reach the host on whatever frame goes next; a link-only frame just for them only when a
+        // quarter of the queue has freed unannounced, or the queue has run empty: enough to keep the host's trains
+        // flowing without a credit frame per dot.
+        let step = max(1, setup.board.queueCapacity / 4)
+        if session.isEstablished
+            && (credit >= advertisedCredit + step || (credit == setup.board.queueCapacity && advertisedCredit < credit))
+        {
+            session.scheduleLinkFrame()
+        }
         if session.isEstablished {
             var sent = 0
             while sent < outbox.count && session.canSend {
@@ -280,6 +286,8 @@ public struct SimulatedBoard: BoardCore {
             if sent > 0 { outbox.removeFirst(sent) }
         }
         let (bytes, _) = session.poll(now: now)
+        // Anything longer than a heartbeat byte is a frame, and every frame of ours carries the credit.
+        if bytes.count > 1 { advertisedCredit = credit }
         summary.bytesSent += UInt64(bytes.count)
         return bytes
     }
@@ -309,9 +317,8 @@ public struct SimulatedBoard: BoardCore {
         sendStatus()
     }
 
-    /// Frees queue slots and arranges for the new credit to reach the host even when nothing else is sent.
+    /// Frees queue slots; ``flushOutput()`` decides when the host must hear of them.
     mutating func releaseSlots(_ count: Int) {
         occupiedSlots = max(0, occupiedSlots - count)
-        if creditAdvertDeadline == nil { creditAdvertDeadline = now + 100_000 }
     }
 }
