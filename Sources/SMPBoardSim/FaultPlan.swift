@@ -8,8 +8,8 @@ import Foundation
 /// | key | value | meaning |
 /// | --- | --- | --- |
 /// | `corrupt` | probability 0...1 | each byte on the link has one random bit flipped |
-/// | `drop` | probability 0...1 | each write (chunk of bytes) on the link is lost whole |
-/// | `dup` | probability 0...1 | each write is delivered twice |
+/// | `drop` | probability 0...1 | each frame on the link (bytes up to a delimiter) is lost whole |
+/// | `dup` | probability 0...1 | each frame is delivered twice |
 /// | `delay` | duration | one-way latency added to every write |
 /// | `jitter` | duration | extra latency, uniform in 0...jitter (order is kept, as on a serial line) |
 /// | `disconnect` | `AT+FOR` | the link is dead from AT for FOR: everything sent or arriving then is lost (repeatable) |

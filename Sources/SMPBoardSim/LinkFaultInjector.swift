@@ -9,8 +9,9 @@ public struct LinkFaultInjector: Sendable {
         public var bytesSent = 0
         public var bytesDelivered = 0
         public var bitsFlipped = 0
-        public var writesDropped = 0
-        public var writesDuplicated = 0
+        /// Frames (or delimiter-less write fragments) lost or delivered twice.
+        public var framesDropped = 0
+        public var framesDuplicated = 0
         public var bytesLostToDisconnect = 0
     }
 
@@ -48,20 +49,37 @@ public struct LinkFaultInjector: Sendable {
             counters.bytesLostToDisconnect += bytes.count
             return
         }
-        if plan.dropProbability > 0 && random.nextUnit() < plan.dropProbability {
-            counters.writesDropped += 1
-            return
+        var payload: [UInt8] = []
+        payload.reserveCapacity(bytes.count)
+        if plan.dropProbability > 0 || plan.duplicateProbability > 0 {
+            // Drop and duplication act on frames: each run of bytes up to and including a delimiter (0x7E), so that a
+            // write carrying several frames loses or repeats them one by one, as a real link would.
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != 0x7E { end += 1 }
+                end = min(end + 1, bytes.count)
+                let frame = bytes[start..<end]
+                start = end
+                if plan.dropProbability > 0 && random.nextUnit() < plan.dropProbability {
+                    counters.framesDropped += 1
+                    continue
+                }
+                payload += frame
+                if plan.duplicateProbability > 0 && random.nextUnit() < plan.duplicateProbability {
+                    counters.framesDuplicated += 1
+                    payload += frame
+                }
+            }
+            guard !payload.isEmpty else { return }
+        } else {
+            payload = bytes
         }
-        var payload = bytes
         if plan.corruptProbability > 0 { corrupt(&payload) }
         var due = time + plan.delayMicros
         if plan.jitterMicros > 0 { due += UInt64(random.nextUnit() * Double(plan.jitterMicros + 1)) }
         due = max(due, lastDelivery)
         enqueue(payload, at: due)
-        if plan.duplicateProbability > 0 && random.nextUnit() < plan.duplicateProbability {
-            counters.writesDuplicated += 1
-            enqueue(payload, at: due)
-        }
     }
 
     /// When the next write comes out of the link, if any is in flight.

@@ -18,8 +18,8 @@ struct SimCommand: ParsableCommand {
             --faults takes comma-separated key=value items, deterministic by --seed; \
             durations need a unit (us, ms, s, min):
               corrupt=P       flip one bit of each link byte with probability P
-              drop=P          lose each link write with probability P
-              dup=P           deliver each link write twice with probability P
+              drop=P          lose each link frame with probability P
+              dup=P           deliver each link frame twice with probability P
               delay=D         one-way link latency
               jitter=D        extra latency, uniform in 0..D (order kept)
               disconnect=T+D  link dead from board time T for D (repeatable)

@@ -70,24 +70,40 @@ struct FaultInjectionTests {
         #expect(first.counters.bitsFlipped == damaged.count)
     }
 
-    @Test("drops and duplicates are whole writes; delay and jitter keep order")
+    @Test("drops and duplicates are whole frames; delay and jitter keep order")
     func dropDuplicateDelay() throws {
         let plan = try FaultPlan(parsing: "drop=0.2,dup=0.2,delay=1ms,jitter=3ms")
         var link = LinkFaultInjector(plan: plan, seed: 5, label: "b")
-        for value in 0..<1000 { link.send([UInt8(value % 256), UInt8(value / 256)], at: UInt64(value) * 100) }
+        // Each write is one 3-byte "frame" ending in the delimiter; values avoid 0x7E.
+        for value in 0..<1000 {
+            link.send([UInt8(value % 100), UInt8(value / 100), 0x7E], at: UInt64(value) * 100)
+        }
         var received = link.receive(upTo: 50_000)
         received += link.receive(upTo: 10_000_000)
-        #expect(received.count % 2 == 0)
+        #expect(received.count % 3 == 0)
         var writes: [Int] = []
         var index = 0
         while index < received.count {
-            writes.append(Int(received[index]) + 256 * Int(received[index + 1]))
-            index += 2
+            writes.append(Int(received[index]) + 100 * Int(received[index + 1]))
+            index += 3
         }
         #expect(zip(writes, writes.dropFirst()).allSatisfy { $0 <= $1 })
-        #expect(link.counters.writesDropped > 120 && link.counters.writesDropped < 280)
-        #expect(link.counters.writesDuplicated > 100)
-        #expect(writes.count == 1000 - link.counters.writesDropped + link.counters.writesDuplicated)
+        #expect(link.counters.framesDropped > 120 && link.counters.framesDropped < 280)
+        #expect(link.counters.framesDuplicated > 100)
+        #expect(writes.count == 1000 - link.counters.framesDropped + link.counters.framesDuplicated)
+    }
+
+    @Test("a write of several frames loses and repeats them one by one")
+    func framesWithinAWrite() throws {
+        var link = LinkFaultInjector(plan: try FaultPlan(parsing: "drop=0.3,dup=0.3"), seed: 11, label: "d")
+        var write: [UInt8] = []
+        for value in UInt8(0)..<100 { write += [value, 0x7E] }
+        link.send(write, at: 0)
+        let received = link.receive(upTo: 1)
+        let frames = received.split(separator: 0x7E).map { Array($0) }
+        #expect(frames.count == 100 - link.counters.framesDropped + link.counters.framesDuplicated)
+        #expect(link.counters.framesDropped > 10 && link.counters.framesDuplicated > 10)
+        #expect(zip(frames, frames.dropFirst()).allSatisfy { $0[0] <= $1[0] })
     }
 
     @Test("a disconnect loses what is sent and what arrives during it, nothing else")
