@@ -48,6 +48,25 @@ struct FirmwareTests {
         #expect(harness.board.state == .ready)
     }
 
+    @Test("the motor follows set_stroke_rate with the handpiece's lag, and the status reports it")
+    func motorLagOnTheBoard() throws {
+        var harness = try BoardHarness()
+        harness.connect()
+        harness.arm()
+        let start = harness.board.scheduleTime + 20_000
+        harness.send(.setStrokeRate(SetStrokeRate(startTime: start, centihertz: 12_000)))
+        // Exactly one time constant (45 ms) after the change.
+        harness.run(for: start + 45_000 - harness.now)
+        #expect(harness.now == start + 45_000)
+        let rate = harness.board.physics.motor.rate(at: Double(harness.now) / 1_000_000)
+        #expect(abs(rate - 120 * (1 - exp(-1.0))) < 0.01)
+        harness.send(.statusQuery)
+        harness.run(for: 20_000)
+        // Measured when the query arrived, a little later than one time constant.
+        let reported = try #require(harness.statuses.last?.motorCentihertz)
+        #expect(reported > 7_580 && reported < 12_000)
+    }
+
     @Test("a command arriving after its start time is a fault and the board goes safe")
     func lateCommand() throws {
         var harness = try BoardHarness()
