@@ -118,11 +118,14 @@ public struct BoardDefinition: Codable, Equatable, Sendable {
         try check.require(
             clockHz == Self.requiredClockHz, "clock_hz",
             "expected \(Self.requiredClockHz) (board time is counted in microseconds), got \(clockHz)")
+        // Upper bounds keep every limit representable in the hello's micrometre fields (UInt32).
         for (name, axis) in [("x", axes.x), ("y", axes.y), ("z", axes.z)] {
-            try check.positive(axis.travelMM, "axes.\(name).travel_mm")
-            try check.positive(axis.maxSpeedMMPerS, "axes.\(name).max_speed_mm_s")
-            try check.positive(axis.maxAccelMMPerS2, "axes.\(name).max_accel_mm_s2")
-            try check.positive(axis.resolutionUM, "axes.\(name).resolution_um")
+            try check.within(axis.travelMM, 0.001...2000, "axes.\(name).travel_mm")
+            try check.within(axis.maxSpeedMMPerS, 0.001...2000, "axes.\(name).max_speed_mm_s")
+            try check.within(axis.maxAccelMMPerS2, 0.001...1_000_000, "axes.\(name).max_accel_mm_s2")
+            try check.require(
+                (1...10_000).contains(axis.resolutionUM), "axes.\(name).resolution_um",
+                "expected 1...10000, got \(axis.resolutionUM)")
         }
         try check.positive(hangCeilingMM, "hang_ceiling_mm")
         try check.require(
@@ -132,14 +135,18 @@ public struct BoardDefinition: Codable, Equatable, Sendable {
         try check.require(
             retractClearanceMM < axes.z.travelMM, "retract_clearance_mm",
             "expected less than the Z travel (\(axes.z.travelMM) mm), got \(retractClearanceMM)")
-        try check.positive(motor.minHz, "motor.min_hz")
+        try check.within(motor.minHz, 0.001...1000, "motor.min_hz")
         try check.require(
-            motor.maxHz.isFinite && motor.maxHz >= motor.minHz, "motor.max_hz",
-            "expected a number at least motor.min_hz (\(motor.minHz)), got \(motor.maxHz)")
-        try check.positive(maxStrokesPerDot, "max_strokes_per_dot")
-        try check.positive(queueCapacity, "queue_capacity")
-        try check.positive(watchdogMS, "watchdog_ms")
-        try check.require(minLeadTimeMS >= 0, "min_lead_time_ms", "expected zero or more, got \(minLeadTimeMS)")
+            motor.maxHz.isFinite && motor.maxHz >= motor.minHz && motor.maxHz <= 1000, "motor.max_hz",
+            "expected a number from motor.min_hz (\(motor.minHz)) to 1000, got \(motor.maxHz)")
+        try check.require(
+            (1...255).contains(maxStrokesPerDot), "max_strokes_per_dot", "expected 1...255, got \(maxStrokesPerDot)")
+        try check.require(
+            (1...65_535).contains(queueCapacity), "queue_capacity", "expected 1...65535, got \(queueCapacity)")
+        try check.require(
+            (1...60_000).contains(watchdogMS), "watchdog_ms", "expected 1...60000, got \(watchdogMS)")
+        try check.require(
+            (0...60_000).contains(minLeadTimeMS), "min_lead_time_ms", "expected 0...60000, got \(minLeadTimeMS)")
         try check.require(
             (0...0xFFFF).contains(usb.vendorID), "usb.vendor_id", "expected 0...65535, got \(usb.vendorID)")
         try check.require(

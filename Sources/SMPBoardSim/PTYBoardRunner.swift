@@ -101,7 +101,7 @@ public final class PTYBoardRunner {
                 .min()
             var timeoutMS: Int32 = 100
             if let wake {
-                timeoutMS = wake <= now ? 0 : Int32(min(100, (wake - now + 999) / 1000))
+                timeoutMS = wake <= now ? 0 : Int32(min(100, (wake - now) / 1000 + 1))
             }
             var fds = [
                 pollfd(

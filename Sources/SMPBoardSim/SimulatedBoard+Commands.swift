@@ -130,7 +130,10 @@ extension SimulatedBoard {
             let dot = QueuedDot(
                 id: command.id, start: command.startTime, x: x, y: y, hang: hang, strokes: strokes, rate: rate,
                 lift: lift, originX: origin.x, originY: origin.y)
-            if let previous, dot.start < previous.start + minimumDuration(of: previous) {
+            if let previous,
+                dot.start < previous.start.addingReportingOverflow(minimumDuration(of: previous)).partialValue
+                    || previous.start > dot.start
+            {
                 throw Rejection(code: .scheduleOverlap, value: Int64(dot.id), dotID: dot.id)
             }
             dots.append(dot)

@@ -138,7 +138,11 @@ public struct SimulatedBoard: BoardCore {
     }
 
     /// Board time at which a schedule time comes, while not held.
-    func boardTime(ofSchedule schedule: UInt64) -> UInt64 { schedule + heldTotal }
+    /// Saturates: a start time near the end of the clock (any value a host may send) must not trap.
+    func boardTime(ofSchedule schedule: UInt64) -> UInt64 {
+        let (sum, overflow) = schedule.addingReportingOverflow(heldTotal)
+        return overflow ? .max : sum
+    }
 
     static func seconds(_ micros: UInt64) -> Double { Double(micros) / 1_000_000 }
 
