@@ -250,7 +250,9 @@ public struct SimulatedBoard: BoardCore {
 
     /// More than 20 frame errors within one second: a frame-check storm.
     mutating func noteFrameError() {
+        // Only the last 21 errors matter: the storm is the 21st within one second of the first of them.
         frameErrorTimes.append(now)
+        if frameErrorTimes.count > 21 { frameErrorTimes.removeFirst(frameErrorTimes.count - 21) }
         let windowStart = now >= 1_000_000 ? now - 1_000_000 : 0
         frameErrorTimes.removeAll { $0 < windowStart }
         if frameErrorTimes.count > 20 && state != .safe {

@@ -343,3 +343,21 @@ struct FirmwareTests {
             !board.physics.x.isMoving(at: time) && !board.physics.y.isMoving(at: time), sourceLocation: sourceLocation)
     }
 }
+
+@Suite("Firmware model: frame-check storm")
+struct FrameCheckStormTests {
+    @Test("more than 20 frame errors within a second while armed is a frame-check storm")
+    func storm() throws {
+        var harness = try BoardHarness()
+        _ = harness.prepare()
+        // 25 short bursts of bytes that are not frames, 10 ms apart: each is one frame error.
+        for _ in 0..<25 {
+            harness.bench.hostWrites([0x7E, 0x01, 0x02, 0x03, 0x7E])
+            harness.run(for: 10_000)
+        }
+        let fault = try #require(harness.faults.first)
+        #expect(fault.code == .frameCheckStorm)
+        #expect(fault.value == 21)
+        #expect(harness.board.state == .safe)
+    }
+}
