@@ -80,6 +80,15 @@ public struct DotTruth: Codable, Equatable, Sendable {
     public var tooDeep: Bool
     /// Shallower than the window, or no puncture at all: will fade.
     public var tooShallow: Bool
+    /// DOMAIN.md's absolute thresholds [S]: deposits under 0.5 mm fade within weeks, over 1.5 mm migrate.
+    /// Independent of the skin type's window, which for thin skin lies partly below 0.5 mm.
+    public var fadeRisk: Bool
+    public var migrationRisk: Bool
+
+    /// Deposits shallower than this fade within weeks [S, DOMAIN.md].
+    public static let fadeDepthMM = 0.5
+    /// Deposits deeper than this migrate [S, DOMAIN.md].
+    public static let migrationDepthMM = 1.5
 
     /// Summarises `strokes` of a dot; `tissue` is the tissue at the commanded site.
     public init(
@@ -112,6 +121,8 @@ public struct DotTruth: Codable, Equatable, Sendable {
         targetUpperMM = tissue.depositTargetMM.upperBound
         tooDeep = depositDepthMM > tissue.depositTargetMM.upperBound
         tooShallow = depositDepthMM < tissue.depositTargetMM.lowerBound
+        fadeRisk = depositDepthMM < Self.fadeDepthMM
+        migrationRisk = depositDepthMM > Self.migrationDepthMM
     }
 
     enum CodingKeys: String, CodingKey {
@@ -131,6 +142,8 @@ public struct DotTruth: Codable, Equatable, Sendable {
         case targetUpperMM = "target_upper_mm"
         case tooDeep = "too_deep"
         case tooShallow = "too_shallow"
+        case fadeRisk = "fade_risk"
+        case migrationRisk = "migration_risk"
     }
 }
 

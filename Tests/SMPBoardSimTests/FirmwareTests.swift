@@ -43,6 +43,7 @@ struct FirmwareTests {
             #expect(dot.strokes.filter(\.counted).count == 4)
             #expect(dot.depositDepthMM > 0 && dot.depositDepthMM < dot.commandedHangMM)
             #expect(dot.strokes.allSatisfy { $0.localHangMM <= 1.2 + 1e-9 })
+            #expect(!dot.fadeRisk && !dot.migrationRisk && !dot.tooShallow)
         }
         #expect(truth.strayStrokes.isEmpty)
         #expect(harness.board.state == .ready)
@@ -65,6 +66,19 @@ struct FirmwareTests {
         // Measured when the query arrived, a little later than one time constant.
         let reported = try #require(harness.statuses.last?.motorCentihertz)
         #expect(reported > 7_580 && reported < 12_000)
+    }
+
+    @Test("a hang too small to puncture leaves a dot flagged too shallow: the truth knows, the wire does not")
+    func shallowDotFlagged() throws {
+        var harness = try BoardHarness()
+        let start = harness.prepare()
+        harness.send(.dotTrain(BoardHarness.train(firstID: 1, count: 2, start: start, hang: 600)))
+        harness.run(for: 7_000_000)
+        #expect(harness.completions.map(\.outcome) == [.completed, .completed])
+        for dot in harness.board.truth().dots {
+            #expect(dot.depositDepthMM < 0.5)
+            #expect(dot.tooShallow && dot.fadeRisk && !dot.tooDeep)
+        }
     }
 
     @Test("a command arriving after its start time is a fault and the board goes safe")
