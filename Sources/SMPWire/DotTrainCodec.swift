@@ -63,7 +63,9 @@ enum DotTrainCodec {
         let positionQuantum = try reader.readVarint("position_quantum")
         let timeQuantum = try reader.readVarint("time_quantum")
         let hangQuantum = try reader.readVarint("hang_quantum")
-        guard (1...UInt64(UInt32.max)).contains(positionQuantum), (1...UInt64(UInt32.max)).contains(timeQuantum),
+        // Position and hang quanta divide differences of Int32 values, so they fit 32 bits; a time quantum divides
+        // differences of 64-bit times and may be as large (the products below are overflow-checked).
+        guard (1...UInt64(UInt32.max)).contains(positionQuantum), timeQuantum >= 1,
             (1...UInt64(UInt32.max)).contains(hangQuantum)
         else { throw .outOfRange(field: "position_quantum/time_quantum/hang_quantum", offset: quantumOffset) }
         let timeBase = try reader.readVarint("time_base")

@@ -336,3 +336,86 @@ private struct Run {
         if let lost = lossTimes.removeValue(forKey: key) { repairLatencies.append(pair.now - lost) }
     }
 }
+
+/// A dense stream for measuring loss repair: both sides send a sequenced frame every `interval` (the host a full
+/// 60-dot train, the board a 32-record completion batch) for `duration`, through links that drop frames at `loss`.
+/// Returns, for every sequenced frame the links dropped, the microseconds from its loss to its delivery.
+public enum RepairScenario {
+    public static func repairLatencies(
+        duration: UInt64, interval: UInt64 = 50_000, loss: Double = 1e-3, seed: UInt64 = 1
+    ) -> (latencies: [UInt64], undelivered: Int) {
+        let identity = BoardHello(
+            sessionID: 0, boardModel: "smp-driver-r1", firmwareVersion: "repair", serialNumber: "0",
+            clockHertz: 1_000_000, queueCapacity: 60_000, limits: .smpDriverR1, boardTime: 0, lastCompletedDot: 0,
+            pendingCompletions: 0)
+        var pair = SessionPair(
+            boardIdentity: identity,
+            hostToBoard: VirtualLink(impairments: VirtualLink.Impairments(frameLoss: loss), seed: seed &+ 21),
+            boardToHost: VirtualLink(impairments: VirtualLink.Impairments(frameLoss: loss), seed: seed &+ 22))
+        pair.hostToBoard.recordsLosses = true
+        pair.boardToHost.recordsLosses = true
+        _ = pair.connect()
+        let template = SessionScenario.dots(count: 60, seed: seed)
+        var sent = 0
+        var lostAt: [UInt32: UInt64] = [:]
+        var latencies: [UInt64] = []
+        var nextSend = pair.now
+        let end = pair.now + duration
+        func key(_ message: Message) -> UInt32? {
+            switch message {
+            case .dotTrain(let train): train.dots.first?.id
+            case .completions(let batch): batch.completions.first.map { $0.dotID | 0x8000_0000 }
+            default: nil
+            }
+        }
+        while pair.now < end {
+            if pair.now >= nextSend {
+                let base = UInt32(sent * 64 + 1)
+                let dots = template.enumerated().map { index, dot in
+                    DotCommand(
+                        id: base + UInt32(index), startTime: dot.startTime + UInt64(sent) * 10_000_000,
+                        xMicrometres: dot.xMicrometres, yMicrometres: dot.yMicrometres,
+                        hangMicrometres: dot.hangMicrometres)
+                }
+                if pair.host.canSend,
+                    let train = try? DotTrain.pack(
+                        dots, strokesPerDot: 4, strokeRateCentihertz: 12_000, liftMicrometres: 300
+                    ).first
+                {
+                    try? pair.host.send(.dotTrain(train), now: pair.now)
+                }
+                if pair.board.canSend {
+                    let completions = (0..<32).map {
+                        DotCompletion(dotID: base + UInt32($0), outcome: .completed, peakLoads: [45, 20, 19, 19])
+                    }
+                    try? pair.board.send(
+                        .completions(CompletionBatch(finishedAt: pair.now, completions: completions)), now: pair.now)
+                }
+                sent += 1
+                nextSend += interval
+            }
+            pair.step()
+            for loss in pair.hostToBoard.takeLosses() + pair.boardToHost.takeLosses() {
+                var decoder = FrameDecoder()
+                decoder.feed(loss.bytes) { event in
+                    guard case .frame(let frame, _) = event, case .sequenced(_, let raw) = frame.body,
+                        let message = try? Message(decoding: raw), let id = key(message), lostAt[id] == nil
+                    else { return }
+                    lostAt[id] = loss.time
+                }
+            }
+            for case .message(let message) in pair.hostEvents + pair.boardEvents {
+                if let id = key(message), let lost = lostAt.removeValue(forKey: id) {
+                    latencies.append(pair.now - lost)
+                }
+            }
+            pair.clearEvents()
+            pair.advance(to: min(pair.nextTime, max(nextSend, pair.now + 1)))
+        }
+        pair.run(until: pair.now + 1_000_000)
+        for case .message(let message) in pair.hostEvents + pair.boardEvents {
+            if let id = key(message), let lost = lostAt.removeValue(forKey: id) { latencies.append(pair.now - lost) }
+        }
+        return (latencies, lostAt.count)
+    }
+}

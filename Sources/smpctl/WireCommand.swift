@@ -34,7 +34,7 @@ struct WireDecodeCommand: ParsableCommand {
 
     func run() throws {
         let data = try readInput()
-        let bytes = hex ? try HexCapture.parse(data, source: input == "-" ? "standard input" : input) : [UInt8](data)
+        let bytes = hex ? try hexBytes(data) : [UInt8](data)
         var analyzer = CaptureAnalyzer()
         let records = analyzer.feed(bytes)
         let counters = analyzer.counters
@@ -48,6 +48,19 @@ struct WireDecodeCommand: ParsableCommand {
             Output.diagnostic(
                 "\(counters.bytes) bytes: \(counters.frames) frames, \(counters.heartbeats) heartbeats, "
                     + "\(counters.errors) errors")
+        }
+    }
+
+    private var sourceName: String { input == "-" ? "standard input" : input }
+
+    private func hexBytes(_ data: Data) throws -> [UInt8] {
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CommandFailure(.dataError, "\(sourceName): hex capture is not UTF-8 text")
+        }
+        do {
+            return try HexText.bytes(from: text)
+        } catch {
+            throw CommandFailure(.dataError, "\(sourceName): \(error)")
         }
     }
 
@@ -68,42 +81,4 @@ struct DecodeReport: Encodable {
     var frames: UInt64
     var heartbeats: UInt64
     var errors: UInt64
-}
-
-/// Hex text as people and tools write it: `7e 08 ff`, `0x7e,0x08`, one byte a line, with `#` comments.
-enum HexCapture {
-    static func parse(_ data: Data, source: String) throws -> [UInt8] {
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw CommandFailure(.dataError, "\(source): hex capture is not UTF-8 text")
-        }
-        var bytes: [UInt8] = []
-        for (lineIndex, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            var digits: [Character] = []
-            var column = 0
-            for character in content {
-                column += 1
-                if character.isWhitespace || character == "," || character == ":" { continue }
-                digits.append(character)
-            }
-            var cleaned = String(digits).lowercased()
-            cleaned = cleaned.replacingOccurrences(of: "0x", with: "")
-            guard cleaned.count % 2 == 0 else {
-                throw CommandFailure(
-                    .dataError, "\(source): line \(lineIndex + 1): odd number of hex digits (expected byte pairs)")
-            }
-            var index = cleaned.startIndex
-            while index < cleaned.endIndex {
-                let next = cleaned.index(index, offsetBy: 2)
-                guard let byte = UInt8(cleaned[index..<next], radix: 16) else {
-                    throw CommandFailure(
-                        .dataError,
-                        "\(source): line \(lineIndex + 1): '\(cleaned[index..<next])' is not a hex byte")
-                }
-                bytes.append(byte)
-                index = next
-            }
-        }
-        return bytes
-    }
 }
