@@ -13,7 +13,8 @@ struct SMPCtl: AsyncParsableCommand {
             machine-readable summary on stdout.
             """,
         subcommands: [
-            WireCommand.self
+            WireCommand.self,
+            SimCommand.self,
         ]
     )
 
