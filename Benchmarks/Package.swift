@@ -3,16 +3,14 @@
 // (or `swift package --disable-sandbox benchmark` here); figures go to ../Docs/Performance.md.
 import PackageDescription
 
-let benchmark: Target.Dependency = .product(name: "Benchmark", package: "benchmark")
-let plugin: Target.PluginUsage = .plugin(name: "BenchmarkPlugin", package: "benchmark")
-
+@MainActor
 func benchmarkTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
     .executableTarget(
         name: name,
-        dependencies: [benchmark] + dependencies,
+        dependencies: [.product(name: "Benchmark", package: "benchmark")] + dependencies,
         path: "Benchmarks/\(name)",
         swiftSettings: [.swiftLanguageMode(.v6)],
-        plugins: [plugin]
+        plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
     )
 }
 
@@ -25,7 +23,10 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
-        benchmarkTarget("WireBenchmarks", [.product(name: "SMPWire", package: "smpctl")]),
+        benchmarkTarget(
+            "WireBenchmarks",
+            [.product(name: "SMPWire", package: "smpctl"), .product(name: "SMPWireTesting", package: "smpctl")]
+        ),
         benchmarkTarget("PlanningBenchmarks", [.product(name: "SMPPlanning", package: "smpctl")]),
         benchmarkTarget(
             "SimBenchmarks",

@@ -35,5 +35,5 @@ public struct DotTrain: Equatable, Hashable, Sendable, Codable {
     }
 
     /// Most dots one train may carry; keeps a train within one frame whatever the field widths.
-    public static let maximumDots = 48
+    public static let maximumDots = 64
 }

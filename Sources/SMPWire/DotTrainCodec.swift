@@ -19,6 +19,7 @@ enum DotTrainCodec {
         guard layout.allWidthsEncodable else { throw .outOfRange(field: "dots", index: 0) }
         writer.writeVarint(layout.positionQuantum)
         writer.writeVarint(layout.timeQuantum)
+        writer.writeVarint(layout.hangQuantum)
         writer.writeVarint(layout.timeBase)
         for width in layout.widths { writer.write(UInt8(width)) }
         var bits = BitWriter()
@@ -61,9 +62,12 @@ enum DotTrainCodec {
         let quantumOffset = reader.offset
         let positionQuantum = try reader.readVarint("position_quantum")
         let timeQuantum = try reader.readVarint("time_quantum")
-        guard positionQuantum >= 1, positionQuantum <= UInt64(UInt32.max), timeQuantum >= 1,
-            timeQuantum <= UInt64(UInt32.max)
-        else { throw .outOfRange(field: "position_quantum/time_quantum", offset: quantumOffset) }
+        let hangQuantum = try reader.readVarint("hang_quantum")
+        // Position and hang quanta divide differences of Int32 values, so they fit 32 bits; a time quantum divides
+        // differences of 64-bit times and may be as large (the products below are overflow-checked).
+        guard (1...UInt64(UInt32.max)).contains(positionQuantum), timeQuantum >= 1,
+            (1...UInt64(UInt32.max)).contains(hangQuantum)
+        else { throw .outOfRange(field: "position_quantum/time_quantum/hang_quantum", offset: quantumOffset) }
         let timeBase = try reader.readVarint("time_base")
         var widths: [Int] = []
         for _ in 0..<DotTrainLayout.widthCount {
@@ -73,7 +77,8 @@ enum DotTrainCodec {
             widths.append(width)
         }
         let layout = DotTrainLayout(
-            positionQuantum: positionQuantum, timeQuantum: timeQuantum, timeBase: timeBase, widths: widths)
+            positionQuantum: positionQuantum, timeQuantum: timeQuantum, hangQuantum: hangQuantum, timeBase: timeBase,
+            widths: widths)
         // Records run to the end of the payload: they must end in its last byte, padded with zero bits.
         let recordsOffset = reader.offset
         let recordBytes = try reader.readBytes("dot_records", count: reader.remaining)
@@ -85,11 +90,12 @@ enum DotTrainCodec {
             let (dtQuanta, overflowBase) = timeBase.addingReportingOverflow(delta.dt)
             let (dt, overflowScale) = dtQuanta.multipliedReportingOverflow(by: timeQuantum)
             let (start, overflowTime) = dot.startTime.addingReportingOverflow(dt)
-            guard !overflowX, !overflowY, !overflowBase, !overflowScale, !overflowTime, dt > 0,
+            let (dHang, overflowHang) = delta.dHang.multipliedReportingOverflow(by: Int64(hangQuantum))
+            guard !overflowX, !overflowY, !overflowHang, !overflowBase, !overflowScale, !overflowTime, dt > 0,
                 let id = UInt32(exactly: UInt64(dot.id) + 1 + delta.idGap),
                 let x = Int32(exactly: Int64(dot.xMicrometres) + dx),
                 let y = Int32(exactly: Int64(dot.yMicrometres) + dy),
-                let hang = Int32(exactly: Int64(dot.hangMicrometres) + delta.dHang)
+                let hang = Int32(exactly: Int64(dot.hangMicrometres) + dHang)
             else {
                 throw .invalidValue(field: "dots[\(index)]", reason: "delta leaves the field's range")
             }

@@ -42,75 +42,92 @@ struct DotDelta {
 
 /// The quanta and field widths of one train's records, chosen to minimise its size.
 struct DotTrainLayout {
-    static let widthCount = 5
+    static let widthCount = 7
 
     let positionQuantum: UInt64
     let timeQuantum: UInt64
+    let hangQuantum: UInt64
     /// The smallest time delta in quanta; records hold the excess over it.
     let timeBase: UInt64
     let idGapWidth: Int
-    let narrowPositionWidth: Int
-    let widePositionWidth: Int
+    let x: AxisWidths
+    let y: AxisWidths
     let timeWidth: Int
     let hangWidth: Int
 
-    var widths: [Int] { [idGapWidth, narrowPositionWidth, widePositionWidth, timeWidth, hangWidth] }
-    private var hasWideRecords: Bool { widePositionWidth > narrowPositionWidth }
+    /// A narrow and a wide width for one axis; a flag bit per record picks one when they differ.
+    struct AxisWidths {
+        let narrow: Int
+        let wide: Int
+        var hasFlag: Bool { wide > narrow }
 
-    init(positionQuantum: UInt64, timeQuantum: UInt64, timeBase: UInt64, widths: [Int]) {
+        func width(for value: Int64) -> Int { BitWriter.signedWidth(value) > narrow ? wide : narrow }
+
+        /// The narrow width that minimises the bits of these values.
+        init(values: [Int64]) {
+            var histogram = [Int](repeating: 0, count: 66)
+            for value in values { histogram[BitWriter.signedWidth(value)] += 1 }
+            let wide = histogram.lastIndex(where: { $0 > 0 }) ?? 0
+            var bestNarrow = wide
+            var bestBits = wide * values.count
+            var narrowCount = 0
+            for narrow in 0..<wide {
+                narrowCount += histogram[narrow]
+                let bits = values.count + narrow * narrowCount + wide * (values.count - narrowCount)
+                if bits < bestBits {
+                    bestBits = bits
+                    bestNarrow = narrow
+                }
+            }
+            self.narrow = bestNarrow
+            self.wide = wide
+        }
+
+        init(narrow: Int, wide: Int) {
+            self.narrow = narrow
+            self.wide = max(wide, narrow)
+        }
+    }
+
+    var widths: [Int] { [idGapWidth, x.narrow, x.wide, y.narrow, y.wide, timeWidth, hangWidth] }
+
+    init(positionQuantum: UInt64, timeQuantum: UInt64, hangQuantum: UInt64, timeBase: UInt64, widths: [Int]) {
         self.positionQuantum = positionQuantum
         self.timeQuantum = timeQuantum
+        self.hangQuantum = hangQuantum
         self.timeBase = timeBase
         idGapWidth = widths[0]
-        narrowPositionWidth = widths[1]
-        widePositionWidth = max(widths[2], widths[1])
-        timeWidth = widths[3]
-        hangWidth = widths[4]
+        x = AxisWidths(narrow: widths[1], wide: widths[2])
+        y = AxisWidths(narrow: widths[3], wide: widths[4])
+        timeWidth = widths[5]
+        hangWidth = widths[6]
     }
 
     init(_ deltas: [DotDelta]) {
         var positionGCD: UInt64 = 0
         var timeGCD: UInt64 = 0
+        var hangGCD: UInt64 = 0
         var maxIDGap: UInt64 = 0
-        var hangWidth = 0
         for delta in deltas {
             positionGCD = gcd(gcd(positionGCD, delta.dx.magnitude), delta.dy.magnitude)
             timeGCD = gcd(timeGCD, delta.dt)
+            hangGCD = gcd(hangGCD, delta.dHang.magnitude)
             maxIDGap = max(maxIDGap, delta.idGap)
-            hangWidth = max(hangWidth, BitWriter.signedWidth(delta.dHang))
         }
         positionQuantum = max(positionGCD, 1)
         timeQuantum = max(timeGCD, 1)
+        hangQuantum = max(hangGCD, 1)
         let quantum = Int64(positionQuantum)
-        var minTime = UInt64.max
-        var maxTime: UInt64 = 0
-        var positionWidths = [Int](repeating: 0, count: 66)
-        for delta in deltas {
-            let width = max(BitWriter.signedWidth(delta.dx / quantum), BitWriter.signedWidth(delta.dy / quantum))
-            positionWidths[width] += 1
-            minTime = min(minTime, delta.dt / timeQuantum)
-            maxTime = max(maxTime, delta.dt / timeQuantum)
-        }
-        timeBase = deltas.isEmpty ? 0 : minTime
-        timeWidth = deltas.isEmpty ? 0 : BitWriter.unsignedWidth(maxTime - minTime)
+        x = AxisWidths(values: deltas.map { $0.dx / quantum })
+        y = AxisWidths(values: deltas.map { $0.dy / quantum })
+        let timeStep = max(timeGCD, 1)
+        let times = deltas.map { $0.dt / timeStep }
+        let base = times.min() ?? 0
+        timeBase = base
+        timeWidth = BitWriter.unsignedWidth((times.max() ?? 0) - base)
         idGapWidth = BitWriter.unsignedWidth(maxIDGap)
-        self.hangWidth = hangWidth
-        // Pick the narrow width that minimises the position bits: records wider than it pay the wide width, and
-        // every record pays a flag bit once two widths are in use.
-        let wide = positionWidths.lastIndex(where: { $0 > 0 }) ?? 0
-        var bestNarrow = wide
-        var bestBits = 2 * wide * deltas.count
-        var narrowCount = 0
-        for narrow in 0..<wide {
-            narrowCount += positionWidths[narrow]
-            let bits = deltas.count + 2 * (narrow * narrowCount + wide * (deltas.count - narrowCount))
-            if bits < bestBits {
-                bestBits = bits
-                bestNarrow = narrow
-            }
-        }
-        narrowPositionWidth = bestNarrow
-        widePositionWidth = wide
+        let hangStep = Int64(hangQuantum)
+        hangWidth = deltas.reduce(0) { max($0, BitWriter.signedWidth($1.dHang / hangStep)) }
     }
 
     var allWidthsEncodable: Bool { widths.allSatisfy { $0 <= DotTrainCodec.maximumFieldWidth } }
@@ -119,27 +136,25 @@ struct DotTrainLayout {
         let quantum = Int64(positionQuantum)
         let dx = delta.dx / quantum
         let dy = delta.dy / quantum
-        var positionWidth = narrowPositionWidth
-        if hasWideRecords {
-            let isWide = max(BitWriter.signedWidth(dx), BitWriter.signedWidth(dy)) > narrowPositionWidth
-            bits.write(isWide ? 1 : 0, width: 1)
-            if isWide { positionWidth = widePositionWidth }
-        }
+        let xWidth = x.width(for: dx)
+        let yWidth = y.width(for: dy)
+        if x.hasFlag { bits.write(xWidth == x.wide ? 1 : 0, width: 1) }
+        if y.hasFlag { bits.write(yWidth == y.wide ? 1 : 0, width: 1) }
         bits.write(delta.idGap, width: idGapWidth)
-        bits.writeSigned(dx, width: positionWidth)
-        bits.writeSigned(dy, width: positionWidth)
+        bits.writeSigned(dx, width: xWidth)
+        bits.writeSigned(dy, width: yWidth)
         bits.write(delta.dt / timeQuantum - timeBase, width: timeWidth)
-        bits.writeSigned(delta.dHang, width: hangWidth)
+        bits.writeSigned(delta.dHang / Int64(hangQuantum), width: hangWidth)
     }
 
-    /// Reads one record; position and time come back in quanta (time as the excess over the base).
+    /// Reads one record; position, hang and time come back in quanta (time as the excess over the base).
     func read(from bits: inout BitReader) throws(MessageDecodingError) -> DotDelta {
-        var positionWidth = narrowPositionWidth
-        if hasWideRecords, try bits.read(width: 1, field: "wide_flag") == 1 { positionWidth = widePositionWidth }
+        let xWide = x.hasFlag ? try bits.read(width: 1, field: "x_wide_flag") == 1 : false
+        let yWide = y.hasFlag ? try bits.read(width: 1, field: "y_wide_flag") == 1 : false
         return DotDelta(
             idGap: try bits.read(width: idGapWidth, field: "id_gap"),
-            dx: try bits.readSigned(width: positionWidth, field: "dx"),
-            dy: try bits.readSigned(width: positionWidth, field: "dy"),
+            dx: try bits.readSigned(width: xWide ? x.wide : x.narrow, field: "dx"),
+            dy: try bits.readSigned(width: yWide ? y.wide : y.narrow, field: "dy"),
             dt: try bits.read(width: timeWidth, field: "dt"),
             dHang: try bits.readSigned(width: hangWidth, field: "d_hang"))
     }
@@ -147,26 +162,14 @@ struct DotTrainLayout {
     /// Bits of all records.
     func recordBits(_ deltas: [DotDelta]) -> Int {
         let quantum = Int64(positionQuantum)
-        var total = 0
-        for delta in deltas {
-            var positionWidth = narrowPositionWidth
-            if hasWideRecords {
-                total += 1
-                if max(BitWriter.signedWidth(delta.dx / quantum), BitWriter.signedWidth(delta.dy / quantum))
-                    > narrowPositionWidth
-                {
-                    positionWidth = widePositionWidth
-                }
-            }
-            total += idGapWidth + 2 * positionWidth + timeWidth + hangWidth
-        }
-        return total
+        let fixed = (x.hasFlag ? 1 : 0) + (y.hasFlag ? 1 : 0) + idGapWidth + timeWidth + hangWidth
+        return deltas.reduce(0) { $0 + fixed + x.width(for: $1.dx / quantum) + y.width(for: $1.dy / quantum) }
     }
 
     /// Bytes after the first dot: quanta, base, widths and the packed records.
     func tailLength(_ deltas: [DotDelta]) -> Int {
-        VarintLength.of(positionQuantum) + VarintLength.of(timeQuantum) + VarintLength.of(timeBase)
-            + Self.widthCount + (recordBits(deltas) + 7) / 8
+        VarintLength.of(positionQuantum) + VarintLength.of(timeQuantum) + VarintLength.of(hangQuantum)
+            + VarintLength.of(timeBase) + Self.widthCount + (recordBits(deltas) + 7) / 8
     }
 }
 

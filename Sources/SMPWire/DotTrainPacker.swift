@@ -1,7 +1,6 @@
 extension DotTrain {
     /// Splits dots (in execution order, ids and start times strictly increasing) into as few trains as fit one
-    /// frame each. Greedy: a train grows while its exact encoded size stays within the limit. Sizing a candidate is
-    /// linear in its dots and trains hold at most `maximumDots`, so packing stays linear in the session.
+    /// frame each. Greedy: each train is the longest run from where the last one ended whose exact encoded size fits.
     public static func pack(
         _ dots: [DotCommand], strokesPerDot: UInt8, strokeRateCentihertz: UInt32, liftMicrometres: UInt32,
         maximumPayloadLength: Int = Frame.maximumPayloadLength
@@ -18,15 +17,20 @@ extension DotTrain {
                 + VarintLength.of(signed: Int64(first.xMicrometres))
                 + VarintLength.of(signed: Int64(first.yMicrometres))
                 + VarintLength.of(signed: Int64(first.hangMicrometres))
-            var end = start + 1
-            while end < dots.count && end - start < DotTrain.maximumDots {
-                let deltas = Array(allDeltas[start..<end])
+            // A train's encoded size never shrinks as dots are added (quanta only get finer, widths only wider), so
+            // the longest train that fits is found by bisection: a handful of layouts per train, not one per dot.
+            func fits(_ end: Int) -> Bool {
+                let deltas = Array(allDeltas[start..<end - 1])
                 let layout = DotTrainLayout(deltas)
-                guard layout.allWidthsEncodable, head + layout.tailLength(deltas) <= maximumPayloadLength else {
-                    break
-                }
-                end += 1
+                return layout.allWidthsEncodable && head + layout.tailLength(deltas) <= maximumPayloadLength
             }
+            var fitting = start + 1
+            var tooLong = min(dots.count, start + DotTrain.maximumDots) + 1
+            while tooLong - fitting > 1 {
+                let middle = (fitting + tooLong) / 2
+                if fits(middle) { fitting = middle } else { tooLong = middle }
+            }
+            let end = fitting
             trains.append(
                 DotTrain(
                     strokesPerDot: strokesPerDot, strokeRateCentihertz: strokeRateCentihertz,

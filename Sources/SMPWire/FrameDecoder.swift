@@ -46,6 +46,8 @@ public struct FrameDecoder: Sendable {
             if byte == FramingByte.heartbeat {
                 counters.heartbeats += 1
                 handle(.heartbeat(offset: offset))
+                // Between frames, the next frame starts after the heartbeat, not at it.
+                if buffer.isEmpty && !escaping && !discarding { frameStart = position }
                 continue
             }
             if byte == FramingByte.delimiter {

@@ -35,7 +35,7 @@ public struct SessionConfiguration: Sendable {
     public init(
         role: SessionRole, windowSize: Int = 32, initialRetransmitTimeout: UInt64 = 20_000,
         minimumRetransmitTimeout: UInt64 = 4_000, maximumRetransmitTimeout: UInt64 = 200_000,
-        maximumRetransmissions: Int = 25, acknowledgementDelay: UInt64 = 2_000, heartbeatInterval: UInt64? = nil,
+        maximumRetransmissions: Int = 25, acknowledgementDelay: UInt64 = 500, heartbeatInterval: UInt64? = nil,
         fastRetransmitHoldoff: UInt64 = 3_000, helloInterval: UInt64 = 100_000, helloAttempts: Int = 20,
         carriesUnacknowledgedAcrossSessions: Bool? = nil
     ) {
@@ -47,8 +47,8 @@ public struct SessionConfiguration: Sendable {
         self.maximumRetransmissions = maximumRetransmissions
         self.acknowledgementDelay = acknowledgementDelay
         // The board's watchdog trips after 100 ms of host silence: 45 ms lets one lost heartbeat pass unnoticed.
-        // The host trips on 300 ms of board silence, so the board can afford 100 ms.
-        self.heartbeatInterval = heartbeatInterval ?? (role == .host ? 45_000 : 100_000)
+        // The host gives the board 400 ms (a yanked cable shows sooner as a hang-up), so the board can afford 150 ms.
+        self.heartbeatInterval = heartbeatInterval ?? (role == .host ? 45_000 : 150_000)
         self.fastRetransmitHoldoff = fastRetransmitHoldoff
         self.helloInterval = helloInterval
         self.helloAttempts = helloAttempts

@@ -18,7 +18,8 @@ public enum WireSchema {
         min_lead_us:varint,board_time:varint,last_completed_dot:varint,pending_completions:varint
         0x10 dot_train=strokes_per_dot:u8,stroke_rate_centihertz:varint,lift_um:varint,dot_count:u8,\
         first_id:varint,first_start_time:varint,first_x_um:svarint,first_y_um:svarint,first_hang_um:svarint,\
-        [position_shift:u8,time_shift:u8,widths:u8x5,time_base:varint,records:bits(id_gap,dx,dy,dt,d_hang)]
+        [position_quantum:varint,time_quantum:varint,hang_quantum:varint,time_base:varint,widths:u8x7,\
+        records:bits(x_wide?:1,y_wide?:1,id_gap,dx,dy,dt,d_hang)]
         0x11 move_to=start_time:varint,x_um:svarint,y_um:svarint
         0x12 set_stroke_rate=start_time:varint,stroke_rate_centihertz:varint
         0x20 hold=
@@ -28,7 +29,7 @@ public enum WireSchema {
         0x24 arm=
         0x25 flush_queue=
         0x40 completions=count:u8,first_dot_id:varint,finished_at:varint,records:(header:u8,id_gap?:svarint,\
-        peak_loads:u8xN)
+        peak_loads:u8xN|compact(u8,u8,s4x(N-2)))
         0x41 fault=code:varint,board_time:varint,dot_id:varint,value:svarint
         0x42 status=board_time:varint,schedule_time:varint,state:u8,queue_depth:varint,queue_free:varint,\
         x_um:svarint,y_um:svarint,z_um:svarint,motor_centihertz:varint,last_completed_dot:varint,active_fault:varint

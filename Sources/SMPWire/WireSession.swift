@@ -48,6 +48,7 @@ public struct WireSession: Sendable {
     private var output: [UInt8] = []
     private var needsLeadingDelimiter = true
     private var lastTransmitAt: UInt64 = 0
+    private var heartbeatInterval: UInt64
 
     // Sending side.
     private var inFlight: [InFlightFrame] = []
@@ -77,6 +78,7 @@ public struct WireSession: Sendable {
         encoder = FrameEncoder(schemaHash: schemaHash)
         decoder = FrameDecoder(schemaHash: schemaHash)
         retransmitTimeout = configuration.initialRetransmitTimeout
+        heartbeatInterval = configuration.heartbeatInterval
         reorderBuffer = Array(repeating: nil, count: 256)
     }
 
@@ -99,8 +101,10 @@ public struct WireSession: Sendable {
     /// Counters of the frame decoder (errors, heartbeats, bytes received).
     public var decoderCounters: FrameDecoder.Counters { decoder.counters }
 
-    /// The earliest time `poll` has something to do, nil when only new input can create work.
+    /// The earliest time `poll` has something to do, nil when only new input can create work. Bytes produced while
+    /// receiving (a hello's answer, an immediate acknowledgement) make it 0: poll at once.
     public var nextDeadline: UInt64? {
+        if !output.isEmpty { return 0 }
         var deadline: UInt64?
         func consider(_ time: UInt64?) {
             guard let time else { return }
@@ -111,7 +115,7 @@ public struct WireSession: Sendable {
         consider(acknowledgementDueAt)
         if negativeAcknowledgementDue || inFlight.contains(where: { $0.lastSentAt == nil }) { return 0 }
         if let oldest = inFlight.first, let sent = oldest.lastSentAt { consider(sent + retransmitTimeout) }
-        consider(lastTransmitAt + configuration.heartbeatInterval)
+        consider(lastTransmitAt + heartbeatInterval)
         return deadline
     }
 
@@ -170,7 +174,7 @@ public struct WireSession: Sendable {
         if negativeAcknowledgementDue || (acknowledgementDueAt.map { now >= $0 } ?? false) {
             emitLinkFrame(now: now)
         }
-        if isEstablished, output.isEmpty, now >= lastTransmitAt + configuration.heartbeatInterval {
+        if isEstablished, output.isEmpty, now >= lastTransmitAt + heartbeatInterval {
             output.append(FramingByte.heartbeat)
             statistics.heartbeatsSent += 1
             statistics.bytesSent += 1
@@ -346,6 +350,9 @@ public struct WireSession: Sendable {
             }
             resetSequencing(keepingUnacknowledged: false)
             peerCredit = UInt32(hello.queueCapacity)
+            // Beat at 45% of the board's watchdog, so that one lost heartbeat never trips it.
+            heartbeatInterval = min(
+                configuration.heartbeatInterval, UInt64(hello.limits.watchdogMilliseconds) * 450)
             state = .established(sessionID: sessionID)
             peerHello = .board(hello)
             events.append(.established(peer: .board(hello)))

@@ -50,6 +50,9 @@ public struct SessionPair: Sendable {
         return max(next, now + 1)
     }
 
+    /// Moves the clock forward without processing (the caller steps).
+    public mutating func advance(to time: UInt64) { now = max(now, time) }
+
     /// Advances to `time`, processing everything due on the way.
     public mutating func run(until time: UInt64) {
         while now < time {

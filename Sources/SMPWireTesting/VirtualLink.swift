@@ -50,6 +50,11 @@ public struct VirtualLink: Sendable {
     public let latency: UInt64
     public var impairments: Impairments
     public private(set) var counters = Counters()
+    /// When set, dropped frames are kept (with the time they were sent) until `takeLosses`.
+    public var recordsLosses = false
+    /// When non-nil, every byte sent is appended: a capture for `smpctl wire decode`.
+    public var capture: [UInt8]?
+    private var losses: [(time: UInt64, bytes: [UInt8])] = []
     private var random: SeededRandom
     private var busyUntil: Double = 0
     private var inTransit: [InTransit] = []
@@ -71,6 +76,7 @@ public struct VirtualLink: Sendable {
         guard !bytes.isEmpty else { return }
         busyUntil = max(busyUntil, Double(now))
         counters.bytes += UInt64(bytes.count)
+        capture?.append(contentsOf: bytes)
         for byte in bytes {
             busyUntil += microsecondsPerByte
             if byte == FramingByte.heartbeat && pendingFrame.isEmpty {
@@ -91,6 +97,7 @@ public struct VirtualLink: Sendable {
         counters.frames += 1
         if impairments.dropFrameNumbers.contains(counters.frames) || random.chance(impairments.frameLoss) {
             counters.lost += 1
+            if recordsLosses { losses.append((UInt64(busyUntil), unit)) }
             return
         }
         var bytes = unit
@@ -114,6 +121,12 @@ public struct VirtualLink: Sendable {
     private mutating func append(arrival: UInt64, _ bytes: [UInt8]) {
         order += 1
         inTransit.append(InTransit(arrival: arrival, order: order, bytes: bytes))
+    }
+
+    /// Frames dropped since the last call, with the time they finished sending.
+    public mutating func takeLosses() -> [(time: UInt64, bytes: [UInt8])] {
+        defer { losses.removeAll() }
+        return losses
     }
 
     /// When the next bytes arrive, nil when nothing is in transit.

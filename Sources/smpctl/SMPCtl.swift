@@ -13,6 +13,8 @@ struct SMPCtl: AsyncParsableCommand {
             machine-readable summary on stdout.
             """,
         subcommands: [
+            WireCommand.self,
+            SimCommand.self,
             PortsCommand.self,
             IdentifyCommand.self,
         ]

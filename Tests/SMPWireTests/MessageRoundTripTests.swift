@@ -68,6 +68,18 @@ struct MessageRoundTripTests {
         }
     }
 
+    @Test("a time delta whose quantum exceeds 32 bits round-trips (found by the fuzzer)")
+    func hugeTimeQuantum() throws {
+        let train = DotTrain(
+            strokesPerDot: 4, strokeRateCentihertz: 12_000, liftMicrometres: 300,
+            dots: [
+                DotCommand(id: 2, startTime: 2, xMicrometres: 1, yMicrometres: 1, hangMicrometres: 1),
+                DotCommand(
+                    id: 3, startTime: 5_629_499_739_486_742, xMicrometres: 1, yMicrometres: -7, hangMicrometres: 3),
+            ])
+        #expect(try Message(decoding: try Message.dotTrain(train).encoded()) == .dotTrain(train))
+    }
+
     @Test("dots whose ids or times do not increase are refused with the index")
     func nonIncreasingDots() {
         var dots = Samples.dots(count: 5, seed: 3)

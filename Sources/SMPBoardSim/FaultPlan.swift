@@ -1,0 +1,154 @@
+import Foundation
+
+/// Faults to inject into a simulated run, all deterministic by the run's seed.
+///
+/// Parsed from a text spec such as `corrupt=1e-4,drop=1e-3,disconnect=30s+2s,reset=120s`: comma-separated
+/// `key=value` items. Link faults apply to both directions independently; board faults happen at board times.
+///
+/// | key | value | meaning |
+/// | --- | --- | --- |
+/// | `corrupt` | probability 0...1 | each byte on the link has one random bit flipped |
+/// | `drop` | probability 0...1 | each frame on the link (bytes up to a delimiter) is lost whole |
+/// | `dup` | probability 0...1 | each frame is delivered twice |
+/// | `delay` | duration | one-way latency added to every write |
+/// | `jitter` | duration | extra latency, uniform in 0...jitter (order is kept, as on a serial line) |
+/// | `disconnect` | `AT+FOR` | the link is dead from AT for FOR: everything sent or arriving then is lost (repeatable) |
+/// | `reset` | `AT` | the board browns out and restarts at AT (repeatable) |
+/// | `stall` | `AT+FOR` | the motor jams at AT for FOR (repeatable) |
+/// | `noise` | newtons, e.g. `0.01` or `0.01N` | standard deviation of the load sensor (default 0.002 N) |
+///
+/// Durations take a unit: `us`, `ms`, `s` or `min` (`1.5s`, `250ms`).
+public struct FaultPlan: Sendable, Equatable {
+    /// A span of board time (microseconds).
+    public struct Window: Sendable, Equatable {
+        public var start: UInt64
+        public var duration: UInt64
+        public var end: UInt64 { start + duration }
+
+        public init(start: UInt64, duration: UInt64) {
+            self.start = start
+            self.duration = duration
+        }
+
+        public func contains(_ time: UInt64) -> Bool { time >= start && time < end }
+    }
+
+    /// Default load-sensor noise [E].
+    public static let defaultSensorNoiseN = 0.002
+
+    public var corruptProbability: Double = 0
+    public var dropProbability: Double = 0
+    public var duplicateProbability: Double = 0
+    public var delayMicros: UInt64 = 0
+    public var jitterMicros: UInt64 = 0
+    public var disconnects: [Window] = []
+    public var resets: [UInt64] = []
+    public var stalls: [Window] = []
+    public var sensorNoiseN: Double = FaultPlan.defaultSensorNoiseN
+
+    /// No faults at all (default sensor noise).
+    public init() {}
+
+    /// True when nothing happens to the link.
+    public var linkIsClean: Bool {
+        corruptProbability == 0 && dropProbability == 0 && duplicateProbability == 0 && delayMicros == 0
+            && jitterMicros == 0 && disconnects.isEmpty
+    }
+
+    /// Parses a spec; an empty spec is no faults. Errors name `flag`, the key and what was expected.
+    public init(parsing spec: String, flag: String = "--faults") throws(SimulatorInputError) {
+        self.init()
+        var seen: Set<String> = []
+        let repeatable: Set<String> = ["disconnect", "reset", "stall"]
+        for rawItem in spec.split(separator: ",", omittingEmptySubsequences: false) {
+            let item = rawItem.trimmingCharacters(in: .whitespaces)
+            if item.isEmpty {
+                if spec.trimmingCharacters(in: .whitespaces).isEmpty { return }
+                throw SimulatorInputError(.usage, source: flag, field: spec, reason: "empty item, expected key=value")
+            }
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else {
+                throw SimulatorInputError(.usage, source: flag, field: item, reason: "expected key=value")
+            }
+            let key = String(parts[0])
+            let value = String(parts[1])
+            if seen.contains(key) && !repeatable.contains(key) {
+                throw SimulatorInputError(.usage, source: flag, field: key, reason: "given twice, expected once")
+            }
+            seen.insert(key)
+            let parser = FaultSpecValue(flag: flag, key: key, text: value)
+            switch key {
+            case "corrupt": corruptProbability = try parser.probability()
+            case "drop": dropProbability = try parser.probability()
+            case "dup": duplicateProbability = try parser.probability()
+            case "delay": delayMicros = try parser.duration(value)
+            case "jitter": jitterMicros = try parser.duration(value)
+            case "disconnect": disconnects.append(try parser.window())
+            case "reset": resets.append(try parser.duration(value))
+            case "stall": stalls.append(try parser.window())
+            case "noise": sensorNoiseN = try parser.newtons()
+            default:
+                throw SimulatorInputError(
+                    .usage, source: flag, field: key,
+                    reason:
+                        "unknown fault, expected one of corrupt, drop, dup, delay, jitter, disconnect, reset, stall, noise"
+                )
+            }
+        }
+        disconnects.sort { $0.start < $1.start }
+        resets.sort()
+        stalls.sort { $0.start < $1.start }
+    }
+
+    /// Whether the link is down at `time`.
+    public func isDisconnected(at time: UInt64) -> Bool { disconnects.contains { $0.contains(time) } }
+}
+
+/// One value of a fault spec, with errors that name the flag and key.
+private struct FaultSpecValue {
+    let flag: String
+    let key: String
+    let text: String
+
+    func fail(_ expected: String) -> SimulatorInputError {
+        SimulatorInputError(.usage, source: flag, field: key, reason: "\"\(text)\" is not \(expected)")
+    }
+
+    func probability() throws(SimulatorInputError) -> Double {
+        guard let value = Double(text), value.isFinite, value >= 0, value <= 1 else {
+            throw fail("a probability between 0 and 1 (e.g. 1e-4)")
+        }
+        return value
+    }
+
+    func newtons() throws(SimulatorInputError) -> Double {
+        let number = text.hasSuffix("N") ? String(text.dropLast()) : text
+        guard let value = Double(number), value.isFinite, value >= 0, value <= 10 else {
+            throw fail("a load in newtons between 0 and 10 (e.g. 0.01N)")
+        }
+        return value
+    }
+
+    func duration(_ text: String) throws(SimulatorInputError) -> UInt64 {
+        let units: [(suffix: String, micros: Double)] = [
+            ("us", 1), ("ms", 1000), ("min", 60_000_000), ("s", 1_000_000),
+        ]
+        for unit in units where text.hasSuffix(unit.suffix) {
+            let number = text.dropLast(unit.suffix.count)
+            guard let value = Double(number), value.isFinite, value >= 0 else { break }
+            let micros = (value * unit.micros).rounded()
+            guard micros < 1e15 else { break }
+            return UInt64(micros)
+        }
+        throw fail("a duration with a unit (us, ms, s or min), e.g. 30s or 250ms")
+    }
+
+    func window() throws(SimulatorInputError) -> FaultPlan.Window {
+        let parts = text.split(separator: "+", omittingEmptySubsequences: false)
+        guard parts.count == 2 else { throw fail("AT+FOR, two durations such as 30s+2s") }
+        let start = try duration(String(parts[0]))
+        let length = try duration(String(parts[1]))
+        guard length > 0 else { throw fail("AT+FOR with a FOR above zero") }
+        return FaultPlan.Window(start: start, duration: length)
+    }
+}

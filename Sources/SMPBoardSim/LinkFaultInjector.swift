@@ -1,0 +1,137 @@
+import Foundation
+
+/// One direction of a serial link with injected faults, in board time: bytes go in as writes, come out later,
+/// possibly damaged. Deterministic by seed; order is kept, as on a real serial line.
+public struct LinkFaultInjector: Sendable {
+    /// What happened on this direction so far.
+    public struct Counters: Sendable, Equatable, Codable {
+        public var writes = 0
+        public var bytesSent = 0
+        public var bytesDelivered = 0
+        public var bitsFlipped = 0
+        /// Frames (or delimiter-less write fragments) lost or delivered twice.
+        public var framesDropped = 0
+        public var framesDuplicated = 0
+        public var bytesLostToDisconnect = 0
+    }
+
+    private struct InFlight: Sendable {
+        var time: UInt64
+        var bytes: [UInt8]
+    }
+
+    public let plan: FaultPlan
+    public private(set) var counters = Counters()
+    private var random: SeededGenerator
+    private var inFlight: [InFlight] = []
+    private var inFlightHead = 0
+    private var lastDelivery: UInt64 = 0
+    /// Bytes to go before the next corrupted one (geometric skip: one draw per corruption, not per byte).
+    private var bytesUntilCorruption: Int = .max
+
+    /// A link direction; `label` (e.g. `"host-to-board"`) picks an independent random stream of `seed`.
+    public init(plan: FaultPlan, seed: UInt64, label: String) {
+        self.plan = plan
+        random = SeededGenerator(seed: seed, stream: "link.\(label)")
+        bytesUntilCorruption = drawGap()
+    }
+
+    /// Sends one write at board time `time`.
+    public mutating func send(_ bytes: [UInt8], at time: UInt64) {
+        guard !bytes.isEmpty else { return }
+        counters.writes += 1
+        counters.bytesSent += bytes.count
+        if plan.linkIsClean {
+            enqueue(bytes, at: max(time, lastDelivery))
+            return
+        }
+        if plan.isDisconnected(at: time) {
+            counters.bytesLostToDisconnect += bytes.count
+            return
+        }
+        var payload: [UInt8] = []
+        payload.reserveCapacity(bytes.count)
+        if plan.dropProbability > 0 || plan.duplicateProbability > 0 {
+            // Drop and duplication act on frames: each run of bytes up to and including a delimiter (0x7E), so that a
+            // write carrying several frames loses or repeats them one by one, as a real link would.
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != 0x7E { end += 1 }
+                end = min(end + 1, bytes.count)
+                let frame = bytes[start..<end]
+                start = end
+                if plan.dropProbability > 0 && random.nextUnit() < plan.dropProbability {
+                    counters.framesDropped += 1
+                    continue
+                }
+                payload += frame
+                if plan.duplicateProbability > 0 && random.nextUnit() < plan.duplicateProbability {
+                    counters.framesDuplicated += 1
+                    payload += frame
+                }
+            }
+            guard !payload.isEmpty else { return }
+        } else {
+            payload = bytes
+        }
+        if plan.corruptProbability > 0 { corrupt(&payload) }
+        var due = time + plan.delayMicros
+        if plan.jitterMicros > 0 { due += UInt64(random.nextUnit() * Double(plan.jitterMicros + 1)) }
+        due = max(due, lastDelivery)
+        enqueue(payload, at: due)
+    }
+
+    /// When the next write comes out of the link, if any is in flight.
+    public var nextDeliveryTime: UInt64? { inFlightHead < inFlight.count ? inFlight[inFlightHead].time : nil }
+
+    /// Everything due by `time`, in order; what arrives while the link is disconnected is lost.
+    public mutating func receive(upTo time: UInt64) -> [UInt8] {
+        var output: [UInt8] = []
+        while inFlightHead < inFlight.count && inFlight[inFlightHead].time <= time {
+            let item = inFlight[inFlightHead]
+            inFlightHead += 1
+            if !plan.disconnects.isEmpty && plan.isDisconnected(at: item.time) {
+                counters.bytesLostToDisconnect += item.bytes.count
+            } else {
+                output.append(contentsOf: item.bytes)
+                counters.bytesDelivered += item.bytes.count
+            }
+        }
+        if inFlightHead > 64 && inFlightHead * 2 > inFlight.count {
+            inFlight.removeFirst(inFlightHead)
+            inFlightHead = 0
+        }
+        return output
+    }
+
+    private mutating func enqueue(_ bytes: [UInt8], at time: UInt64) {
+        inFlight.append(InFlight(time: time, bytes: bytes))
+        lastDelivery = time
+    }
+
+    private mutating func corrupt(_ bytes: inout [UInt8]) {
+        var index = 0
+        while true {
+            if bytesUntilCorruption >= bytes.count - index {
+                bytesUntilCorruption -= bytes.count - index
+                return
+            }
+            index += bytesUntilCorruption
+            bytes[index] ^= UInt8(1) << UInt8(random.next() % 8)
+            counters.bitsFlipped += 1
+            index += 1
+            bytesUntilCorruption = drawGap()
+        }
+    }
+
+    /// Number of clean bytes before the next corrupted one: geometric with the corruption probability.
+    private mutating func drawGap() -> Int {
+        let p = plan.corruptProbability
+        guard p > 0 else { return .max }
+        if p >= 1 { return 0 }
+        let u = 1 - random.nextUnit()
+        let gap = (log(u) / log(1 - p)).rounded(.down)
+        return gap >= Double(Int.max / 2) ? Int.max / 2 : Int(gap)
+    }
+}

@@ -1,0 +1,158 @@
+import Dispatch
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Serves a ``BoardCore`` on a pseudo-terminal in wall time until asked to stop.
+///
+/// Board time is the monotonic clock in microseconds since ``run(_:)`` started. The loop polls the master side
+/// and a stop pipe, with a timeout that wakes it at the core's next deadline or the link's next delivery, feeds
+/// received bytes through the host-to-board link faults into the core, and writes the core's output through the
+/// board-to-host link faults back. This is the only place in SMPBoardSim that does I/O or reads a clock.
+public final class PTYBoardRunner {
+    /// What the loop saw.
+    public struct Statistics: Sendable, Codable, Equatable {
+        public var bytesFromHost = 0
+        public var bytesToHost = 0
+        /// Bytes the board wrote that the PTY could not take (no host reading, buffer full) and were discarded.
+        public var bytesDiscarded = 0
+        public var boardTimeMicros: UInt64 = 0
+        public var hostToBoard = LinkFaultInjector.Counters()
+        public var boardToHost = LinkFaultInjector.Counters()
+    }
+
+    public let terminal: PseudoTerminal
+    public private(set) var statistics = Statistics()
+    private var hostToBoard: LinkFaultInjector
+    private var boardToHost: LinkFaultInjector
+    private let stopPipe: (read: Int32, write: Int32)
+    private var signalSources: [any DispatchSourceSignal] = []
+    private var pendingOutput: [UInt8] = []
+    /// Outbound bytes kept while the host is not reading; beyond this the oldest are discarded.
+    private let outputLimit = 256 * 1024
+
+    /// Opens a pseudo-terminal and prepares link faults from `faults`, seeded by `seed`.
+    public init(faults: FaultPlan, seed: UInt64) throws(PseudoTerminalError) {
+        terminal = try PseudoTerminal()
+        hostToBoard = LinkFaultInjector(plan: faults, seed: seed, label: "host-to-board")
+        boardToHost = LinkFaultInjector(plan: faults, seed: seed, label: "board-to-host")
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw PseudoTerminalError(step: "pipe", errno: errno) }
+        _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
+        stopPipe = (fds[0], fds[1])
+    }
+
+    deinit {
+        for source in signalSources { source.cancel() }
+        close(stopPipe.read)
+        close(stopPipe.write)
+    }
+
+    /// Ends ``run(_:)`` soon; safe to call from any thread or signal source.
+    public func requestStop() { stopHandle.requestStop() }
+
+    /// A handle another thread can keep to stop the loop.
+    public var stopHandle: StopHandle { StopHandle(descriptor: stopPipe.write) }
+
+    /// Stops a running ``PTYBoardRunner`` from any thread.
+    public struct StopHandle: Sendable {
+        let descriptor: Int32
+
+        /// Ends the runner's loop soon.
+        public func requestStop() { PTYBoardRunner.signalStop(descriptor) }
+    }
+
+    fileprivate static func signalStop(_ descriptor: Int32) {
+        var byte: UInt8 = 1
+        _ = write(descriptor, &byte, 1)
+    }
+
+    /// Makes SIGINT and SIGTERM end ``run(_:)`` cleanly instead of killing the process.
+    public func stopOnTerminationSignals() {
+        let descriptor = stopPipe.write
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { Self.signalStop(descriptor) }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+
+    /// Serves `core` until a stop is requested; returns the board time reached.
+    @discardableResult
+    public func run<Core: BoardCore>(_ core: inout Core) throws(PseudoTerminalError) -> UInt64 {
+        let start = Self.monotonicMicros()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var now: UInt64 = 0
+        while true {
+            now = Self.monotonicMicros() &- start
+            // Due host bytes into the core, time forward, and the core's output onto the link.
+            let arrived = hostToBoard.receive(upTo: now)
+            if !arrived.isEmpty { boardToHost.send(core.receive(arrived, at: now), at: now) }
+            boardToHost.send(core.advance(to: now), at: now)
+            let outbound = boardToHost.receive(upTo: now)
+            if !outbound.isEmpty { queueOutput(outbound) }
+            flushOutput()
+
+            let wake = [core.nextDeadline, hostToBoard.nextDeliveryTime, boardToHost.nextDeliveryTime].compactMap { $0 }
+                .min()
+            var timeoutMS: Int32 = 100
+            if let wake {
+                timeoutMS = wake <= now ? 0 : Int32(min(100, (wake - now) / 1000 + 1))
+            }
+            var fds = [
+                pollfd(
+                    fd: terminal.masterDescriptor, events: Int16(POLLIN | (pendingOutput.isEmpty ? 0 : POLLOUT)),
+                    revents: 0),
+                pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0),
+            ]
+            let ready = poll(&fds, 2, timeoutMS)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                throw PseudoTerminalError(step: "poll", errno: errno)
+            }
+            if fds[1].revents & Int16(POLLIN) != 0 { break }
+            if fds[0].revents & Int16(POLLIN) != 0 {
+                let count = read(terminal.masterDescriptor, &buffer, buffer.count)
+                if count > 0 {
+                    let received = Self.monotonicMicros() &- start
+                    statistics.bytesFromHost += count
+                    hostToBoard.send(Array(buffer[0..<count]), at: received)
+                } else if count < 0 && errno != EAGAIN && errno != EINTR && errno != EIO {
+                    throw PseudoTerminalError(step: "read", errno: errno)
+                }
+            }
+        }
+        statistics.boardTimeMicros = now
+        statistics.hostToBoard = hostToBoard.counters
+        statistics.boardToHost = boardToHost.counters
+        return now
+    }
+
+    private func queueOutput(_ bytes: [UInt8]) {
+        pendingOutput.append(contentsOf: bytes)
+        if pendingOutput.count > outputLimit {
+            let excess = pendingOutput.count - outputLimit
+            pendingOutput.removeFirst(excess)
+            statistics.bytesDiscarded += excess
+        }
+    }
+
+    private func flushOutput() {
+        while !pendingOutput.isEmpty {
+            let written = pendingOutput.withUnsafeBytes { write(terminal.masterDescriptor, $0.baseAddress, $0.count) }
+            if written <= 0 { return }
+            statistics.bytesToHost += written
+            pendingOutput.removeFirst(written)
+        }
+    }
+
+    private static func monotonicMicros() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000 + UInt64(spec.tv_nsec) / 1000
+    }
+}

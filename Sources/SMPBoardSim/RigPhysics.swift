@@ -1,0 +1,167 @@
+import Foundation
+
+/// The rig's mechanics on the board clock: X/Y gantry, Z (hang) axis, motor, cam, and the patient under them.
+///
+/// Event-driven: axes and motor are closed-form in time, and every stroke is evaluated exactly at its bottom dead
+/// centre (cam phase n + ½), the instant of deepest intrusion. Z and the gantry move at most 50-100 mm/s while the
+/// needle moves at ~1 m/s near the bottom of its stroke, so taking the intrusion at that instant is exact to well
+/// under a micrometre — finer than any fixed 10 kHz step, which would miss the true bottom by up to 100 µs of cam
+/// travel. Nothing here reads a clock or does I/O; the firmware model calls ``advance(to:)`` with board time.
+public struct RigPhysics: Sendable {
+    public internal(set) var x: AxisTrajectory
+    public internal(set) var y: AxisTrajectory
+    /// Z in hang coordinates: positive is deeper; the local hang is Z plus the surface height there.
+    public private(set) var z: AxisTrajectory
+    public private(set) var motor: RotaryMotor
+    public let cam: NeedleCam
+    public let skin: SkinMechanics
+    public let patient: SimulatedPatient
+    /// Standard deviation of the motor-current load sensor (N).
+    public let sensorNoiseN: Double
+
+    /// Board time (s) up to which strokes have been evaluated.
+    public private(set) var evaluatedUntil: Double = 0
+    /// Index n of the next stroke bottom (cam phase n + ½) not yet evaluated.
+    public private(set) var nextStroke: Int64 = 0
+    /// Stroke bottoms passed so far, touching the skin or not.
+    public private(set) var strokeBottoms: Int64 = 0
+
+    private var sensorRandom: SeededGenerator
+    /// Recent punctures, so that a stroke landing in an open hole is recognised as re-opening it.
+    private var recentPunctures: [(x: Double, y: Double)] = []
+
+    /// A rig at rest: X/Y at `home`, Z retracted to `retractedHang`, motor stopped, cam at the top.
+    public init(
+        board: BoardDefinition, handpiece: HandpieceDefinition, patient: SimulatedPatient,
+        home: (x: Double, y: Double) = (0, 0), retractedHang: Double, sensorNoiseN: Double, seed: UInt64
+    ) {
+        x = AxisTrajectory(
+            position: home.x, maxSpeed: board.axes.x.maxSpeedMMPerS, maxAcceleration: board.axes.x.maxAccelMMPerS2)
+        y = AxisTrajectory(
+            position: home.y, maxSpeed: board.axes.y.maxSpeedMMPerS, maxAcceleration: board.axes.y.maxAccelMMPerS2)
+        z = AxisTrajectory(
+            position: retractedHang, maxSpeed: board.axes.z.maxSpeedMMPerS,
+            maxAcceleration: board.axes.z.maxAccelMMPerS2)
+        motor = RotaryMotor(timeConstant: handpiece.motorTimeConstantMS.value / 1000)
+        cam = NeedleCam(handpiece: handpiece)
+        skin = SkinMechanics(handpiece: handpiece)
+        self.patient = patient
+        self.sensorNoiseN = sensorNoiseN
+        sensorRandom = SeededGenerator(seed: seed, stream: "sensor")
+    }
+
+    /// Board microseconds to physics seconds.
+    public static func seconds(_ micros: UInt64) -> Double { Double(micros) / 1_000_000 }
+
+    /// Evaluates every stroke bottom up to `time` (s) and returns those that touched the skin, in time order.
+    /// Commands change the plan only from the time they are given, so call this first with that time.
+    public mutating func advance(to time: Double) -> [StrokeEvent] {
+        var events: [StrokeEvent] = []
+        advance(to: time, into: &events)
+        return events
+    }
+
+    /// As ``advance(to:)``, appending to `events` (no allocation when nothing touched the skin).
+    public mutating func advance(to time: Double, into events: inout [StrokeEvent]) {
+        guard time > evaluatedUntil else { return }
+        while let bottom = motor.time(ofPhase: Double(nextStroke) + 0.5, notBefore: evaluatedUntil), bottom <= time {
+            nextStroke += 1
+            strokeBottoms += 1
+            if let event = evaluateStroke(index: nextStroke - 1, at: bottom) { events.append(event) }
+        }
+        evaluatedUntil = time
+        // Skip the strokes that were passed while the cam turned without the physics looking (never, unless
+        // someone sets the phase): keep nextStroke at the first bottom after `time`.
+        let phaseNow = motor.phase(at: time)
+        let firstAhead = Int64((phaseNow - 0.5).rounded(.down)) + 1
+        if firstAhead > nextStroke { nextStroke = firstAhead }
+    }
+
+    private mutating func evaluateStroke(index: Int64, at time: Double) -> StrokeEvent? {
+        let zNow = z.position(at: time)
+        let xState = x.state(at: time)
+        let yState = y.state(at: time)
+        let surface = patient.surfaceHeight(x: xState.position, y: yState.position)
+        let intrusion = cam.effectiveHang(zNow + surface)
+        guard intrusion > 0 else { return nil }
+        let tissue = patient.tissue(x: xState.position, y: yState.position)
+        let reopening = recentPunctures.contains { hole in
+            let dx = hole.x - xState.position
+            let dy = hole.y - yState.position
+            return dx * dx + dy * dy <= skin.needleDiameterMM * skin.needleDiameterMM
+        }
+        let outcome = skin.stroke(intrusion: intrusion, tissue: tissue, reopening: reopening)
+        if outcome.punctured {
+            recentPunctures.append((xState.position, yState.position))
+            if recentPunctures.count > 16 { recentPunctures.removeFirst() }
+        }
+        let rate = motor.rate(at: time)
+        let contact = cam.contactDuration(intrusion: intrusion, rate: rate)
+        let speed = (xState.velocity * xState.velocity + yState.velocity * yState.velocity).squareRoot()
+        let sensed = max(0, outcome.peakLoadN + sensorNoiseN * sensorRandom.nextGaussian())
+        return StrokeEvent(
+            index: index, timeS: time, x: xState.position, y: yState.position, localHangMM: zNow + surface,
+            intrusionMM: intrusion, outcome: outcome, sensedLoadN: sensed, smearMM: speed * contact,
+            reopening: reopening, tissue: tissue)
+    }
+
+    /// Starts a coordinated-free X/Y move to (`toX`, `toY`) at `time` (each axis minimum-time within its own
+    /// limits). Returns the arrival time (s).
+    @discardableResult
+    public mutating func moveXY(toX: Double, toY: Double, at time: Double) -> Double {
+        max(x.move(to: toX, at: time), y.move(to: toY, at: time))
+    }
+
+    /// Starts a Z move to `hang` at `time`. Returns the arrival time (s).
+    @discardableResult
+    public mutating func moveZ(to hang: Double, at time: Double) -> Double { z.move(to: hang, at: time) }
+
+    /// Sets the motor drive (Hz) at `time`.
+    public mutating func driveMotor(_ rate: Double, at time: Double) { motor.drive(rate, at: time) }
+
+    /// Safe state at `time`: Z goes up by `clearance` (counted from the contact plane when the needle is below it,
+    /// never past `topOfTravel`; a needle already `clearance` or more above the plane just stops), the motor drive is
+    /// cut,
+    /// and X/Y decelerate to a stop at their acceleration limits. Returns when everything is still (s).
+    @discardableResult
+    public mutating func enterSafeState(at time: Double, clearance: Double, topOfTravel: Double) -> Double {
+        let zNow = z.position(at: time)
+        // Up by the clearance from the contact plane or below it; a needle already that far up only stops, so that
+        // repeated faults do not walk Z to the top of travel.
+        let zDone =
+            zNow > -clearance ? z.move(to: max(topOfTravel, min(zNow, 0) - clearance), at: time) : z.stop(at: time)
+        motor.stop(at: time)
+        let xDone = x.stop(at: time)
+        let yDone = y.stop(at: time)
+        return max(zDone, xDone, yDone)
+    }
+
+    /// Jams the motor at `time` (fault injection).
+    public mutating func stallMotor(at time: Double) { motor.stall(at: time) }
+
+    /// Clears a jam at `time`.
+    public mutating func clearMotorStall(at time: Double) { motor.clearStall(at: time) }
+}
+
+/// One stroke that touched the skin, with everything the simulator knows about it.
+public struct StrokeEvent: Sendable, Equatable {
+    /// Stroke bottom index since power-up.
+    public var index: Int64
+    /// Board time of the stroke's bottom (s).
+    public var timeS: Double
+    /// Where the needle was at the bottom (mm).
+    public var x: Double
+    public var y: Double
+    /// Z plus the surface height: what the hang really was here.
+    public var localHangMM: Double
+    /// Deepest intrusion past the undisturbed surface (local hang − membrane loss).
+    public var intrusionMM: Double
+    public var outcome: StrokeOutcome
+    /// Peak load as the motor-current sensor reports it (true peak plus sensor noise).
+    public var sensedLoadN: Double
+    /// How far the needle travelled sideways while in the skin (X/Y speed × contact time).
+    public var smearMM: Double
+    /// True when the stroke went into a hole an earlier stroke had opened.
+    public var reopening: Bool
+    public var tissue: LocalTissue
+}

@@ -1,1 +1,0 @@
-// SMPBoardSim: see Docs/Architecture.md for what this module owns.

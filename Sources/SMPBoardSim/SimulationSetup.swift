@@ -1,0 +1,35 @@
+/// Everything that fixes a simulated run: board, handpiece, patient, seed and faults.
+public struct SimulationSetup: Sendable {
+    public var board: BoardDefinition
+    public var handpiece: HandpieceDefinition
+    public var skinType: SkinType
+    public var surface: SimulatedPatient.Surface
+    /// Fixes the patient, sensor noise and every injected fault.
+    public var seed: UInt64
+    public var faults: FaultPlan
+    /// The spec text the faults came from, recorded in the truth file.
+    public var faultSpec: String
+    public var firmwareVersion: String
+    public var serialNumber: String
+    /// Where X/Y rest at power-up (mm).
+    public var homeXMM: Double
+    public var homeYMM: Double
+
+    public init(
+        board: BoardDefinition, handpiece: HandpieceDefinition = .rotaryR1, skinType: SkinType,
+        surface: SimulatedPatient.Surface = .curved, seed: UInt64, faults: FaultPlan = FaultPlan(),
+        faultSpec: String = "", homeXMM: Double = 0, homeYMM: Double = 0
+    ) {
+        self.board = board
+        self.handpiece = handpiece
+        self.skinType = skinType
+        self.surface = surface
+        self.seed = seed
+        self.faults = faults
+        self.faultSpec = faultSpec
+        firmwareVersion = "smpboardsim-1"
+        serialNumber = "SIM-\(String(seed, radix: 16))"
+        self.homeXMM = homeXMM
+        self.homeYMM = homeYMM
+    }
+}

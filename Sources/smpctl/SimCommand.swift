@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import SMPBoardSim
+
+/// `smpctl sim --pty`: serves the simulated board on a pseudo-terminal until SIGINT or SIGTERM.
+struct SimCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sim",
+        abstract: "Run the simulated SMP driver board on a pseudo-terminal.",
+        discussion: """
+            Prints the device path (e.g. /dev/pts/7) as the first line of stdout, then serves protocol v1 on it in \
+            wall time until SIGINT or SIGTERM. Then prints a summary (--json: one JSON document) and, with --truth, \
+            writes the ground truth (every stroke, deposit depth, too-deep / too-shallow flags) as JSON so that a \
+            run over a real port can be graded afterwards. The truth never crosses the wire.
+
+            Skin types: fitzpatrick-1-3, fitzpatrick-4-6, thin, thick-oily, scar (keloid is refused).
+
+            --faults takes comma-separated key=value items, deterministic by --seed; \
+            durations need a unit (us, ms, s, min):
+              corrupt=P       flip one bit of each link byte with probability P
+              drop=P          lose each link frame with probability P
+              dup=P           deliver each link frame twice with probability P
+              delay=D         one-way link latency
+              jitter=D        extra latency, uniform in 0..D (order kept)
+              disconnect=T+D  link dead from board time T for D (repeatable)
+              reset=T         board browns out and restarts at T (repeatable)
+              stall=T+D       motor jams at T for D (repeatable)
+              noise=N         load-sensor noise, sigma in newtons (default 0.002)
+            Example: --faults "corrupt=1e-4,drop=1e-3,disconnect=30s+2s,reset=120s"
+            """)
+
+    @Flag(name: .long, help: "Serve on a pseudo-terminal (the only mode; dry runs use the in-process bench).")
+    var pty = false
+
+    @Option(name: .long, help: "Board definition file.")
+    var board = "Hardware/smp-driver-r1/board.json"
+
+    @Option(name: .long, help: "Handpiece definition file.")
+    var handpiece = "Hardware/handpieces/rotary-r1.json"
+
+    @Option(name: .long, help: "Skin type of the simulated patient.")
+    var skin = SkinType.fitzpatrick1to3.rawValue
+
+    @Option(name: .long, help: "Scalp surface: curved (default) or flat.")
+    var surface = SimulatedPatient.Surface.curved.rawValue
+
+    @Option(name: .long, help: "Seed for the patient, sensor noise and faults.")
+    var seed: UInt64 = 1
+
+    @Option(name: .long, help: "Faults to inject (see above).")
+    var faults = ""
+
+    @Option(name: .long, help: "Write the ground truth as JSON to this file when stopped.")
+    var truth: String?
+
+    @Flag(name: .long, help: "Print the summary as JSON.")
+    var json = false
+
+    func run() throws {
+        guard pty else {
+            throw CommandFailure(
+                .usage, "--pty: required (the simulator runs on a pseudo-terminal; dry runs use the in-process bench)")
+        }
+        let setup: SimulationSetup
+        do {
+            let skinType = try SkinType(parsing: skin)
+            guard let surfaceShape = SimulatedPatient.Surface(rawValue: surface) else {
+                throw SimulatorInputError(
+                    .usage, source: "--surface", field: surface, reason: "expected curved or flat")
+            }
+            let plan = try FaultPlan(parsing: faults)
+            setup = SimulationSetup(
+                board: try BoardDefinition.load(from: board), handpiece: try HandpieceDefinition.load(from: handpiece),
+                skinType: skinType, surface: surfaceShape, seed: seed, faults: plan, faultSpec: faults)
+        } catch let error as SimulatorInputError {
+            throw CommandFailure(error.kind == .usage ? .usage : .dataError, error.description)
+        }
+
+        let runner: PTYBoardRunner
+        do {
+            runner = try PTYBoardRunner(faults: setup.faults, seed: setup.seed)
+        } catch {
+            throw CommandFailure(.unavailable, error.description)
+        }
+        Output.line(runner.terminal.slavePath)
+        runner.stopOnTerminationSignals()
+        Output.diagnostic("smpctl sim: serving \(setup.board.model) on \(runner.terminal.slavePath); Ctrl-C to stop")
+
+        var simulated = SimulatedBoard(setup: setup)
+        do {
+            try runner.run(&simulated)
+        } catch {
+            throw CommandFailure(.ioError, error.description)
+        }
+        runner.terminal.close()
+
+        let truthRecord = simulated.truth()
+        if let truth {
+            do {
+                try AtomicFileWriter.write(try truthRecord.jsonData(), to: truth)
+            } catch let error as SimulatorInputError {
+                throw CommandFailure(.ioError, error.description)
+            }
+        }
+        let report = SimRunReport(
+            device: runner.terminal.slavePath, truthFile: truth, summary: truthRecord.summary,
+            link: runner.statistics)
+        if json {
+            try Output.json(report)
+        } else {
+            for line in report.lines { Output.line(line) }
+        }
+    }
+}
+
+/// What `smpctl sim` prints when it stops.
+struct SimRunReport: Encodable {
+    let device: String
+    let truthFile: String?
+    let summary: SimulationSummary
+    let link: PTYBoardRunner.Statistics
+
+    var lines: [String] {
+        let seconds = Double(summary.boardTimeMicros) / 1_000_000
+        return [
+            "served \(device) for \(String(format: "%.1f", seconds)) s of board time",
+            "dots: \(summary.dotsCompleted) completed, \(summary.dotsInterrupted) interrupted, "
+                + "\(summary.dotsRejected) rejected; \(summary.strokesCounted) strokes counted",
+            "skin: \(summary.skinContacts) contacts, \(summary.punctures) punctures, "
+                + "\(summary.dotsTooDeep) dots too deep, \(summary.dotsTooShallow) too shallow, "
+                + "mean deposit \(String(format: "%.3f", summary.meanDepositDepthMM)) mm",
+            "faults: \(summary.faults) (\(summary.boardResets) resets); frame errors: \(summary.frameErrors)",
+            "link: \(link.bytesFromHost) bytes in, \(link.bytesToHost) bytes out, \(link.bytesDiscarded) discarded",
+            truthFile.map { "truth written to \($0)" } ?? "truth not written (no --truth)",
+        ]
+    }
+}

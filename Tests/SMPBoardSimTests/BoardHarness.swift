@@ -1,0 +1,119 @@
+import Foundation
+import SMPBoardSim
+import SMPWire
+import Testing
+
+/// A protocol-v1 host session wired to a simulated board on a virtual bench: the tests' stand-in for the controller.
+struct BoardHarness {
+    var bench: VirtualBench<SimulatedBoard>
+    var host = WireSession(configuration: SessionConfiguration(role: .host))
+    /// Every message the board sent, in order, with the virtual time the host received it.
+    var received: [(time: UInt64, message: Message)] = []
+    var hostEvents: [SessionEvent] = []
+    /// Every byte the board put on the wire towards the host, for replay comparisons.
+    var boardBytes: [UInt8] = []
+    /// When true the host writes nothing (not even heartbeats): a yanked cable on the host side.
+    var silent = false
+
+    init(
+        skin: SkinType = .fitzpatrick1to3, surface: SimulatedPatient.Surface = .flat, seed: UInt64 = 1,
+        faults: String = ""
+    ) throws {
+        let plan = try FaultPlan(parsing: faults)
+        let setup = SimulationSetup(
+            board: try Fixtures.board(), skinType: skin, surface: surface, seed: seed, faults: plan, faultSpec: faults,
+            homeXMM: 100, homeYMM: 100)
+        bench = VirtualBench(board: SimulatedBoard(setup: setup), faults: plan, seed: seed)
+    }
+
+    var now: UInt64 { bench.now }
+    var board: SimulatedBoard { bench.board }
+
+    /// Connects a new session and runs until it is established.
+    mutating func connect(sessionID: UInt32 = 0x5151) {
+        host.connect(sessionID: sessionID, hostSoftware: "smpboardsim-tests", now: now)
+        run(for: 3_000_000) { $0.host.isEstablished }
+    }
+
+    /// Sends a message reliably.
+    mutating func send(_ message: Message) {
+        do {
+            try host.send(message, now: now)
+        } catch {
+            Issue.record("host could not send \(message.type): \(error)")
+        }
+        pump()
+    }
+
+    mutating func arm() {
+        send(.arm)
+        run(for: 20_000)
+    }
+
+    /// Polls the host and puts its bytes on the link (unless silent).
+    mutating func pump() {
+        let (bytes, events) = host.poll(now: now)
+        hostEvents += events
+        if !silent && !bytes.isEmpty { bench.hostWrites(bytes) }
+    }
+
+    /// Runs the bench for `duration` µs of virtual time, or until `stop` holds.
+    mutating func run(for duration: UInt64, until stop: ((BoardHarness) -> Bool)? = nil) {
+        let end = now + duration
+        while now < end {
+            pump()
+            let next = [bench.nextEventTime, host.nextDeadline].compactMap { $0 }.map { max($0, now + 1) }.min() ?? end
+            let bytes = bench.run(until: min(next, end))
+            if !bytes.isEmpty {
+                boardBytes += bytes
+                let events = host.receive(bytes, now: now)
+                hostEvents += events
+                for event in events {
+                    switch event {
+                    case .message(let message), .priority(let message): received.append((now, message))
+                    default: break
+                    }
+                }
+            }
+            pump()
+            if let stop, stop(self) { return }
+        }
+    }
+
+    var faults: [Fault] {
+        received.compactMap { if case .fault(let fault) = $0.message { return fault } else { return nil } }
+    }
+
+    var completions: [DotCompletion] {
+        received.flatMap {
+            if case .completions(let batch) = $0.message { return batch.completions } else { return [] }
+        }
+    }
+
+    var statuses: [BoardStatus] {
+        received.compactMap { if case .status(let status) = $0.message { return status } else { return nil } }
+    }
+
+    /// A train of dots in a row from (x, y), `step` µm apart in X, one every `spacing` µs from `start` (schedule time).
+    static func train(
+        firstID: UInt32, count: Int, start: UInt64, x: Int32 = 100_000, y: Int32 = 100_000, hang: Int32 = 1_200,
+        strokes: UInt8 = 4, rate: UInt32 = 12_000, lift: UInt32 = 500, spacing: UInt64 = 150_000, step: Int32 = 1000
+    ) -> DotTrain {
+        let dots = (0..<count).map { index in
+            DotCommand(
+                id: firstID + UInt32(index), startTime: start + UInt64(index) * spacing,
+                xMicrometres: x + Int32(index) * step, yMicrometres: y, hangMicrometres: hang)
+        }
+        return DotTrain(strokesPerDot: strokes, strokeRateCentihertz: rate, liftMicrometres: lift, dots: dots)
+    }
+
+    /// Connect, arm, and bring the motor to `rate` Hz; returns the schedule time it is at speed.
+    mutating func prepare(rate: UInt32 = 12_000) -> UInt64 {
+        connect()
+        arm()
+        let start = board.scheduleTime + 10_000
+        send(.setStrokeRate(SetStrokeRate(startTime: start, centihertz: rate)))
+        run(for: 400_000)
+        return board.scheduleTime + 20_000
+    }
+}

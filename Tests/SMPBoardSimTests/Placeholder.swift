@@ -1,1 +1,0 @@
-// Tests for SMPBoardSim arrive with the module.
