@@ -103,6 +103,229 @@ struct IdentifyEndToEndTests {
     }
 }
 
+/// The host side against the real simulator process: `smpctl sim --pty` started as a child, reached through
+/// SMPSerial, spoken to with SMPWire, killed mid-stream and restarted.
+@Suite("SMPSerial against smpctl sim --pty")
+struct SimulatorEndToEndTests {
+    @Test("handshake, stream status queries, kill the simulator: device lost at once; restart: reconnect works")
+    func killAndReconnect() async throws {
+        let simulator = try SimulatorProcess.start()
+        defer { simulator.terminate() }
+        let link = try HostLink(path: simulator.devicePath)
+        let hello = try await link.handshake()
+        #expect(hello.boardModel == "smp-driver-r1")
+        for _ in 0..<50 {
+            let reply = try await link.request(.statusQuery)
+            guard case .status = reply else {
+                Issue.record("expected a status report, got \(reply)")
+                return
+            }
+        }
+
+        // Mid-stream: a query is on the wire when the simulator dies.
+        try link.send(.statusQuery)
+        let killedAt = ContinuousClock.now
+        simulator.kill()
+        let error = await #expect(throws: SerialError.self) { _ = try await link.nextMessage() }
+        let detection = ContinuousClock.now - killedAt
+        #expect(error?.kind == .deviceLost)
+        // The real figure (well under 200 ms) is in the benchmark; this bound only catches a hang.
+        #expect(detection < .seconds(2), "device loss took \(detection)")
+        await link.close()
+
+        let restarted = try SimulatorProcess.start()
+        defer { restarted.terminate() }
+        let second = try HostLink(path: restarted.devicePath)
+        let secondHello = try await second.handshake()
+        #expect(secondHello.boardModel == "smp-driver-r1")
+        let reply = try await second.request(.statusQuery)
+        if case .status = reply {} else { Issue.record("expected a status report after reconnecting, got \(reply)") }
+        await second.close()
+    }
+}
+
+/// `smpctl sim --pty` as a child process, run from the repository root so that its default Hardware/ paths resolve.
+final class SimulatorProcess: @unchecked Sendable {
+    let process: Process
+    let devicePath: String
+
+    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    private init(process: Process, devicePath: String) {
+        self.process = process
+        self.devicePath = devicePath
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Starts the simulator and reads the device path it prints as its first line.
+    static func start() throws -> SimulatorProcess {
+        let process = Process()
+        process.executableURL = SMPCtlProcess.executable
+        process.arguments = ["sim", "--pty"]
+        process.currentDirectoryURL = repositoryRoot
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line: [UInt8] = []
+        while true {
+            let byte = output.fileHandleForReading.readData(ofLength: 1)
+            guard let first = byte.first else {
+                throw Failure(description: "smpctl sim --pty exited before printing its device path")
+            }
+            if first == UInt8(ascii: "\n") { break }
+            line.append(first)
+        }
+        return SimulatorProcess(process: process, devicePath: String(decoding: line, as: UTF8.self))
+    }
+
+    /// SIGKILL: no chance to close anything cleanly, like a crash or a yanked cable.
+    func kill() {
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func terminate() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// A host-role WireSession driven over an SMPSerial connection, as the CLI does it: bytes from the connection in,
+/// `poll` at every deadline, output written with back-pressure.
+final class HostLink {
+    private enum Input: Sendable {
+        case bytes([UInt8])
+        case deadline
+        case ended(SerialError?)
+    }
+
+    private let connection: any SerialConnection
+    private var session = WireSession(configuration: SessionConfiguration(role: .host))
+    private let feed: AsyncStream<Input>.Continuation
+    private var inputs: AsyncStream<Input>.Iterator
+    private let reader: Task<Void, Never>
+    private var timer: Task<Void, Never>?
+    private var pendingMessages: [Message] = []
+    private let start = ContinuousClock.now
+
+    init(path: String) throws {
+        let connection = try SerialPort.open(path)
+        self.connection = connection
+        let (stream, feed) = AsyncStream.makeStream(of: Input.self)
+        self.feed = feed
+        inputs = stream.makeAsyncIterator()
+        reader = Task {
+            do {
+                for try await chunk in connection.bytes { feed.yield(.bytes(chunk)) }
+                feed.yield(.ended(nil))
+            } catch {
+                feed.yield(.ended(error as? SerialError))
+            }
+        }
+    }
+
+    private var now: UInt64 {
+        let elapsed = ContinuousClock.now - start
+        return UInt64(elapsed.components.seconds) * 1_000_000
+            + UInt64(elapsed.components.attoseconds / 1_000_000_000_000)
+    }
+
+    func handshake() async throws -> BoardHello {
+        session.connect(sessionID: UInt32.random(in: 1...UInt32.max), hostSoftware: "smpctl e2e", now: now)
+        return try await step { event in
+            if case .established(peer: .board(let hello)) = event { return hello }
+            return nil
+        }
+    }
+
+    func send(_ message: Message) throws {
+        try session.send(message, now: now)
+    }
+
+    func request(_ message: Message) async throws -> Message {
+        try send(message)
+        return try await nextMessage()
+    }
+
+    func nextMessage() async throws -> Message {
+        if !pendingMessages.isEmpty { return pendingMessages.removeFirst() }
+        return try await step { event in
+            switch event {
+            case .message(let message), .priority(let message): return message
+            default: return nil
+            }
+        }
+    }
+
+    func close() async {
+        reader.cancel()
+        timer?.cancel()
+        feed.finish()
+        await connection.close()
+    }
+
+    struct LinkError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Runs the session until `decide` picks a result from one of its events.
+    private func step<Result>(_ decide: (SessionEvent) -> Result?) async throws -> Result {
+        while true {
+            let (bytes, events) = session.poll(now: now)
+            if !bytes.isEmpty { try await connection.write(bytes) }
+            for event in events {
+                if let result = decide(event) { return result }
+                try check(event)
+            }
+            timer?.cancel()
+            if let deadline = session.nextDeadline {
+                let wait = deadline > now ? deadline - now : 0
+                let feed = self.feed
+                timer = Task {
+                    try? await Task.sleep(for: .microseconds(wait))
+                    if !Task.isCancelled { feed.yield(.deadline) }
+                }
+            }
+            guard let input = await inputs.next() else { throw LinkError(description: "input ended") }
+            switch input {
+            case .bytes(let chunk):
+                var decided: Result?
+                for event in session.receive(chunk, now: now) {
+                    if decided == nil, let result = decide(event) {
+                        decided = result
+                    } else if case .message(let message) = event {
+                        pendingMessages.append(message)
+                    } else if case .priority(let message) = event {
+                        pendingMessages.append(message)
+                    } else {
+                        try check(event)
+                    }
+                }
+                if let decided { return decided }
+            case .deadline:
+                continue
+            case .ended(let error):
+                throw error ?? LinkError(description: "the connection ended")
+            }
+        }
+    }
+
+    private func check(_ event: SessionEvent) throws {
+        switch event {
+        case .refused(let mismatch): throw LinkError(description: "refused: \(mismatch)")
+        case .linkFailed(let failure): throw LinkError(description: "link failed: \(failure)")
+        default: break
+        }
+    }
+}
+
 /// A pseudo-terminal master opened through /dev/ptmx (Swift's Glibc module does not declare posix_openpt).
 final class PseudoTerminalMaster: @unchecked Sendable {
     // Linux ioctl numbers (asm-generic/ioctls.h): TIOCSPTLCK = _IOW('T', 0x31, int), TIOCGPTN = _IOR('T', 0x30, int).
