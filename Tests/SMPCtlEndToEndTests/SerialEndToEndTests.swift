@@ -144,6 +144,23 @@ struct SimulatorEndToEndTests {
     }
 }
 
+extension SimulatorEndToEndTests {
+    @Test("smpctl identify --json against the simulator prints its hello")
+    func identifySimulator() throws {
+        let simulator = try SimulatorProcess.start()
+        defer { simulator.terminate() }
+        let result = try SMPCtlProcess.run(["identify", "--port", simulator.devicePath, "--json"])
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        let identity = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+        )
+        #expect(identity["board_model"] as? String == "smp-driver-r1")
+        #expect(identity["protocol_version"] as? Int == Int(WireSchema.protocolVersion))
+        #expect(identity["clock_hz"] as? Int == 1_000_000)
+        #expect(identity["firmware_version"] is String)
+    }
+}
+
 /// `smpctl sim --pty` as a child process, run from the repository root so that its default Hardware/ paths resolve.
 final class SimulatorProcess: @unchecked Sendable {
     let process: Process
