@@ -23,6 +23,9 @@ final class PolledSerialConnection: SerialConnection, @unchecked Sendable {
     private var finished = false
     private var termination: SerialError?
     private var closeWaiters: [CheckedContinuation<Void, Never>] = []
+    private var finishedAt: ContinuousClock.Instant?
+    /// Set once the device is closed: `close()` returns at once from then on.
+    private var deviceClosed = false
 
     /// Bytes the kernel has not yet taken, and the caller waiting for them.
     private struct PendingWrite {
@@ -103,7 +106,7 @@ final class PolledSerialConnection: SerialConnection, @unchecked Sendable {
     func close() async {
         await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
             let alreadyFinished: Bool = lock.withLock {
-                if finished { return true }
+                if deviceClosed { return true }
                 closeRequested = true
                 closeWaiters.append(waiter)
                 return false
@@ -212,25 +215,35 @@ final class PolledSerialConnection: SerialConnection, @unchecked Sendable {
         }
     }
 
-    /// Stops for good: closes the device, fails queued writes, ends `bytes`, then releases `close()` callers.
+    /// Stops for good: ends `bytes` and fails queued writes at once (a lost device is reported before anything
+    /// else), then closes the device, then releases `close()` callers, so that after `close()` returns the port can
+    /// be opened again.
     private func finish(_ ending: SerialError?) {
-        let (writes, waiters, reason): ([PendingWrite], [CheckedContinuation<Void, Never>], SerialError) =
-            lock.withLock {
-                finished = true
-                let reason =
-                    ending
-                    ?? SerialError(kind: .closed, operation: "write", port: path, message: "the connection was closed")
-                termination = reason
-                defer {
-                    pendingWrites = []
-                    closeWaiters = []
-                }
-                return (pendingWrites, closeWaiters, reason)
-            }
-        device.close()
-        for write in writes { write.caller.resume(returning: .failure(reason)) }
+        let (writes, reason): ([PendingWrite], SerialError) = lock.withLock {
+            finished = true
+            finishedAt = ContinuousClock.now
+            let reason =
+                ending
+                ?? SerialError(kind: .closed, operation: "write", port: path, message: "the connection was closed")
+            termination = reason
+            defer { pendingWrites = [] }
+            return (pendingWrites, reason)
+        }
         if let ending { continuation.finish(throwing: ending) } else { continuation.finish() }
+        for write in writes { write.caller.resume(returning: .failure(reason)) }
+        device.close()
+        let waiters: [CheckedContinuation<Void, Never>] = lock.withLock {
+            deviceClosed = true
+            defer { closeWaiters = [] }
+            return closeWaiters
+        }
         for waiter in waiters { waiter.resume() }
+    }
+
+    /// When the I/O thread ended the connection (the moment a hang-up was detected), for tests and diagnostics:
+    /// unlike the time a consumer sees the end of `bytes`, it does not depend on when a task gets a thread.
+    var endedAt: ContinuousClock.Instant? {
+        lock.withLock { finishedAt }
     }
 
     // MARK: - Helpers
