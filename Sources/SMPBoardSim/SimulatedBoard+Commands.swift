@@ -195,14 +195,32 @@ extension SimulatedBoard {
             setState(.ready)
         case .flushQueue:
             guard state == .held || state == .ready else { return }
-            let discarded = queue.count - queueHead
-            queue.removeAll()
-            queueHead = 0
-            lastQueuedDot = nil
-            releaseSlots(discarded)
+            discardQueuedCommands()
             if state == .ready { sendStatus() }
         default:
             return
         }
+    }
+}
+
+extension SimulatedBoard {
+    /// Drops the queued commands that have not started and frees their slots. What is queued next is checked against
+    /// what the board is doing now: the dot in progress and where the head will be, not the discarded commands.
+    mutating func discardQueuedCommands() {
+        let discarded = queue.count - queueHead
+        queue.removeAll()
+        queueHead = 0
+        switch activity {
+        case .dot(let run):
+            lastQueuedDot = run.dot
+            lastQueuedPosition = (run.dot.x, run.dot.y)
+        case .moving(let x, let y, _):
+            lastQueuedDot = nil
+            lastQueuedPosition = (x, y)
+        case .idle:
+            lastQueuedDot = nil
+            lastQueuedPosition = (physics.x.endPosition, physics.y.endPosition)
+        }
+        releaseSlots(discarded)
     }
 }

@@ -231,9 +231,13 @@ public struct SimulatedBoard: BoardCore {
 
     mutating func handle(_ event: SessionEvent) {
         switch event {
-        case .established, .helloReceived, .refused, .peerRestarted, .linkFailed:
-            // A new session changes nothing in the board's state: reconnecting never arms. Reports left unacknowledged
-            // are carried into the new session by WireSession itself.
+        case .established:
+            // A new session starts with an empty queue (Protocol.md §3): commands of the old session that have not
+            // started are discarded, so the credit the session's first frame carries is the new host's to use. The dot
+            // in progress, if any, finishes and is reported. Reconnecting never arms; reports left unacknowledged are
+            // carried into the new session by WireSession itself.
+            discardQueuedCommands()
+        case .helloReceived, .refused, .peerRestarted, .linkFailed:
             break
         case .message(let message):
             handleQueued(message)

@@ -333,6 +333,8 @@ public struct WireSession: Sendable {
         identity.pendingCompletions = UInt32(inFlight.count)
         // Answered even when refusing, so that the host can name both sides.
         emitHandshake(.boardHello(identity), now: now)
+        // The session's first frame after the hello carries the credit, once the owner has emptied its queue.
+        if isEstablished { acknowledgementDueAt = 0 }
     }
 
     private mutating func accept(_ hello: BoardHello, events: inout [SessionEvent]) {
@@ -349,7 +351,9 @@ public struct WireSession: Sendable {
                 return
             }
             resetSequencing(keepingUnacknowledged: false)
-            peerCredit = UInt32(hello.queueCapacity)
+            // No credit until the board's first frame of the session says how much of its queue is free: a dot of
+            // an earlier session may still hold a slot, so the hello's capacity would overstate it.
+            peerCredit = 0
             // Beat at 45% of the board's watchdog, so that one lost heartbeat never trips it.
             heartbeatInterval = min(
                 configuration.heartbeatInterval, UInt64(hello.limits.watchdogMilliseconds) * 450)

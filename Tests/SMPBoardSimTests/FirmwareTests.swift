@@ -307,6 +307,35 @@ struct FirmwareTests {
         #expect(harness.faults.map(\.code) == [.watchdog])
     }
 
+    @Test("a new session starts with an empty queue and full credit; the dot in progress finishes and is reported")
+    func reconnectEmptiesTheQueue() throws {
+        var harness = try BoardHarness()
+        let start = harness.prepare()
+        harness.send(.dotTrain(BoardHarness.train(firstID: 1, count: 40, start: start, strokes: 4)))
+        harness.run(for: start + 160_000 - harness.board.scheduleTime)
+        // A new host connects within the watchdog window, while dot 2 runs.
+        harness.connect(sessionID: 0x7777)
+        harness.run(for: 5_000)
+        #expect(harness.host.availableCredit >= 127)
+        #expect(harness.board.state != .safe)
+        // The new host can use every slot it was given without overflowing the queue.
+        let next = harness.board.scheduleTime + 400_000
+        for first in stride(from: 100, to: 100 + 127, by: 64) {
+            let count = min(64, 100 + 127 - first)
+            harness.send(
+                .dotTrain(
+                    BoardHarness.train(
+                        firstID: UInt32(first), count: count, start: next + UInt64(first - 100) * 200_000,
+                        x: 102_000 + Int32(first - 100) * 700, strokes: 4, spacing: 200_000, step: 700)))
+        }
+        harness.run(for: 1_000_000)
+        #expect(harness.faults.isEmpty, "faults: \(harness.faults)")
+        // Only dots started before the reconnect were executed from the old session.
+        harness.run(for: 8_000_000)
+        let oldDots = harness.completions.map(\.dotID).filter { $0 < 100 }
+        #expect(!oldDots.isEmpty && oldDots.count <= 3, "old-session dots reported: \(oldDots)")
+    }
+
     @Test("a long stream within the credit runs clean, with completions batched")
     func streaming() throws {
         var harness = try BoardHarness()

@@ -24,10 +24,14 @@ struct WireSessionTests {
         events.compactMap { if case .message(let message) = $0 { message } else { nil } }
     }
 
-    @Test("handshake: the host learns the board's identity, the board the host's")
+    @Test("handshake: the host learns the board's identity, the board the host's; credit comes with the next frame")
     func handshake() throws {
         var pair = Self.pair()
+        pair.board.localCredit = 64
         _ = pair.connect(sessionID: 42)
+        #expect(pair.host.availableCredit == 0)
+        pair.run(until: pair.now + 5_000)
+        #expect(pair.host.availableCredit == 64)
         #expect(pair.host.isEstablished)
         guard case .established(.board(let hello)) = pair.hostEvents.last else {
             Issue.record("no established event: \(pair.hostEvents)")
@@ -35,7 +39,6 @@ struct WireSessionTests {
         }
         #expect(hello.boardModel == "smp-driver-r1")
         #expect(hello.sessionID == 42)
-        #expect(pair.host.availableCredit == 64)
         #expect(
             pair.boardEvents.contains(.established(peer: .host(HostHello(sessionID: 42, hostSoftware: "smpctl-test")))))
     }
@@ -234,7 +237,9 @@ struct WireSessionTests {
     @Test("credit: in-flight queued commands use it up, the board's advertisement restores it")
     func credit() throws {
         var pair = Self.pair()
+        pair.board.localCredit = 64
         _ = pair.connect()
+        pair.run(until: pair.now + 5_000)
         #expect(pair.host.isEstablished)
         let train = DotTrain(
             strokesPerDot: 4, strokeRateCentihertz: 12_000, liftMicrometres: 1_000,
