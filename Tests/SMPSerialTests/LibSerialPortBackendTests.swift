@@ -7,7 +7,9 @@ import Testing
 
 /// The libserialport backend driven end to end on a pseudo-terminal, through the test-only interposer that answers
 /// libserialport's sysfs look-up and modem ioctls for registered PTYs.
-@Suite("libserialport backend on a pseudo-terminal (test-only interposer)")
+/// Serialized: the interposer recognises PTYs by path, and a test that hangs up frees its PTY number while the path
+/// is still registered; run in parallel, the "unregistered" test could be handed that number and see it answered.
+@Suite("libserialport backend on a pseudo-terminal (test-only interposer)", .serialized)
 struct LibSerialPortBackendTests {
     private let libserialport = SerialConfiguration(backend: .libserialport)
 
@@ -64,6 +66,8 @@ struct LibSerialPortBackendTests {
         defer { smp_test_interposer_unregister_pty(pty.slavePath) }
         let connection = try SerialPort.open(pty.slavePath, configuration: libserialport)
         var incoming = connection.bytes.makeAsyncIterator()
+        // Unregister first: closing the master frees the PTY number for other tests to be handed.
+        smp_test_interposer_unregister_pty(pty.slavePath)
         let start = ContinuousClock.now
         pty.closeMaster()
         let error = await #expect(throws: SerialError.self) {
