@@ -1,0 +1,69 @@
+/// The hairline's density ramp: zero in front of an irregular line, rising from a sparse front to the region's
+/// full density over the transition width.
+///
+/// The drawn line recedes by macro waves (large concavities) and micro waves (small ones), each a sum of three
+/// sines with unrelated wavelengths and seeded phases, so the result is never left-right symmetric and never
+/// repeats along a head-sized line.
+struct HairlineField: Sendable {
+    let spec: HairlineSpec
+    let line: Polyline
+    /// +1 or -1: the side of the line (in `Polyline.Nearest.side` terms) where the hairline region lies.
+    let inwardSide: Double
+    private let macroPhases: [Double]
+    private let microPhases: [Double]
+    /// Relative wavelengths of the three sines in each wave: irrational-ish ratios so that they never line up.
+    private static let ratios = [1.0, 0.618_034, 1.414_214]
+
+    init(spec: HairlineSpec, region: PolygonWithHoles, seed: UInt64) {
+        self.spec = spec
+        let reach = spec.transitionWidthMM + spec.macroAmplitudeMM + spec.microAmplitudeMM + spec.sentinelDepthMM + 2
+        line = Polyline(spec.line, reach: reach)
+        var rng = SeededGenerator(seed: seed, stream: 0x4841_4952)  // "HAIR"
+        macroPhases = (0..<3).map { _ in rng.unit() * 2 * Double.pi }
+        microPhases = (0..<3).map { _ in rng.unit() * 2 * Double.pi }
+        // Which side is the region's? Probe both sides of the line's middle at growing offsets.
+        var side = 1.0
+        let middle = line.length / 2
+        for offset in [0.5, 1.0, 2.0, 4.0, 8.0] {
+            let (p, n) = line.frame(at: middle)
+            let left = region.contains(p + n * offset)
+            let right = region.contains(p - n * offset)
+            if left != right {
+                side = left ? 1 : -1
+                break
+            }
+        }
+        inwardSide = side
+    }
+
+    /// How far the line recedes into the region at arc length s: 0 ... macro + micro amplitude.
+    func recess(at s: Double) -> Double {
+        func wave(_ phases: [Double], _ wavelength: Double) -> Double {
+            var sum = 0.0
+            for k in 0..<3 {
+                sum += PortableMath.sin(2 * Double.pi * s / (wavelength * HairlineField.ratios[k]) + phases[k])
+            }
+            return (sum / 3 + 1) / 2  // 0...1
+        }
+        return spec.macroAmplitudeMM * wave(macroPhases, spec.macroWavelengthMM) + spec.microAmplitudeMM
+            * wave(microPhases, spec.microWavelengthMM)
+    }
+
+    /// Density multiplier (0...1) at p, for a point inside the hairline region.
+    func fraction(at p: Point) -> Double {
+        guard let nearest = line.nearest(to: p) else { return 1 }
+        let depth = nearest.side == inwardSide ? nearest.distance : -nearest.distance
+        let t = (depth - recess(at: nearest.arc)) / spec.transitionWidthMM
+        if t < 0 { return 0 }
+        if t >= 1 { return 1 }
+        let smooth = t * t * (3 - 2 * t)
+        return spec.frontDensityFraction + (1 - spec.frontDensityFraction) * smooth
+    }
+
+    /// A sentinel position: in front of the receded line at arc length s, `ahead` mm beyond it.
+    func sentinel(at s: Double, ahead: Double) -> Point {
+        let (p, n) = line.frame(at: s)
+        let depth = recess(at: s) - ahead
+        return p + n * (inwardSide * depth)
+    }
+}
