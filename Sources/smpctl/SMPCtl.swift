@@ -13,7 +13,7 @@ struct SMPCtl: AsyncParsableCommand {
             machine-readable summary on stdout.
             """,
         subcommands: [
-            
+            PlanCommand.self
         ]
     )
 
