@@ -311,10 +311,10 @@ public enum PlanLoader {
                     "\(label)vertex \(i) (\(decimal(p.x)), \(decimal(p.y))) is outside the board's travel; expected 0...\(decimal(board.x.travelMM)) x 0...\(decimal(board.y.travelMM)) mm (\(board.model))"
                 )
             }
-            guard ring.area >= 0.01 else { throw fail("\(label)is degenerate (area \(ring.area) mm2); expected an area") }
             if let (e, f) = ring.firstSelfIntersection() {
                 throw fail("\(label)crosses itself (edges \(e) and \(f)); expected a simple polygon")
             }
+            guard ring.area >= 0.01 else { throw fail("\(label)is degenerate (area \(ring.area) mm2); expected an area") }
         }
         try check(shape.outer, "")
         for (i, hole) in shape.holes.enumerated() {
