@@ -48,6 +48,12 @@ public struct SVGDocument: Sendable {
                 file: file, location: "line \(parser.lineNumber)", reason: "malformed SVG (\(reason)); expected well-formed XML")
         }
         guard delegate.sawRoot else { throw PlanError(file: file, location: "", reason: "no <svg> root element") }
+        // Some XMLParser builds accept a truncated document; an element left open means the file is cut short.
+        guard delegate.stack.isEmpty else {
+            throw PlanError(
+                file: file, location: "line \(parser.lineNumber)",
+                reason: "malformed SVG (\(delegate.stack.count) element(s) never closed); expected well-formed XML")
+        }
         var document = SVGDocument(file: file)
         document.shapes = delegate.shapes
         return document
