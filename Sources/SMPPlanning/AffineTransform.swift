@@ -57,7 +57,8 @@ public struct AffineTransform: Sendable, Equatable {
             guard args.allSatisfy({ $0.isFinite && abs($0) <= 1e6 }) else { return nil }
             let t: AffineTransform
             switch (name, args.count) {
-            case ("matrix", 6): t = AffineTransform(a: args[0], b: args[1], c: args[2], d: args[3], e: args[4], f: args[5])
+            case ("matrix", 6):
+                t = AffineTransform(a: args[0], b: args[1], c: args[2], d: args[3], e: args[4], f: args[5])
             case ("translate", 1): t = .translation(args[0], 0)
             case ("translate", 2): t = .translation(args[0], args[1])
             case ("scale", 1): t = .scale(args[0], args[0])

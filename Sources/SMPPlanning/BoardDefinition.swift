@@ -40,7 +40,8 @@ public struct BoardDefinition: Sendable, Equatable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw PlanError(file: name, location: "", reason: "cannot read the board file (\(error.localizedDescription))")
+            throw PlanError(
+                file: name, location: "", reason: "cannot read the board file (\(error.localizedDescription))")
         }
         return try parse(data, file: name)
     }

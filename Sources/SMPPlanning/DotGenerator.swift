@@ -27,7 +27,9 @@ public enum DotGenerator {
         guard !dots.isEmpty else {
             throw PlanError(
                 file: plan.file, location: "regions",
-                reason: "the plan produces no dots; expected regions with room for dots (check holes, scars and hair clearance)")
+                reason:
+                    "the plan produces no dots; expected regions with room for dots (check holes, scars and hair clearance)"
+            )
         }
         return dots
     }
@@ -44,12 +46,14 @@ public enum DotGenerator {
         let minimumSpacing = 0.3
         for (i, p) in points.enumerated() {
             guard let region = raster.exactRegion(at: p) else {
-                throw PlanError(file: plan.file, location: "dots[\(i)]", reason: "lies in no region; expected a dot inside one")
+                throw PlanError(
+                    file: plan.file, location: "dots[\(i)]", reason: "lies in no region; expected a dot inside one")
             }
             if hairs.blocks(p) {
                 throw PlanError(
                     file: plan.file, location: "dots[\(i)]",
-                    reason: "closer than \(decimal(plan.hairClearanceMM)) mm to an existing hair; expected the clearance")
+                    reason:
+                        "closer than \(decimal(plan.hairClearanceMM)) mm to an existing hair; expected the clearance")
             }
             if let j = grid.firstWithin(p, radius: minimumSpacing, xs: xs, ys: ys) {
                 throw PlanError(

@@ -17,7 +17,8 @@ public enum DotsDocument {
         out += "  \"estimated_seconds\": \(fixed(result.time.totalSeconds, 1)),\n"
         out += "  \"regions\": [\n"
         for (i, r) in plan.regions.enumerated() {
-            out += "    {\"name\": \(quoted(r.name)), \"kind\": \"\(r.kind.rawValue)\", \"needle\": \"\(r.needle.name)\", "
+            out +=
+                "    {\"name\": \(quoted(r.name)), \"kind\": \"\(r.kind.rawValue)\", \"needle\": \"\(r.needle.name)\", "
             out += "\"profile\": \"\(r.profile.name)\", \"density\": \(fixed(r.densityPerCM2, 2)), "
             out += "\"hang_mm\": \(fixed(r.hangMM, 3)), \"strokes\": \(r.strokesPerDot)}"
             out += i + 1 < plan.regions.count ? ",\n" : "\n"

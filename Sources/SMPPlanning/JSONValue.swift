@@ -91,14 +91,17 @@ struct JSONNode {
     func number(in range: ClosedRange<Double>? = nil, what: String = "a number") throws -> Double {
         guard case .number(let d) = value, d.isFinite else { throw fail("expected \(what), found \(value.typeName)") }
         if let range, !range.contains(d) {
-            throw fail("expected \(what) between \(decimal(range.lowerBound)) and \(decimal(range.upperBound)), found \(decimal(d))")
+            throw fail(
+                "expected \(what) between \(decimal(range.lowerBound)) and \(decimal(range.upperBound)), found \(decimal(d))"
+            )
         }
         return d
     }
 
     func integer(in range: ClosedRange<Int>) throws -> Int {
         guard case .number(let d) = value, d.isFinite, d == d.rounded(), abs(d) < 9e15 else {
-            throw fail("expected an integer between \(range.lowerBound) and \(range.upperBound), found \(value.typeName)")
+            throw fail(
+                "expected an integer between \(range.lowerBound) and \(range.upperBound), found \(value.typeName)")
         }
         let i = Int(d)
         guard range.contains(i) else {

@@ -41,7 +41,8 @@ public enum PlanLoader {
         throws -> Plan
     {
         guard data.count <= maxFileBytes else {
-            throw PlanError(file: file, location: "", reason: "file is \(data.count) bytes; expected at most \(maxFileBytes)")
+            throw PlanError(
+                file: file, location: "", reason: "file is \(data.count) bytes; expected at most \(maxFileBytes)")
         }
         let value: JSONValue
         do {
@@ -142,7 +143,9 @@ public enum PlanLoader {
                 let point = try p.point()
                 try checkOnBoard(point, board: board, node: p)
                 guard regions.contains(where: { $0.shape.contains(point) }) else {
-                    throw p.fail("dot at (\(decimal(point.x)), \(decimal(point.y))) lies in no region; expected a dot inside one")
+                    throw p.fail(
+                        "dot at (\(decimal(point.x)), \(decimal(point.y))) lies in no region; expected a dot inside one"
+                    )
                 }
                 dots.append(point)
             }
@@ -245,7 +248,8 @@ public enum PlanLoader {
             let needleName = try needleNode.string()
             guard let n = Needle.named(needleName) else {
                 throw needleNode.fail(
-                    "unknown needle \"\(needleName)\"; expected one of \(Needle.catalogue.map(\.name).joined(separator: ", "))")
+                    "unknown needle \"\(needleName)\"; expected one of \(Needle.catalogue.map(\.name).joined(separator: ", "))"
+                )
             }
             needle = n
         } else {
@@ -314,14 +318,18 @@ public enum PlanLoader {
             if let (e, f) = ring.firstSelfIntersection() {
                 throw fail("\(label)crosses itself (edges \(e) and \(f)); expected a simple polygon")
             }
-            guard ring.area >= 0.01 else { throw fail("\(label)is degenerate (area \(ring.area) mm2); expected an area") }
+            guard ring.area >= 0.01 else {
+                throw fail("\(label)is degenerate (area \(ring.area) mm2); expected an area")
+            }
         }
         try check(shape.outer, "")
         for (i, hole) in shape.holes.enumerated() {
             let label = "hole \(i): "
             try check(hole, label)
             for p in hole.points where !shape.outer.contains(p) {
-                throw fail("\(label)vertex (\(decimal(p.x)), \(decimal(p.y))) is outside its region; expected holes inside the outline")
+                throw fail(
+                    "\(label)vertex (\(decimal(p.x)), \(decimal(p.y))) is outside its region; expected holes inside the outline"
+                )
             }
             if ringsCross(hole, shape.outer) {
                 throw fail("\(label)crosses the region's outline; expected holes inside it")
@@ -369,7 +377,8 @@ public enum PlanLoader {
                 throw regionNode.fail("no region named \"\(name)\"; expected the name of the hairline region")
             }
             guard regions[index].kind == .hairline else {
-                throw regionNode.fail("region \"\(name)\" is of kind \(regions[index].kind.rawValue); expected kind hairline")
+                throw regionNode.fail(
+                    "region \"\(name)\" is of kind \(regions[index].kind.rawValue); expected kind hairline")
             }
             regionIndex = index
         } else {

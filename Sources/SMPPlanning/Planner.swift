@@ -20,7 +20,8 @@ public struct PlanResult: Sendable {
 /// Plan file in, ordered dots out: validation, generation, ordering, estimation.
 public enum Planner {
     /// Runs the whole planning pipeline on a validated plan.
-    public static func run(_ plan: Plan, options: TourOptimizer.Options = TourOptimizer.Options()) throws -> PlanResult {
+    public static func run(_ plan: Plan, options: TourOptimizer.Options = TourOptimizer.Options()) throws -> PlanResult
+    {
         let all = try DotGenerator.generate(plan)
         var counts = [[Int]](repeating: [Int](repeating: 0, count: plan.session.count), count: plan.regions.count)
         for dot in all where dot.session >= 1 && dot.session <= plan.session.count {
@@ -30,7 +31,8 @@ public enum Planner {
         guard !mine.isEmpty else {
             throw PlanError(
                 file: plan.file, location: "session.index",
-                reason: "session \(plan.session.index) of \(plan.session.count) has no dots; expected a session with dots")
+                reason:
+                    "session \(plan.session.index) of \(plan.session.count) has no dots; expected a session with dots")
         }
         let ordered = VisitOrderer.order(mine, regions: plan.regions, options: options)
         let time = SessionTimeEstimator.estimate(order: ordered.dots, regions: plan.regions, board: plan.board)

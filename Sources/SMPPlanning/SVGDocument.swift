@@ -26,7 +26,8 @@ public struct SVGDocument: Sendable {
     /// Parses SVG bytes; `toleranceMM` bounds the distance between a curve and its flattened polyline.
     public static func parse(_ data: Data, file: String, toleranceMM: Double) throws -> SVGDocument {
         guard data.count <= maxFileBytes else {
-            throw PlanError(file: file, location: "", reason: "SVG is \(data.count) bytes; expected at most \(maxFileBytes)")
+            throw PlanError(
+                file: file, location: "", reason: "SVG is \(data.count) bytes; expected at most \(maxFileBytes)")
         }
         // Refuse DTDs outright: no entity can then be declared, expanded or fetched.
         let lowered = data.map { $0 | 0x20 }
@@ -45,7 +46,8 @@ public struct SVGDocument: Sendable {
         guard ok else {
             let reason = parser.parserError.map { "\($0.localizedDescription)" } ?? "unknown error"
             throw PlanError(
-                file: file, location: "line \(parser.lineNumber)", reason: "malformed SVG (\(reason)); expected well-formed XML")
+                file: file, location: "line \(parser.lineNumber)",
+                reason: "malformed SVG (\(reason)); expected well-formed XML")
         }
         guard delegate.sawRoot else { throw PlanError(file: file, location: "", reason: "no <svg> root element") }
         // Some XMLParser builds accept a truncated document; an element left open means the file is cut short.
@@ -75,7 +77,9 @@ public struct SVGDocument: Sendable {
     /// A region outline: the subpath of largest area is the outline, the others are holes.
     func region(id: String, file: String) throws -> PolygonWithHoles {
         guard let subpaths = shapes[id] else {
-            throw PlanError(file: file, location: "svg#\(id)", reason: "no element with this id or label; expected one of \(knownIDs)")
+            throw PlanError(
+                file: file, location: "svg#\(id)",
+                reason: "no element with this id or label; expected one of \(knownIDs)")
         }
         let rings = subpaths.map { Ring($0.points) }.filter { $0.points.count >= 3 }
         guard let outerIndex = rings.indices.max(by: { rings[$0].area < rings[$1].area }) else {
@@ -89,7 +93,9 @@ public struct SVGDocument: Sendable {
     /// An open line (the hairline): the first subpath.
     func polyline(id: String, file: String) throws -> [Point] {
         guard let subpaths = shapes[id] else {
-            throw PlanError(file: file, location: "svg#\(id)", reason: "no element with this id or label; expected one of \(knownIDs)")
+            throw PlanError(
+                file: file, location: "svg#\(id)",
+                reason: "no element with this id or label; expected one of \(knownIDs)")
         }
         guard let first = subpaths.first, first.points.count >= 2 else {
             throw PlanError(file: file, location: "svg#\(id)", reason: "expected a line with at least two points")
@@ -150,17 +156,23 @@ private final class SVGParserDelegate: NSObject, XMLParserDelegate {
         let name = elementName.split(separator: ":").last.map(String.init) ?? elementName
         var base = stack.last ?? .identity
         if !sawRoot {
-            guard name == "svg" else { return fail(parser, location, "root element is <\(elementName)>; expected <svg>") }
+            guard name == "svg" else {
+                return fail(parser, location, "root element is <\(elementName)>; expected <svg>")
+            }
             sawRoot = true
             guard let rootTransform = rootTransform(attributes) else {
-                return fail(parser, location, "width, height or viewBox unreadable; expected e.g. width=\"200mm\" viewBox=\"0 0 200 200\"")
+                return fail(
+                    parser, location,
+                    "width, height or viewBox unreadable; expected e.g. width=\"200mm\" viewBox=\"0 0 200 200\"")
             }
             base = rootTransform
         }
         var transform = base
         if let text = attributes["transform"] {
             guard let t = AffineTransform.parse(text) else {
-                return fail(parser, location, "transform \"\(text.prefix(80))\" unreadable; expected matrix/translate/scale/rotate/skewX/skewY")
+                return fail(
+                    parser, location,
+                    "transform \"\(text.prefix(80))\" unreadable; expected matrix/translate/scale/rotate/skewX/skewY")
             }
             transform = base.concatenating(t)
         }
@@ -170,7 +182,8 @@ private final class SVGParserDelegate: NSObject, XMLParserDelegate {
             let subpaths: [SVGPathParser.Subpath]
             switch name {
             case "path":
-                subpaths = try SVGPathParser.parse(attributes["d"] ?? "", toleranceMM: toleranceMM, transform: transform)
+                subpaths = try SVGPathParser.parse(
+                    attributes["d"] ?? "", toleranceMM: toleranceMM, transform: transform)
             case "polygon", "polyline":
                 let numbers = try numberList(attributes["points"] ?? "")
                 guard numbers.count >= 4, numbers.count % 2 == 0 else {
@@ -188,7 +201,10 @@ private final class SVGParserDelegate: NSObject, XMLParserDelegate {
                 ]
             case "rect":
                 let v = try ["x", "y", "width", "height"].map { try number(attributes[$0] ?? "0") }
-                let corners = [Point(v[0], v[1]), Point(v[0] + v[2], v[1]), Point(v[0] + v[2], v[1] + v[3]), Point(v[0], v[1] + v[3])]
+                let corners = [
+                    Point(v[0], v[1]), Point(v[0] + v[2], v[1]), Point(v[0] + v[2], v[1] + v[3]),
+                    Point(v[0], v[1] + v[3]),
+                ]
                 subpaths = [SVGPathParser.Subpath(points: corners.map(transform.apply), closed: true)]
             case "circle", "ellipse":
                 let cx = try number(attributes["cx"] ?? "0")
@@ -222,7 +238,9 @@ private final class SVGParserDelegate: NSObject, XMLParserDelegate {
     }
 
     func numberList(_ text: String) throws -> [Double] {
-        guard text.utf8.count <= SVGPathParser.maxLength else { throw SVGPathParser.Failure(reason: "points list too long") }
+        guard text.utf8.count <= SVGPathParser.maxLength else {
+            throw SVGPathParser.Failure(reason: "points list too long")
+        }
         return try text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" || $0 == "\t" || $0 == "\r" })
             .map { try number(String($0)) }
     }

@@ -35,7 +35,9 @@ public enum SVGPathParser {
 
         func emit(_ p: Point) throws {
             pointCount += 1
-            guard pointCount <= maxPoints else { throw Failure(reason: "path flattens to more than \(maxPoints) points") }
+            guard pointCount <= maxPoints else {
+                throw Failure(reason: "path flattens to more than \(maxPoints) points")
+            }
             // A drawing command after Z without a new M starts a new subpath at the old start point.
             if current.isEmpty && p != start { current.append(transform.apply(start)) }
             current.append(transform.apply(p))
@@ -53,7 +55,8 @@ public enum SVGPathParser {
                 command = byte
                 scanner.advance()
             } else if command == 0 {
-                throw Failure(reason: "path data must start with a command (M or m), found '\(Character(UnicodeScalar(byte)))'")
+                throw Failure(
+                    reason: "path data must start with a command (M or m), found '\(Character(UnicodeScalar(byte)))'")
             } else if command == UInt8(ascii: "z") || command == UInt8(ascii: "Z") {
                 throw Failure(reason: "numbers after Z at offset \(scanner.offset); expected a command")
             }
@@ -299,7 +302,9 @@ public enum SVGPathParser {
             let text = String(decoding: bytes[begin..<offset], as: UTF8.self)
             guard let value = Double(text), value.isFinite, abs(value) <= SVGPathParser.maxMagnitude else {
                 throw Failure(
-                    reason: "number \"\(text.prefix(40))\" at offset \(begin); expected a finite number of magnitude at most 1e6")
+                    reason:
+                        "number \"\(text.prefix(40))\" at offset \(begin); expected a finite number of magnitude at most 1e6"
+                )
             }
             return value
         }

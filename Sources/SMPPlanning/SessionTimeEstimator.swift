@@ -65,7 +65,9 @@ public enum SessionTimeEstimator {
                 board: board)
             result.dipSeconds += dip
             result.strokeSeconds += strokes
-            if let current = needle, current != region.needle.name { result.cartridgeChangeSeconds += cartridgeChangeSeconds }
+            if let current = needle, current != region.needle.name {
+                result.cartridgeChangeSeconds += cartridgeChangeSeconds
+            }
             needle = region.needle.name
         }
         return result

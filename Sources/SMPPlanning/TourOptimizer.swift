@@ -17,7 +17,9 @@ public enum TourOptimizer {
         /// Wall-clock safety cutoff in seconds (see the type's documentation).
         public var safetyCutoff: Double
 
-        public init(evaluationsPerPoint: Int = 400, neighbours: Int = 10, maxReversal: Int = 50_000, safetyCutoff: Double = 20) {
+        public init(
+            evaluationsPerPoint: Int = 400, neighbours: Int = 10, maxReversal: Int = 50_000, safetyCutoff: Double = 20
+        ) {
             self.evaluationsPerPoint = evaluationsPerPoint
             self.neighbours = neighbours
             self.maxReversal = maxReversal
@@ -35,8 +37,12 @@ public enum TourOptimizer {
     public static func order(_ points: [Point], start: Point, options: Options = Options()) -> Result {
         let n = points.count
         if n <= 3 {
-            let sorted = (0..<n).sorted { (points[$0].distanceSquared(to: start), $0) < (points[$1].distanceSquared(to: start), $1) }
-            return Result(order: n <= 1 ? Array(0..<n) : openPath(cycle: sorted, points: points, start: start), stoppedByClock: false)
+            let sorted = (0..<n).sorted {
+                (points[$0].distanceSquared(to: start), $0) < (points[$1].distanceSquared(to: start), $1)
+            }
+            return Result(
+                order: n <= 1 ? Array(0..<n) : openPath(cycle: sorted, points: points, start: start),
+                stoppedByClock: false)
         }
         let index = SpatialIndex(points)
         let first = index.nearest(to: start)
@@ -115,7 +121,8 @@ struct SpatialIndex {
         var counts = [Int32](repeating: 0, count: columns * rows + 1)
         var cellOf = [Int32](repeating: 0, count: points.count)
         for (i, p) in points.enumerated() {
-            let c = min(columns - 1, Int((p.x - box.minX) / cell)) + min(rows - 1, Int((p.y - box.minY) / cell)) * columns
+            let c =
+                min(columns - 1, Int((p.x - box.minX) / cell)) + min(rows - 1, Int((p.y - box.minY) / cell)) * columns
             cellOf[i] = Int32(c)
             counts[c + 1] += 1
         }

@@ -57,7 +57,10 @@ struct TwoOptImprover {
         }
     }
 
-    private func shortSide(_ a: Int, _ b: Int) -> Int { let s = span(a, b); return min(s, n - s) }
+    private func shortSide(_ a: Int, _ b: Int) -> Int {
+        let s = span(a, b)
+        return min(s, n - s)
+    }
 
     /// Runs until no improving move remains or `budget` evaluations are spent. True if the clock stopped it.
     mutating func run(budget: Int, maxReversal: Int, cutoff: Double) -> Bool {

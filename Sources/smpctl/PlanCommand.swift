@@ -41,7 +41,8 @@ struct PlanCommand: ParsableCommand {
         }
         if result.orderingStoppedByClock {
             Output.diagnostic(
-                "smpctl: warning: ordering hit its wall-clock safety cutoff; the order is valid but may differ between runs")
+                "smpctl: warning: ordering hit its wall-clock safety cutoff; the order is valid but may differ between runs"
+            )
         }
         if let out {
             try writeAtomically(DotsDocument.render(result), to: out)
@@ -159,6 +160,7 @@ struct PlanSummary: Encodable {
         let h = total / 3600
         let m = (total % 3600) / 60
         let s = total % 60
-        return h > 0 ? "\(h)h\(String(format: "%02d", m))m\(String(format: "%02d", s))s" : "\(m)m\(String(format: "%02d", s))s"
+        return h > 0
+            ? "\(h)h\(String(format: "%02d", m))m\(String(format: "%02d", s))s" : "\(m)m\(String(format: "%02d", s))s"
     }
 }

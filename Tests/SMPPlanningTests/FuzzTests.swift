@@ -31,7 +31,8 @@ import Testing
     @Test func mutatedPlansParseOrNameThePath() throws {
         let json = Fixtures.square(
             side: 6, sessions: 3,
-            extra: #", "existing_hairs": {"clearance_mm": 0.5, "positions": [[52, 52]]}, "hairline": {"polyline": [[50, 50], [56, 50]]}"#
+            extra:
+                #", "existing_hairs": {"clearance_mm": 0.5, "positions": [[52, 52]]}, "hairline": {"polyline": [[50, 50], [56, 50]]}"#
         ).replacingOccurrences(of: "\"kind\": \"density\"", with: "\"kind\": \"hairline\"")
         _ = try Fixtures.plan(json)
         var rng = SeededGenerator(seed: 99)
@@ -53,7 +54,8 @@ import Testing
     }
 
     @Test func mutatedSVGsParseOrNameTheFile() throws {
-        let text = try String(contentsOf: Fixtures.examples.appendingPathComponent("norwood5-hairline.svg"), encoding: .utf8)
+        let text = try String(
+            contentsOf: Fixtures.examples.appendingPathComponent("norwood5-hairline.svg"), encoding: .utf8)
         var rng = SeededGenerator(seed: 7)
         let bytes = Array(text.utf8)
         for _ in 0..<Self.mutations {
@@ -67,7 +69,8 @@ import Testing
     }
 
     @Test func mutatedPathDataParsesOrFails() {
-        let d = Array("M 10 10 L 20 10 H 30 V 20 C 30 25 25 30 20 30 S 10 25 10 20 Q 5 15 10 12 T 12 10 A 2 2 0 0 1 14 10 Z".utf8)
+        let d = Array(
+            "M 10 10 L 20 10 H 30 V 20 C 30 25 25 30 20 30 S 10 25 10 20 Q 5 15 10 12 T 12 10 A 2 2 0 0 1 14 10 Z".utf8)
         var rng = SeededGenerator(seed: 11)
         for _ in 0..<(Self.mutations * 3) {
             let mutated = String(decoding: mutate(d, rng: &rng), as: UTF8.self)

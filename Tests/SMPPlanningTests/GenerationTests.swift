@@ -22,7 +22,8 @@ import Testing
             let rho = PatternMetrics.relativeRadius(prefix, area: 1600)
             #expect(rho >= 0.70, "sessions 1...\(k + 1): rho \(rho)")
             let density = Double(prefix.count) / 16
-            #expect(abs(density - 100 * fraction) / (100 * fraction) <= 0.03, "sessions 1...\(k + 1): density \(density)")
+            #expect(
+                abs(density - 100 * fraction) / (100 * fraction) <= 0.03, "sessions 1...\(k + 1): density \(density)")
         }
     }
 
@@ -39,7 +40,8 @@ import Testing
         let json = Fixtures.square(
             side: 30,
             extra: #", "existing_hairs": {"clearance_mm": 0.8, "positions": [[60, 60], [65.5, 70.2], [72, 61]]}"#
-        ).replacingOccurrences(of: "\"density\": 100", with: "\"density\": 100, \"holes\": [[[70,70],[76,70],[76,76],[70,76]]]")
+        ).replacingOccurrences(
+            of: "\"density\": 100", with: "\"density\": 100, \"holes\": [[[70,70],[76,70],[76,76],[70,76]]]")
         let plan = try Fixtures.plan(json)
         let dots = try DotGenerator.generate(plan)
         #expect(!dots.isEmpty)

@@ -9,7 +9,8 @@ import Testing
         #expect(square.area == 100)
         #expect(square.contains(Point(5, 5)))
         #expect(!square.contains(Point(11, 5)))
-        let donut = PolygonWithHoles(outer: square, holes: [Ring([Point(4, 4), Point(6, 4), Point(6, 6), Point(4, 6)])])
+        let donut = PolygonWithHoles(
+            outer: square, holes: [Ring([Point(4, 4), Point(6, 4), Point(6, 6), Point(4, 6)])])
         #expect(!donut.contains(Point(5, 5)))
         #expect(donut.contains(Point(2, 2)))
         #expect(donut.area == 96)

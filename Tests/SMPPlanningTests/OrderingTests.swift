@@ -32,7 +32,9 @@ import Testing
 
     @Test func orderIsDeterministic() {
         let points = randomPoints(800, seed: 4)
-        #expect(TourOptimizer.order(points, start: Point(0, 0)).order == TourOptimizer.order(points, start: Point(0, 0)).order)
+        #expect(
+            TourOptimizer.order(points, start: Point(0, 0)).order
+                == TourOptimizer.order(points, start: Point(0, 0)).order)
     }
 
     @Test func groupedByNeedleFinestFirst() throws {
@@ -53,7 +55,9 @@ import Testing
         // 100 mm at 100 mm/s, 3000 mm/s2: accelerate 1/30 s over 1.667 mm each end: 1 s + 1/30 s.
         #expect(abs(SessionTimeEstimator.moveTime(distance: 100, speed: 100, accel: 3000) - (1 + 1.0 / 30)) < 1e-12)
         // 1 mm never reaches 100 mm/s: triangle, 2 sqrt(1 / 3000).
-        #expect(abs(SessionTimeEstimator.moveTime(distance: 1, speed: 100, accel: 3000) - 2 * (1.0 / 3000).squareRoot()) < 1e-12)
+        #expect(
+            abs(SessionTimeEstimator.moveTime(distance: 1, speed: 100, accel: 3000) - 2 * (1.0 / 3000).squareRoot())
+                < 1e-12)
         #expect(SessionTimeEstimator.moveTime(distance: 0, speed: 100, accel: 3000) == 0)
     }
 
@@ -83,12 +87,16 @@ import Testing
 
     @Test func samePlanSameBytes() throws {
         let url = Fixtures.examples.appendingPathComponent("quick.json")
-        let first = DotsDocument.render(try Planner.run(try PlanLoader.load(contentsOf: url, displayName: "quick.json")))
-        let second = DotsDocument.render(try Planner.run(try PlanLoader.load(contentsOf: url, displayName: "quick.json")))
+        let first = DotsDocument.render(
+            try Planner.run(try PlanLoader.load(contentsOf: url, displayName: "quick.json")))
+        let second = DotsDocument.render(
+            try Planner.run(try PlanLoader.load(contentsOf: url, displayName: "quick.json")))
         #expect(first == second)
         let parsed = try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any]
         let dots = try #require(parsed?["dots"] as? [[String: Any]])
         #expect(!dots.isEmpty)
-        for key in ["id", "x", "y", "region", "session", "needle", "profile", "strokes"] { #expect(dots[0][key] != nil) }
+        for key in ["id", "x", "y", "region", "session", "needle", "profile", "strokes"] {
+            #expect(dots[0][key] != nil)
+        }
     }
 }

@@ -82,7 +82,8 @@ import Testing
             Fixtures.square(extra: #", "dots": [[10, 10]]"#), "dots[0]", "in no region"
         ),
         BadCase(
-            Fixtures.square(extra: #", "hairline": {"polyline": [[50, 50], [90, 50]]}"#), "hairline", "no region of kind hairline"
+            Fixtures.square(extra: #", "hairline": {"polyline": [[50, 50], [90, 50]]}"#), "hairline",
+            "no region of kind hairline"
         ),
         BadCase(
             Fixtures.square(extra: #", "svg": {"file": "does-not-exist.svg"}"#), "", "cannot read"

@@ -60,7 +60,9 @@ import Testing
             let u = 1 - t
             let exact = p0 * (u * u * u) + p1 * (3 * u * u * t) + p2 * (3 * u * t * t) + p3 * (t * t * t)
             var best = Double.infinity
-            for k in 1..<flat.count { best = min(best, Polyline.distanceSquared(exact, flat[k - 1], flat[k]).squareRoot()) }
+            for k in 1..<flat.count {
+                best = min(best, Polyline.distanceSquared(exact, flat[k - 1], flat[k]).squareRoot())
+            }
             #expect(best <= 0.0100001)
         }
     }
@@ -74,7 +76,8 @@ import Testing
         let rect = try #require(doc.shapes["r"]?.first?.points)
         #expect(rect == [Point(10, 0), Point(30, 0), Point(30, 10), Point(10, 10)])
         #expect(doc.shapes["poly"]?.first?.points == [Point(0, 0), Point(1, 0), Point(1, 1)])
-        let inches = try parse(svg(#"<line id="l" x1="0" y1="0" x2="96" y2="0"/>"#, width: "1in", height: "1in", viewBox: "0 0 96 96"))
+        let inches = try parse(
+            svg(#"<line id="l" x1="0" y1="0" x2="96" y2="0"/>"#, width: "1in", height: "1in", viewBox: "0 0 96 96"))
         #expect(inches.shapes["l"]?.first?.points.last == Point(25.4, 0))
     }
 
@@ -92,7 +95,10 @@ import Testing
         ("<svg xmlns=\"http://www.w3.org/2000/svg\"><path id=\"big\" d=\"M 1e308 0 L 0 0\"/></svg>", "magnitude"),
         ("<svg xmlns=\"http://www.w3.org/2000/svg\"><path id=\"bad\" d=\"M 0 0 L 5\"/></svg>", "expected a number"),
         ("<svg xmlns=\"http://www.w3.org/2000/svg\"><path id=\"q\" d=\"10 10\"/></svg>", "must start with a command"),
-        ("<svg xmlns=\"http://www.w3.org/2000/svg\"><path id=\"t\" d=\"M0 0\" transform=\"spin(3)\"/></svg>", "transform"),
+        (
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"><path id=\"t\" d=\"M0 0\" transform=\"spin(3)\"/></svg>",
+            "transform"
+        ),
         ("<svg><path d=\"M 0 0\"", "malformed SVG"),
         ("<html/>", "expected <svg>"),
     ])
@@ -110,7 +116,8 @@ import Testing
     }
 
     @Test func exampleSVGBuildsTheNorwoodPlan() throws {
-        let plan = try PlanLoader.load(contentsOf: Fixtures.examples.appendingPathComponent("norwood5.json"), displayName: "n5")
+        let plan = try PlanLoader.load(
+            contentsOf: Fixtures.examples.appendingPathComponent("norwood5.json"), displayName: "n5")
         #expect(plan.regions.map(\.name) == ["frontal", "mid-scalp", "crown"])
         let crown = plan.regions[2].shape
         // Ellipse rx 42, ry 36 around (100, 138).
