@@ -34,19 +34,45 @@ struct HairlineField: Sendable {
             }
         }
         inwardSide = side
+        // Tabulate the recess every 0.05 mm (waves are >= 0.5 mm long): the sampler asks for it per candidate.
+        let count = Int((line.length / HairlineField.tableStep).rounded(.up)) + 2
+        var table: [Double] = []
+        table.reserveCapacity(count)
+        let probe = HairlineField.Waves(
+            macroAmplitude: spec.macroAmplitudeMM, macroWavelength: spec.macroWavelengthMM,
+            microAmplitude: spec.microAmplitudeMM, microWavelength: spec.microWavelengthMM, macroPhases: macroPhases,
+            microPhases: microPhases)
+        for k in 0..<count { table.append(probe.recess(at: Double(k) * HairlineField.tableStep)) }
+        recessTable = table
     }
 
-    /// How far the line recedes into the region at arc length s: 0 ... macro + micro amplitude.
-    func recess(at s: Double) -> Double {
-        func wave(_ phases: [Double], _ wavelength: Double) -> Double {
-            var sum = 0.0
-            for k in 0..<3 {
-                sum += PortableMath.sin(2 * Double.pi * s / (wavelength * HairlineField.ratios[k]) + phases[k])
+    static let tableStep = 0.05
+    private let recessTable: [Double]
+
+    /// The exact wave sum, used to fill the table.
+    struct Waves {
+        var macroAmplitude, macroWavelength, microAmplitude, microWavelength: Double
+        var macroPhases, microPhases: [Double]
+
+        func recess(at s: Double) -> Double {
+            func wave(_ phases: [Double], _ wavelength: Double) -> Double {
+                var sum = 0.0
+                for k in 0..<3 {
+                    sum += PortableMath.sin(2 * Double.pi * s / (wavelength * HairlineField.ratios[k]) + phases[k])
+                }
+                return (sum / 3 + 1) / 2  // 0...1
             }
-            return (sum / 3 + 1) / 2  // 0...1
+            return macroAmplitude * wave(macroPhases, macroWavelength) + microAmplitude
+                * wave(microPhases, microWavelength)
         }
-        return spec.macroAmplitudeMM * wave(macroPhases, spec.macroWavelengthMM) + spec.microAmplitudeMM
-            * wave(microPhases, spec.microWavelengthMM)
+    }
+
+    /// How far the line recedes into the region at arc length s: 0 ... macro + micro amplitude (interpolated).
+    func recess(at s: Double) -> Double {
+        let f = max(0, s) / HairlineField.tableStep
+        let k = min(Int(f), recessTable.count - 2)
+        let t = min(1, f - Double(k))
+        return recessTable[k] * (1 - t) + recessTable[k + 1] * t
     }
 
     /// Density multiplier (0...1) at p, for a point inside the hairline region.
