@@ -87,6 +87,8 @@ struct PatternBuilder {
                     grow(region: r, layer: layerIndex, radiusScale: scale, rng: &rng)
                     if countAlive(region: r) >= target { break }
                     scale *= 0.93
+                    // Smaller radii need smaller cells to keep one dot per cell.
+                    rebuildGrid(scale: scale)
                 }
                 let excess = countAlive(region: r) - max(target, existing)
                 if excess > 0 { eliminate(excess, region: r, from: firstNew) }
@@ -103,9 +105,9 @@ struct PatternBuilder {
     }
 
     /// Fresh single-occupancy grid for the current layer's smallest radius, holding every live dot.
-    mutating func rebuildGrid() {
+    mutating func rebuildGrid(scale: Double = 1) {
         let maxDensity = densityPerMM2.max() ?? 1
-        let finest = DotGenerator.kappa / (maxDensity * fraction).squareRoot() * 0.93 * 0.93 * 0.93
+        let finest = scale * DotGenerator.kappa / (maxDensity * fraction).squareRoot()
         let cell = finest / 2.0.squareRoot()
         let width = Double(raster.columns) * raster.cell
         let height = Double(raster.rows) * raster.cell
