@@ -1,7 +1,7 @@
 /// Places every dot of a plan: variable-density blue noise per region, built session by session.
 ///
 /// Method. Each session layer k (cumulative density fraction f_k) is grown with Bridson's Poisson-disk algorithm
-/// (2007) whose radius follows the density map, r(p) = kappa / sqrt(f_k rho(p)), seeded with all dots of the
+/// (2007, with Roberts' evenly spaced candidates) whose radius follows the density map, r(p) = kappa / sqrt(f_k rho(p)), seeded with all dots of the
 /// earlier layers, which stay fixed. So the dots of sessions 1...k are themselves a maximal Poisson-disk pattern
 /// at their own density, and a later dot never lands closer to an earlier one than the later pattern allows.
 /// kappa is chosen so that Bridson slightly over-fills; weighted sample elimination (Yuksel 2015) then removes the
@@ -9,10 +9,17 @@
 /// dots. That makes realised density match the request and raises the minimum spacing further.
 /// A sweep over the sampling grid after each Bridson run seeds every part of a region, however it is split.
 public enum DotGenerator {
-    /// Bridson radius factor: over-fills by ~10-15 % so that elimination has crowded dots to remove.
-    static let kappa = 0.78
-    /// Candidates tried around an active dot before it is retired (Bridson's k).
-    static let attempts = 20
+    /// Bridson radius factor r = kappa / sqrt(density): about where the growth just over-fills, so that elimination
+    /// has a few crowded dots to remove (0.78 packed looser, 0.84 needed denser retries; see Docs/Performance.md).
+    static let kappa = 0.81
+    /// Candidates tried around an active dot before it is retired (Bridson's k; Roberts' variant needs few).
+    static let attempts = 8
+    static let radiusJitter = 0.15
+    /// 64 unit vectors around the circle, from the portable sine so that they are the same bits everywhere.
+    static let directions: [Point] = (0..<64).map { k in
+        let angle = 2 * Double.pi * Double(k) / 64
+        return Point(PortableMath.sin(angle + Double.pi / 2), PortableMath.sin(angle))
+    }
     /// Relaxation: dots nearer than this many hexagonal-packing radii (2 r_max) to a neighbour step apart.
     static let relaxTarget = 0.92
     static let relaxIterations = 8

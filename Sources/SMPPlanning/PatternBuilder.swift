@@ -174,17 +174,16 @@ struct PatternBuilder {
             let rp = density > 0 ? scale * DotGenerator.kappa / density.squareRoot() : 0
             var placed = false
             if rp > 0 {
-                for _ in 0..<DotGenerator.attempts {
-                    // Uniform in the annulus [rp, 2 rp] by rejection from the square: no trigonometry, so the
-                    // same bits everywhere.
-                    var dx = 0.0
-                    var dy = 0.0
-                    while true {
-                        dx = (rng.unit() * 4 - 2) * rp
-                        dy = (rng.unit() * 4 - 2) * rp
-                        let d2 = dx * dx + dy * dy
-                        if d2 >= rp * rp && d2 <= 4 * rp * rp { break }
-                    }
+                // Candidates just outside the radius at evenly spaced directions from a random start (Roberts'
+                // variant of Bridson): denser packing and fewer attempts. Directions come from a table built with
+                // the portable sine, radii get a little jitter so that no lattice forms.
+                let start = Int(rng.next() % UInt64(DotGenerator.directions.count))
+                let step = DotGenerator.directions.count / DotGenerator.attempts
+                for attempt in 0..<DotGenerator.attempts {
+                    let direction = DotGenerator.directions[(start + attempt * step) % DotGenerator.directions.count]
+                    let distance = rp * (1.000_001 + DotGenerator.radiusJitter * rng.unit())
+                    let dx = direction.x * distance
+                    let dy = direction.y * distance
                     let c = Point(p.x + dx, p.y + dy)
                     guard let rc = radius(at: c, region: r, scale: scale), accepts(c, radius: rc) else { continue }
                     active.append(add(c, region: r, layer: layerIndex))
@@ -312,11 +311,11 @@ struct PatternBuilder {
         var rng = SeededGenerator(seed: plan.seed, stream: 0x5345_4E54)  // "SENT"
         let r = spec.regionIndex
         let frontDensity = densityPerMM2[r] * spec.frontDensityFraction
-        // Sentinels stand alone: keep twice the front's spacing from any dot and from each other.
-        let spacing = 2 * DotGenerator.kappa / frontDensity.squareRoot()
+        // Sentinels stand alone: keep 1.5 times the front's spacing from any dot and from each other.
+        let spacing = 1.5 * DotGenerator.kappa / frontDensity.squareRoot()
         let layerIndex = plan.session.count - 1
         for _ in 0..<count {
-            for _ in 0..<20 {
+            for _ in 0..<50 {
                 let s = rng.unit() * hairline.line.length
                 let ahead = 0.5 + rng.unit() * (spec.sentinelDepthMM - 0.5)
                 let p = hairline.sentinel(at: s, ahead: ahead)

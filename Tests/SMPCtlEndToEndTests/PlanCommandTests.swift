@@ -63,10 +63,15 @@ import Testing
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dots))) as? [String: Any])
         let list = try #require(document["dots"] as? [[String: Any]])
         #expect(list.count == summary["dots_this_session"] as? Int)
-        // Same plan, same bytes.
+        // Same plan, same bytes; an existing --out file is replaced.
+        let first = try Data(contentsOf: URL(fileURLWithPath: dots))
         let again = directory.appendingPathComponent("again.json").path
         #expect(try smpctl(["plan", "Examples/quick.json", "--out", again]).status == 0)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: dots)) == Data(contentsOf: URL(fileURLWithPath: again)))
+        #expect(try smpctl(["plan", "Examples/quick.json", "--out", dots]).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: again)) == first)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dots)) == first)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["again.json", "dots.json"])
     }
 
     @Test func badPlanExits65AndWritesNothing() throws {
