@@ -44,6 +44,62 @@ struct HairlineField: Sendable {
             microPhases: microPhases)
         for k in 0..<count { table.append(probe.recess(at: Double(k) * HairlineField.tableStep)) }
         recessTable = table
+        // Cache the ramp coordinate t on a 0.5 mm raster over the region (bilinear lookup): the sampler and the
+        // density integral ask for it millions of times, and t is smooth where it matters.
+        let box = region.bounds ?? Rect(minX: 0, minY: 0, maxX: 0, maxY: 0)
+        let cell = HairlineField.rasterCell
+        let origin = Point(box.minX - cell, box.minY - cell)
+        let columns = Int((box.width / cell).rounded(.up)) + 3
+        let rows = Int((box.height / cell).rounded(.up)) + 3
+        rasterOrigin = origin
+        rasterColumns = columns
+        rasterRows = rows
+        var values = [Double](repeating: 0, count: columns * rows)
+        for row in 0..<rows {
+            for column in 0..<columns {
+                let p = Point(origin.x + Double(column) * cell, origin.y + Double(row) * cell)
+                values[row * columns + column] = HairlineField.exactRampCoordinate(
+                    p, line: line, inwardSide: side, table: table, spec: spec)
+            }
+        }
+        ramp = values
+    }
+
+    static let rasterCell = 0.5
+    private let rasterOrigin: Point
+    private let rasterColumns: Int
+    private let rasterRows: Int
+    private let ramp: [Double]
+
+    /// (depth behind the receded line) / transition width; 2 where the line is out of reach (full density).
+    static func exactRampCoordinate(
+        _ p: Point, line: Polyline, inwardSide: Double, table: [Double], spec: HairlineSpec
+    ) -> Double {
+        guard let nearest = line.nearest(to: p) else { return 2 }
+        let depth = nearest.side == inwardSide ? nearest.distance : -nearest.distance
+        let f = max(0, nearest.arc) / tableStep
+        let k = min(Int(f), table.count - 2)
+        let t = min(1, f - Double(k))
+        let recess = table[k] * (1 - t) + table[k + 1] * t
+        return (depth - recess) / spec.transitionWidthMM
+    }
+
+    /// The ramp coordinate at p, interpolated from the raster (exact outside it).
+    func rampCoordinate(at p: Point) -> Double {
+        let fx = (p.x - rasterOrigin.x) / HairlineField.rasterCell
+        let fy = (p.y - rasterOrigin.y) / HairlineField.rasterCell
+        guard fx >= 0, fy >= 0, fx < Double(rasterColumns - 1), fy < Double(rasterRows - 1) else {
+            return HairlineField.exactRampCoordinate(
+                p, line: line, inwardSide: inwardSide, table: recessTable, spec: spec)
+        }
+        let cx = Int(fx)
+        let cy = Int(fy)
+        let tx = fx - Double(cx)
+        let ty = fy - Double(cy)
+        let i = cy * rasterColumns + cx
+        let top = ramp[i] * (1 - tx) + ramp[i + 1] * tx
+        let bottom = ramp[i + rasterColumns] * (1 - tx) + ramp[i + rasterColumns + 1] * tx
+        return top * (1 - ty) + bottom * ty
     }
 
     static let tableStep = 0.05
@@ -77,9 +133,7 @@ struct HairlineField: Sendable {
 
     /// Density multiplier (0...1) at p, for a point inside the hairline region.
     func fraction(at p: Point) -> Double {
-        guard let nearest = line.nearest(to: p) else { return 1 }
-        let depth = nearest.side == inwardSide ? nearest.distance : -nearest.distance
-        let t = (depth - recess(at: nearest.arc)) / spec.transitionWidthMM
+        let t = rampCoordinate(at: p)
         if t < 0 { return 0 }
         if t >= 1 { return 1 }
         let smooth = t * t * (3 - 2 * t)
