@@ -13,7 +13,7 @@ let benchmarks: @Sendable () -> Void = {
         {"format": "smpctl-plan/1", "seed": 1,
          "regions": [{"name": "front", "kind": "hairline", "polygon": [[10,10],[190,10],[190,190],[10,190]],
                       "density": 150, "profile": "thin"}],
-         "hairline": {"polyline": [[10,10],[100,14],[190,10]], "transition_mm": 60,
+         "hairline": {"polyline": [[10,10],[100,14],[190,10]], "transition_mm": 30,
                       "macro": {"amplitude_mm": 4, "wavelength_mm": 30}, "sentinels_per_100mm": 4}}
         """
     let uniformPlan = """
@@ -21,7 +21,15 @@ let benchmarks: @Sendable () -> Void = {
          "regions": [{"name": "all", "kind": "density", "polygon": [[0,0],[200,0],[200,200],[0,200]],
                       "density": 125, "profile": "fitzpatrick-1-3"}]}
         """
-    func load(_ text: String) -> Plan? { try? PlanLoader.parse(Data(text.utf8), file: "bench.json", directory: nil) }
+    /// The benchmark plans are constants: a plan that does not load is a bug in this file, so stop loudly rather
+    /// than time nothing.
+    func load(_ text: String) -> Plan? {
+        do {
+            return try PlanLoader.parse(Data(text.utf8), file: "bench.json", directory: nil)
+        } catch {
+            fatalError("PlanningBenchmarks: benchmark plan does not load: \(error)")
+        }
+    }
 
     // One run first to learn the dot count, so that throughput is in dots per second (scaled by the count).
     let variableCount = load(variableDensityPlan).flatMap { try? DotGenerator.generate($0).count } ?? 1
