@@ -45,7 +45,9 @@ public enum DotGenerator {
     static func explicitDots(_ points: [Point], plan: Plan) throws -> [PlannedDot] {
         let raster = RegionRaster(regions: plan.regions, cell: 0.25)
         let hairs = HairIndex(hairs: plan.existingHairs, clearance: plan.hairClearanceMM)
-        var grid = PointGrid(origin: raster.origin, cell: 0.25, columns: raster.columns + 1, rows: raster.rows + 1)
+        // Multi-occupancy: explicit dots may be closer than one cell diagonal apart.
+        var grid = PointGrid(
+            origin: raster.origin, cell: 0.25, columns: raster.columns + 1, rows: raster.rows + 1, multi: true)
         var xs: [Double] = []
         var ys: [Double] = []
         var dots: [PlannedDot] = []

@@ -307,8 +307,9 @@ public enum PlanLoader {
             guard ring.points.count >= 3 else {
                 throw fail("\(label)has \(ring.points.count) distinct vertices; expected at least 3")
             }
+            // !(inside) rather than (outside) so that NaN from an overflowing SVG transform is refused too.
             if let i = ring.points.firstIndex(where: {
-                $0.x < 0 || $0.x > board.x.travelMM || $0.y < 0 || $0.y > board.y.travelMM
+                !($0.x >= 0 && $0.x <= board.x.travelMM && $0.y >= 0 && $0.y <= board.y.travelMM)
             }) {
                 let p = ring.points[i]
                 throw fail(
@@ -418,7 +419,7 @@ public enum PlanLoader {
         line = cleaned
         guard line.count >= 2 else { throw node.fail("the hairline has fewer than two distinct points") }
         for (i, p) in line.enumerated()
-        where p.x < 0 || p.x > board.x.travelMM || p.y < 0 || p.y > board.y.travelMM {
+        where !(p.x >= 0 && p.x <= board.x.travelMM && p.y >= 0 && p.y <= board.y.travelMM) {
             throw node.fail(
                 "point \(i) (\(decimal(p.x)), \(decimal(p.y))) of the hairline is outside the board's travel (0...\(decimal(board.x.travelMM)) x 0...\(decimal(board.y.travelMM)) mm)"
             )

@@ -127,3 +127,25 @@ import Testing
         #expect(plan.hairline?.line.count ?? 0 > 10)
     }
 }
+
+@Suite struct SVGOverflowTests {
+    /// Nested scale(1e6) overflows to infinity and NaN: refused as outside the board, never crashes.
+    @Test func overflowingTransformsAreRefused() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smp-svg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let open = String(repeating: "<g transform=\"scale(1000000) skewX(45)\">", count: 40)
+        let close = String(repeating: "</g>", count: 40)
+        let svg = """
+            <svg xmlns="http://www.w3.org/2000/svg" width="200mm" height="200mm" viewBox="0 0 200 200">\(open)<path id="a" d="M 1 1 L 5 1 L 5 -5 Z"/>\(close)</svg>
+            """
+        try Data(svg.utf8).write(to: directory.appendingPathComponent("big.svg"))
+        let plan = """
+            {"format": "smpctl-plan/1", "svg": {"file": "big.svg"},
+             "regions": [{"name": "a", "kind": "density", "svg_id": "a", "profile": "thin"}]}
+            """
+        #expect(throws: PlanError.self) {
+            _ = try PlanLoader.parse(Data(plan.utf8), file: "plan.json", directory: directory)
+        }
+    }
+}
