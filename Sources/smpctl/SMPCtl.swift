@@ -13,10 +13,11 @@ struct SMPCtl: AsyncParsableCommand {
             machine-readable summary on stdout.
             """,
         subcommands: [
-            WireCommand.self,
+            PlanCommand.self,
             SimCommand.self,
             PortsCommand.self,
             IdentifyCommand.self,
+            WireCommand.self,
         ]
     )
 

@@ -1,0 +1,149 @@
+/// The hairline's density ramp: zero in front of an irregular line, rising from a sparse front to the region's
+/// full density over the transition width.
+///
+/// The drawn line recedes by macro waves (large concavities) and micro waves (small ones), each a sum of three
+/// sines with unrelated wavelengths and seeded phases, so the result is never left-right symmetric and never
+/// repeats along a head-sized line.
+struct HairlineField: Sendable {
+    let spec: HairlineSpec
+    let line: Polyline
+    /// +1 or -1: the side of the line (in `Polyline.Nearest.side` terms) where the hairline region lies.
+    let inwardSide: Double
+    private let macroPhases: [Double]
+    private let microPhases: [Double]
+    /// Relative wavelengths of the three sines in each wave: irrational-ish ratios so that they never line up.
+    private static let ratios = [1.0, 0.618_034, 1.414_214]
+
+    init(spec: HairlineSpec, region: PolygonWithHoles, seed: UInt64) {
+        self.spec = spec
+        let reach = spec.transitionWidthMM + spec.macroAmplitudeMM + spec.microAmplitudeMM + spec.sentinelDepthMM + 2
+        line = Polyline(spec.line, reach: reach)
+        var rng = SeededGenerator(seed: seed, stream: 0x4841_4952)  // "HAIR"
+        macroPhases = (0..<3).map { _ in rng.unit() * 2 * Double.pi }
+        microPhases = (0..<3).map { _ in rng.unit() * 2 * Double.pi }
+        // Which side is the region's? Probe both sides of the line's middle at growing offsets.
+        var side = 1.0
+        let middle = line.length / 2
+        for offset in [0.5, 1.0, 2.0, 4.0, 8.0] {
+            let (p, n) = line.frame(at: middle)
+            let left = region.contains(p + n * offset)
+            let right = region.contains(p - n * offset)
+            if left != right {
+                side = left ? 1 : -1
+                break
+            }
+        }
+        inwardSide = side
+        // Tabulate the recess every 0.05 mm (waves are >= 0.5 mm long): the sampler asks for it per candidate.
+        let count = Int((line.length / HairlineField.tableStep).rounded(.up)) + 2
+        var table: [Double] = []
+        table.reserveCapacity(count)
+        let probe = HairlineField.Waves(
+            macroAmplitude: spec.macroAmplitudeMM, macroWavelength: spec.macroWavelengthMM,
+            microAmplitude: spec.microAmplitudeMM, microWavelength: spec.microWavelengthMM, macroPhases: macroPhases,
+            microPhases: microPhases)
+        for k in 0..<count { table.append(probe.recess(at: Double(k) * HairlineField.tableStep)) }
+        recessTable = table
+        // Cache the ramp coordinate t on a 0.5 mm raster over the region (bilinear lookup): the sampler and the
+        // density integral ask for it millions of times, and t is smooth where it matters.
+        let box = region.bounds ?? Rect(minX: 0, minY: 0, maxX: 0, maxY: 0)
+        let cell = HairlineField.rasterCell
+        let origin = Point(box.minX - cell, box.minY - cell)
+        let columns = Int((box.width / cell).rounded(.up)) + 3
+        let rows = Int((box.height / cell).rounded(.up)) + 3
+        rasterOrigin = origin
+        rasterColumns = columns
+        rasterRows = rows
+        var values = [Double](repeating: 0, count: columns * rows)
+        for row in 0..<rows {
+            for column in 0..<columns {
+                let p = Point(origin.x + Double(column) * cell, origin.y + Double(row) * cell)
+                values[row * columns + column] = HairlineField.exactRampCoordinate(
+                    p, line: line, inwardSide: side, table: table, spec: spec)
+            }
+        }
+        ramp = values
+    }
+
+    static let rasterCell = 0.5
+    private let rasterOrigin: Point
+    private let rasterColumns: Int
+    private let rasterRows: Int
+    private let ramp: [Double]
+
+    /// (depth behind the receded line) / transition width; 2 where the line is out of reach (full density).
+    static func exactRampCoordinate(
+        _ p: Point, line: Polyline, inwardSide: Double, table: [Double], spec: HairlineSpec
+    ) -> Double {
+        guard let nearest = line.nearest(to: p) else { return 2 }
+        let depth = nearest.side == inwardSide ? nearest.distance : -nearest.distance
+        let f = max(0, nearest.arc) / tableStep
+        let k = min(Int(f), table.count - 2)
+        let t = min(1, f - Double(k))
+        let recess = table[k] * (1 - t) + table[k + 1] * t
+        return (depth - recess) / spec.transitionWidthMM
+    }
+
+    /// The ramp coordinate at p, interpolated from the raster (exact outside it).
+    func rampCoordinate(at p: Point) -> Double {
+        let fx = (p.x - rasterOrigin.x) / HairlineField.rasterCell
+        let fy = (p.y - rasterOrigin.y) / HairlineField.rasterCell
+        guard fx >= 0, fy >= 0, fx < Double(rasterColumns - 1), fy < Double(rasterRows - 1) else {
+            return HairlineField.exactRampCoordinate(
+                p, line: line, inwardSide: inwardSide, table: recessTable, spec: spec)
+        }
+        let cx = Int(fx)
+        let cy = Int(fy)
+        let tx = fx - Double(cx)
+        let ty = fy - Double(cy)
+        let i = cy * rasterColumns + cx
+        let top = ramp[i] * (1 - tx) + ramp[i + 1] * tx
+        let bottom = ramp[i + rasterColumns] * (1 - tx) + ramp[i + rasterColumns + 1] * tx
+        return top * (1 - ty) + bottom * ty
+    }
+
+    static let tableStep = 0.05
+    private let recessTable: [Double]
+
+    /// The exact wave sum, used to fill the table.
+    struct Waves {
+        var macroAmplitude, macroWavelength, microAmplitude, microWavelength: Double
+        var macroPhases, microPhases: [Double]
+
+        func recess(at s: Double) -> Double {
+            func wave(_ phases: [Double], _ wavelength: Double) -> Double {
+                var sum = 0.0
+                for k in 0..<3 {
+                    sum += PortableMath.sin(2 * Double.pi * s / (wavelength * HairlineField.ratios[k]) + phases[k])
+                }
+                return (sum / 3 + 1) / 2  // 0...1
+            }
+            return macroAmplitude * wave(macroPhases, macroWavelength) + microAmplitude
+                * wave(microPhases, microWavelength)
+        }
+    }
+
+    /// How far the line recedes into the region at arc length s: 0 ... macro + micro amplitude (interpolated).
+    func recess(at s: Double) -> Double {
+        let f = max(0, s) / HairlineField.tableStep
+        let k = min(Int(f), recessTable.count - 2)
+        let t = min(1, f - Double(k))
+        return recessTable[k] * (1 - t) + recessTable[k + 1] * t
+    }
+
+    /// Density multiplier (0...1) at p, for a point inside the hairline region.
+    func fraction(at p: Point) -> Double {
+        let t = rampCoordinate(at: p)
+        if t < 0 { return 0 }
+        if t >= 1 { return 1 }
+        let smooth = t * t * (3 - 2 * t)
+        return spec.frontDensityFraction + (1 - spec.frontDensityFraction) * smooth
+    }
+
+    /// A sentinel position: in front of the receded line at arc length s, `ahead` mm beyond it.
+    func sentinel(at s: Double, ahead: Double) -> Point {
+        let (p, n) = line.frame(at: s)
+        let depth = recess(at: s) - ahead
+        return p + n * (inwardSide * depth)
+    }
+}

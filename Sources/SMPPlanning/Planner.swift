@@ -1,0 +1,48 @@
+import Foundation
+
+/// Everything `smpctl plan` reports: the whole pattern, this session's dots in visiting order, counts, travel
+/// and the time estimate.
+public struct PlanResult: Sendable {
+    public var plan: Plan
+    /// Every session's dots, in id order.
+    public var allDots: [PlannedDot]
+    /// The dots of `plan.session.index`, in visiting order.
+    public var sessionDots: [PlannedDot]
+    /// counts[region][session - 1]: dots per region and session, all sessions.
+    public var counts: [[Int]]
+    public var travelMM: Double
+    public var time: SessionTimeEstimator.Breakdown
+    /// True if the ordering's wall-clock safety cutoff fired (the order is then valid but maybe not reproducible).
+    public var orderingStoppedByClock: Bool
+    public var needleChanges: Int
+}
+
+/// Plan file in, ordered dots out: validation, generation, ordering, estimation.
+public enum Planner {
+    /// Runs the whole planning pipeline on a validated plan.
+    public static func run(_ plan: Plan, options: TourOptimizer.Options = TourOptimizer.Options()) throws -> PlanResult
+    {
+        let all = try DotGenerator.generate(plan)
+        var counts = [[Int]](repeating: [Int](repeating: 0, count: plan.session.count), count: plan.regions.count)
+        for dot in all where dot.session >= 1 && dot.session <= plan.session.count {
+            counts[dot.regionIndex][dot.session - 1] += 1
+        }
+        let mine = all.filter { $0.session == plan.session.index }
+        guard !mine.isEmpty else {
+            throw PlanError(
+                file: plan.file, location: "session.index",
+                reason:
+                    "session \(plan.session.index) of \(plan.session.count) has no dots; expected a session with dots")
+        }
+        let ordered = VisitOrderer.order(mine, regions: plan.regions, options: options)
+        let time = SessionTimeEstimator.estimate(order: ordered.dots, regions: plan.regions, board: plan.board)
+        var changes = 0
+        for k in 1..<max(ordered.dots.count, 1)
+        where plan.regions[ordered.dots[k].regionIndex].needle != plan.regions[ordered.dots[k - 1].regionIndex].needle {
+            changes += 1
+        }
+        return PlanResult(
+            plan: plan, allDots: all, sessionDots: ordered.dots, counts: counts, travelMM: ordered.travelMM,
+            time: time, orderingStoppedByClock: ordered.stoppedByClock, needleChanges: changes)
+    }
+}

@@ -1,1 +1,0 @@
-// SMPPlanning: see Docs/Architecture.md for what this module owns.

@@ -1,1 +1,0 @@
-// Tests for SMPPlanning arrive with the module.
