@@ -31,7 +31,7 @@ public struct BoardDefinition: Sendable, Equatable {
         x: Axis(travelMM: 200, maxSpeedMMPerS: 100, maxAccelMMPerS2: 3000),
         y: Axis(travelMM: 200, maxSpeedMMPerS: 100, maxAccelMMPerS2: 3000),
         z: Axis(travelMM: 10, maxSpeedMMPerS: 50, maxAccelMMPerS2: 5000),
-        hangCeilingMM: 2.0, retractClearanceMM: 2.0, motorMinHz: 50, motorMaxHz: 150, maxStrokesPerDot: 16)
+        hangCeilingMM: 2.0, retractClearanceMM: 2.0, motorMinHz: 50, motorMaxHz: 150, maxStrokesPerDot: 12)
 
     /// Reads a `smpctl-board/1` file; errors name the file and the JSON path.
     public static func load(contentsOf url: URL, displayName: String? = nil) throws -> BoardDefinition {
