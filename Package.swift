@@ -63,6 +63,7 @@ let package = Package(
         .testTarget(
             name: "SMPBoardSimTests", dependencies: ["SMPBoardSim", "SMPWire", "SMPWireTesting"], swiftSettings: strict),
         // Runs the built `smpctl` as a user would; depends on it so that `swift test` builds it first.
-        .testTarget(name: "SMPCtlEndToEndTests", dependencies: ["smpctl"], swiftSettings: strict),
+        .testTarget(
+            name: "SMPCtlEndToEndTests", dependencies: ["smpctl", "SMPSerial", "SMPWire"], swiftSettings: strict),
     ]
 )

@@ -6,18 +6,6 @@ import Testing
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    /// The smpctl binary next to the test bundle (the build products directory), else the repo's debug build.
-    static var binary: URL? {
-        let bundle = Bundle.main.bundleURL
-        let candidates = [
-            bundle.deletingLastPathComponent().appendingPathComponent("smpctl"),
-            bundle.appendingPathComponent("smpctl"),
-            bundle.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("smpctl"),
-            repoRoot.appendingPathComponent(".build/debug/smpctl"),
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
-
     struct Run {
         var status: Int32
         var stdout: String
@@ -25,22 +13,8 @@ import Testing
     }
 
     func smpctl(_ arguments: [String]) throws -> Run {
-        let url = try #require(Self.binary, "smpctl binary not found next to the tests")
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        process.currentDirectoryURL = Self.repoRoot
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+        let result = try SMPCtlProcess.run(arguments, in: Self.repoRoot)
+        return Run(status: result.status, stdout: result.standardOutput, stderr: result.standardError)
     }
 
     func temporaryDirectory() throws -> URL {

@@ -1,1 +1,0 @@
-// Tests for SMPCtlEndToEnd arrive with the module.

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+/// `smpctl wire decode` on the checked-in captures and on bad input, as a user runs it.
+@Suite("smpctl wire decode, end to end")
+struct WireDecodeEndToEndTests {
+    static let capture = "Hardware/smp-driver-r1/captures/session-board-to-host.hex"
+
+    @Test("a hex capture decodes to one line per frame, with counts on stderr")
+    func hexCapture() throws {
+        let result = try SMPCtlProcess.run(["wire", "decode", "--hex", Self.capture])
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        let lines = result.standardOutput.split(separator: "\n")
+        #expect(lines.first?.contains("board_hello v1") == true)
+        #expect(lines.contains { $0.contains("completions 32 dots ids 1-32") })
+        #expect(result.standardError.contains("0 errors"))
+    }
+
+    @Test("--json is one document with records and counts")
+    func json() throws {
+        let result = try SMPCtlProcess.run(["wire", "decode", "--hex", "--json", Self.capture])
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let records = try #require(document["records"] as? [[String: Any]])
+        #expect(document["errors"] as? Int == 0)
+        #expect((document["frames"] as? Int ?? 0) >= 3)
+        let kinds = Set(records.compactMap { $0["kind"] as? String })
+        #expect(kinds == ["frame", "heartbeat"])
+        let completions = records.compactMap { ($0["message"] as? [String: Any]) }.filter {
+            $0["type"] as? String == "completions"
+        }
+        #expect(!completions.isEmpty)
+    }
+
+    @Test("binary from stdin, with garbage: bad frames are reported with offsets and decoding goes on")
+    func binaryWithGarbage() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "smpctl-wire-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // A frame, garbage, a frame: the garbage costs exactly one error and nothing else.
+        let frame: [UInt8] = [0x04, 0x05, 0x7D, 0x5D, 0x47, 0x34, 0x66, 0x40, 0x7E]
+        let bytes: [UInt8] = [0x7E] + frame + [0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x7E] + frame
+        let file = directory.appendingPathComponent("capture.bin")
+        try Data(bytes).write(to: file)
+        let result = try SMPCtlProcess.run(["wire", "decode", file.path])
+        #expect(result.status == 0)
+        let lines = result.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(lines[1].hasPrefix("@10 ERROR frame check failed"))
+        #expect(lines[0].contains("credit 125") && lines[2].contains("credit 125"))
+    }
+
+    @Test("bad hex exits 65 naming the file, line and column; a missing file exits 74 naming it")
+    func badInput() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "smpctl-wire-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("bad.hex")
+        try "7e 04 05\n3d zz 7e\n".write(to: file, atomically: true, encoding: .utf8)
+        let bad = try SMPCtlProcess.run(["wire", "decode", "--hex", file.path])
+        #expect(bad.status == 65)
+        #expect(bad.standardError == "smpctl: \(file.path): line 2, column 4: 'z' is not a hex digit\n")
+        let missing = try SMPCtlProcess.run(["wire", "decode", "/nonexistent/capture.bin"])
+        #expect(missing.status == 74)
+        #expect(missing.standardError.hasPrefix("smpctl: /nonexistent/capture.bin: cannot read capture"))
+    }
+}
