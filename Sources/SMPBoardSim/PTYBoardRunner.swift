@@ -28,7 +28,6 @@ public final class PTYBoardRunner {
     private var hostToBoard: LinkFaultInjector
     private var boardToHost: LinkFaultInjector
     private let stopPipe: (read: Int32, write: Int32)
-    private var signalSources: [any DispatchSourceSignal] = []
     private var pendingOutput: [UInt8] = []
     /// Outbound bytes kept while the host is not reading; beyond this the oldest are discarded.
     private let outputLimit = 256 * 1024
@@ -45,7 +44,6 @@ public final class PTYBoardRunner {
     }
 
     deinit {
-        for source in signalSources { source.cancel() }
         close(stopPipe.read)
         close(stopPipe.write)
     }
@@ -69,15 +67,24 @@ public final class PTYBoardRunner {
         _ = write(descriptor, &byte, 1)
     }
 
-    /// Makes SIGINT and SIGTERM end ``run(_:)`` cleanly instead of killing the process.
+    /// Makes SIGINT and SIGTERM end ``run(_:)`` cleanly instead of killing the process. Call it before telling
+    /// anyone the board is ready: the handler is in place when this returns. (A dispatch signal source would not be:
+    /// on Linux it registers asynchronously after SIG_IGN, and a signal in between is lost.)
     public func stopOnTerminationSignals() {
-        let descriptor = stopPipe.write
+        terminationStopDescriptor = stopPipe.write
+        // A blocked mask survives exec: a parent that blocks SIGINT (a test runner, some supervisors) would
+        // otherwise leave it pending here forever.
+        var deliverable = sigset_t()
+        sigemptyset(&deliverable)
+        sigaddset(&deliverable, SIGINT)
+        sigaddset(&deliverable, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &deliverable, nil)
         for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { Self.signalStop(descriptor) }
-            source.resume()
-            signalSources.append(source)
+            // Only async-signal-safe work in the handler: one write(2) to the stop pipe.
+            _ = signal(signalNumber) { _ in
+                var byte: UInt8 = 1
+                _ = write(terminationStopDescriptor, &byte, 1)
+            }
         }
     }
 
@@ -156,3 +163,7 @@ public final class PTYBoardRunner {
         return UInt64(spec.tv_sec) * 1_000_000 + UInt64(spec.tv_nsec) / 1000
     }
 }
+
+/// The stop pipe the termination-signal handler writes to. A C signal handler cannot capture context, so it reads
+/// this; it is set once, before the handler is installed, and only read afterwards.
+nonisolated(unsafe) private var terminationStopDescriptor: Int32 = -1

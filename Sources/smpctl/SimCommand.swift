@@ -82,8 +82,9 @@ struct SimCommand: ParsableCommand {
         } catch {
             throw CommandFailure(.unavailable, error.description)
         }
-        Output.line(runner.terminal.slavePath)
+        // Signals first: the path line tells scripts the board is ready, and they may stop it at once.
         runner.stopOnTerminationSignals()
+        Output.line(runner.terminal.slavePath)
         Output.diagnostic("smpctl sim: serving \(setup.board.model) on \(runner.terminal.slavePath); Ctrl-C to stop")
 
         var simulated = SimulatedBoard(setup: setup)
