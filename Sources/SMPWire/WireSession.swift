@@ -374,7 +374,10 @@ public struct WireSession: Sendable {
     private mutating func processAcknowledgement(_ acknowledgement: UInt8, isNegative: Bool, now: UInt64) {
         if let base = inFlight.first?.sequence {
             let acknowledged = Int(acknowledgement &+ 1 &- base)
-            if acknowledged > 0 && acknowledged <= inFlight.count {
+            // Frames go out in order, so the sent ones are a prefix; an acknowledgement reaching past it (a confused
+            // or hostile peer) must not drop messages that never left.
+            let sent = inFlight.prefix { $0.lastSentAt != nil }.count
+            if acknowledged > 0 && acknowledged <= sent {
                 // Karn's rule: only frames sent once give a round-trip sample.
                 let newest = inFlight[acknowledged - 1]
                 if newest.transmissions == 1, let sent = newest.lastSentAt, now >= sent {

@@ -169,6 +169,23 @@ struct WireSessionTests {
         #expect(!pair.boardEvents.contains(.message(.hold)))
     }
 
+    @Test("an acknowledgement for frames never sent is ignored: nothing queued is dropped")
+    func acknowledgementBeyondWhatWasSent() throws {
+        var pair = Self.pair()
+        _ = pair.connect()
+        for index in 0..<3 {
+            try pair.host.send(
+                .moveTo(MoveTo(startTime: UInt64(index), xMicrometres: 0, yMicrometres: 0)), now: pair.now)
+        }
+        var encoder = FrameEncoder()
+        var bogus: [UInt8] = []
+        try encoder.encode(Frame(acknowledgement: 2, credit: 64, body: .linkOnly), into: &bogus, leadingDelimiter: true)
+        _ = pair.host.receive(bogus, now: pair.now)
+        #expect(pair.host.unacknowledgedCount == 3)
+        pair.run(until: pair.now + 100_000)
+        #expect(Self.delivered(pair.boardEvents).count == 3)
+    }
+
     @Test("the send window bounds memory: a full window refuses more")
     func windowIsBounded() throws {
         var pair = Self.pair(VirtualLink.Impairments(frameLoss: 1))
