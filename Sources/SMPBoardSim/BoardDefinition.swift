@@ -1,4 +1,5 @@
 import Foundation
+import SMPWire
 
 /// A driver board's limits, clock and identity, as `Hardware/<model>/board.json` defines them.
 ///
@@ -115,6 +116,9 @@ public struct BoardDefinition: Codable, Equatable, Sendable {
         let check = DefinitionValidator(source: source)
         try check.require(
             format == Self.formatTag, "format", "expected \"\(Self.formatTag)\", got \"\(format)\"")
+        try check.require(
+            !model.isEmpty && model.utf8.count <= ByteWriter.maximumStringLength, "model",
+            "expected 1-\(ByteWriter.maximumStringLength) bytes (it travels in the hello), got \(model.utf8.count)")
         try check.require(
             clockHz == Self.requiredClockHz, "clock_hz",
             "expected \(Self.requiredClockHz) (board time is counted in microseconds), got \(clockHz)")

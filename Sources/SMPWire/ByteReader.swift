@@ -72,7 +72,9 @@ public struct ByteReader: Sendable {
             | UInt32(bytes[offset + 3]) << 24
     }
 
-    public mutating func readString(_ field: StaticString, maxLength: Int = 64) throws(MessageDecodingError) -> String {
+    public mutating func readString(
+        _ field: StaticString, maxLength: Int = ByteWriter.maximumStringLength
+    ) throws(MessageDecodingError) -> String {
         let start = offset
         let length = try readVarint(field)
         guard length <= UInt64(maxLength) else { throw .outOfRange(field: "\(field)", offset: start) }

@@ -35,9 +35,14 @@ public struct ByteWriter: Sendable {
         for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
     }
 
-    /// A UTF-8 string with a varint length prefix.
-    public mutating func writeString(_ value: String) {
+    /// The longest string field, in UTF-8 bytes; `ByteReader.readString` refuses longer ones.
+    public static let maximumStringLength = 64
+
+    /// A UTF-8 string with a varint length prefix; longer than `maximumStringLength` is refused, since the peer
+    /// would refuse it.
+    public mutating func writeString(_ value: String, field: String) throws(MessageEncodingError) {
         let utf8 = Array(value.utf8)
+        guard utf8.count <= Self.maximumStringLength else { throw .outOfRange(field: field, index: utf8.count) }
         writeVarint(UInt64(utf8.count))
         bytes.append(contentsOf: utf8)
     }

@@ -7,9 +7,9 @@ extension Message {
             writer.writeUInt16(hello.protocolVersion)
             writer.writeUInt32(hello.schemaHash)
             writer.writeUInt32(hello.sessionID)
-            writer.writeString(hello.hostSoftware)
+            try writer.writeString(hello.hostSoftware, field: "host_software")
         case .boardHello(let hello):
-            Self.write(hello, to: &writer)
+            try Self.write(hello, to: &writer)
         case .dotTrain(let train):
             try DotTrainCodec.encode(train, to: &writer)
         case .moveTo(let move):
@@ -109,13 +109,13 @@ extension Message {
         try reader.expectEnd("\(type)")
     }
 
-    private static func write(_ hello: BoardHello, to writer: inout ByteWriter) {
+    private static func write(_ hello: BoardHello, to writer: inout ByteWriter) throws(MessageEncodingError) {
         writer.writeUInt16(hello.protocolVersion)
         writer.writeUInt32(hello.schemaHash)
         writer.writeUInt32(hello.sessionID)
-        writer.writeString(hello.boardModel)
-        writer.writeString(hello.firmwareVersion)
-        writer.writeString(hello.serialNumber)
+        try writer.writeString(hello.boardModel, field: "board_model")
+        try writer.writeString(hello.firmwareVersion, field: "firmware_version")
+        try writer.writeString(hello.serialNumber, field: "serial_number")
         writer.writeVarint(UInt64(hello.clockHertz))
         writer.writeVarint(UInt64(hello.queueCapacity))
         let limits = hello.limits

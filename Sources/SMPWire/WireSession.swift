@@ -123,7 +123,10 @@ public struct WireSession: Sendable {
 
     /// Host: starts (or restarts) a connection. Everything in flight from an earlier session is dropped.
     public mutating func connect(sessionID: UInt32, hostSoftware: String, now: UInt64) {
-        self.hostSoftware = hostSoftware
+        // The name is informational: cut it to what a hello can carry (at a character boundary) rather than fail.
+        var name = Substring(hostSoftware)
+        while name.utf8.count > ByteWriter.maximumStringLength { name = name.dropLast() }
+        self.hostSoftware = String(name)
         resetSequencing(keepingUnacknowledged: false)
         state = .connecting(sessionID: sessionID)
         helloAttemptsMade = 0

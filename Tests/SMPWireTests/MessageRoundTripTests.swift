@@ -80,6 +80,17 @@ struct MessageRoundTripTests {
         #expect(try Message(decoding: try Message.dotTrain(train).encoded()) == .dotTrain(train))
     }
 
+    @Test("a string the peer would refuse is refused when encoding, not sent")
+    func overlongString() throws {
+        let long = String(repeating: "x", count: 65)
+        #expect(throws: MessageEncodingError.outOfRange(field: "host_software", index: 65)) {
+            try Message.hostHello(HostHello(sessionID: 1, hostSoftware: long)).encoded()
+        }
+        let fits = String(repeating: "x", count: 64)
+        let raw = try Message.hostHello(HostHello(sessionID: 1, hostSoftware: fits)).encoded()
+        #expect(try Message(decoding: raw) == .hostHello(HostHello(sessionID: 1, hostSoftware: fits)))
+    }
+
     @Test("dots whose ids or times do not increase are refused with the index")
     func nonIncreasingDots() {
         var dots = Samples.dots(count: 5, seed: 3)
