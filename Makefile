@@ -35,7 +35,8 @@ bench: deps
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark $(BENCH_ARGS)
 
 format: deps
-	$(SWIFT) format --in-place --recursive --parallel Package.swift Sources Tests Benchmarks/Benchmarks Benchmarks/Package.swift Fuzz
+	$(SWIFT) format --in-place --recursive --parallel Package.swift Sources Tests Benchmarks/Benchmarks Benchmarks/Package.swift \
+	    Fuzz/Package.swift Fuzz/Sources
 
 # libFuzzer on the frame decoder. SwiftPM's fuzz build records no coverage with the default linker, so link with
 # lld; backtraces off so that libFuzzer's own crash report is what you see. FUZZ_SECONDS sets the run length.
