@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "SMPWireTesting", targets: ["SMPWireTesting"]),
         .library(name: "SMPPlanning", targets: ["SMPPlanning"]),
         .library(name: "SMPSerial", targets: ["SMPSerial"]),
+        .library(name: "SMPSerialTesting", targets: ["SMPSerialTesting"]),
         .library(name: "SMPBoardSim", targets: ["SMPBoardSim"]),
     ],
     dependencies: [
@@ -37,6 +38,9 @@ let package = Package(
             providers: [.apt(["libserialport-dev"])]
         ),
         .target(name: "SMPSerial", dependencies: ["CLibSerialPort"], swiftSettings: strict),
+        // Test tooling for the serial transport: a pseudo-terminal pair, a board answering on it, a host link over
+        // a SerialConnection. Used by tests and benchmarks, never by the product.
+        .target(name: "SMPSerialTesting", dependencies: ["SMPSerial", "SMPWire"], swiftSettings: strict),
         // The reference board: firmware model, physics, skin. Speaks only SMPWire.
         .target(name: "SMPBoardSim", dependencies: ["SMPWire"], swiftSettings: strict),
         .executableTarget(
@@ -57,13 +61,14 @@ let package = Package(
         .target(name: "CSerialTestInterposer", path: "Tests/CSerialTestInterposer"),
         .testTarget(
             name: "SMPSerialTests",
-            dependencies: ["SMPSerial", "CSerialTestInterposer"],
+            dependencies: ["SMPSerial", "SMPSerialTesting", "CSerialTestInterposer"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "SMPBoardSimTests", dependencies: ["SMPBoardSim", "SMPWire", "SMPWireTesting"], swiftSettings: strict),
         // Runs the built `smpctl` as a user would; depends on it so that `swift test` builds it first.
         .testTarget(
-            name: "SMPCtlEndToEndTests", dependencies: ["smpctl", "SMPSerial", "SMPWire"], swiftSettings: strict),
+            name: "SMPCtlEndToEndTests", dependencies: ["smpctl", "SMPSerial", "SMPSerialTesting", "SMPWire"],
+            swiftSettings: strict),
     ]
 )

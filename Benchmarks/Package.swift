@@ -34,7 +34,10 @@ let package = Package(
         ),
         benchmarkTarget(
             "SerialBenchmarks",
-            [.product(name: "SMPSerial", package: "smpctl"), .product(name: "SMPWire", package: "smpctl")]
+            [
+                .product(name: "SMPSerial", package: "smpctl"), .product(name: "SMPSerialTesting", package: "smpctl"),
+                .product(name: "SMPWire", package: "smpctl"),
+            ]
         ),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SMPSerialTesting
 import SMPWire
 import Testing
 
@@ -40,7 +41,7 @@ struct SerialEndToEndTests {
 struct IdentifyEndToEndTests {
     @Test("identify --json prints the identity the board announces")
     func identifyJSON() throws {
-        let board = try FakeBoard()
+        let board = try PseudoTerminalBoard(firmwareVersion: "e2e-1.2.3", serialNumber: "E2E0001")
         defer { board.stop() }
         let result = try SMPCtlProcess.run(["identify", "--port", board.slavePath, "--json"])
         #expect(result.status == 0, "stderr: \(result.standardError)")
@@ -61,7 +62,7 @@ struct IdentifyEndToEndTests {
 
     @Test("identify prints a human summary naming the port and the board")
     func identifyText() throws {
-        let board = try FakeBoard()
+        let board = try PseudoTerminalBoard(firmwareVersion: "e2e-1.2.3", serialNumber: "E2E0001")
         defer { board.stop() }
         let result = try SMPCtlProcess.run(["identify", "--port", board.slavePath])
         #expect(result.status == 0, "stderr: \(result.standardError)")
@@ -72,7 +73,7 @@ struct IdentifyEndToEndTests {
 
     @Test("a silent peer: exit 74 naming the port, after the timeout")
     func silentPeer() throws {
-        let pty = try PseudoTerminalMaster()
+        let pty = try PseudoTerminal()
         let result = try SMPCtlProcess.run(["identify", "--port", pty.slavePath, "--timeout", "300"])
         #expect(result.status == 74)
         #expect(result.standardError.hasPrefix("smpctl: \(pty.slavePath): no answer to 3 hellos"))
@@ -95,7 +96,7 @@ struct IdentifyEndToEndTests {
 
     @Test("a port another connection holds: exit 69, busy")
     func busyPort() async throws {
-        let pty = try PseudoTerminalMaster()
+        let pty = try PseudoTerminal()
         let holder = try SerialPort.open(pty.slavePath)
         let result = try SMPCtlProcess.run(["identify", "--port", pty.slavePath])
         await holder.close()
@@ -112,7 +113,7 @@ struct SimulatorEndToEndTests {
     func killAndReconnect() async throws {
         let simulator = try SimulatorProcess.start()
         defer { simulator.terminate() }
-        let link = try HostLink(path: simulator.devicePath)
+        let link = try SerialHostLink(path: simulator.devicePath, hostSoftware: "smpctl e2e")
         let hello = try await link.handshake()
         #expect(hello.boardModel == "smp-driver-r1")
         for _ in 0..<50 {
@@ -140,7 +141,7 @@ struct SimulatorEndToEndTests {
 
         let restarted = try SimulatorProcess.start()
         defer { restarted.terminate() }
-        let second = try HostLink(path: restarted.devicePath)
+        let second = try SerialHostLink(path: restarted.devicePath, hostSoftware: "smpctl e2e")
         let secondHello = try await second.handshake()
         #expect(secondHello.boardModel == "smp-driver-r1")
         let reply = try await second.request(.statusQuery)
@@ -219,242 +220,8 @@ final class SimulatorProcess: @unchecked Sendable {
     }
 }
 
-/// A host-role WireSession driven over an SMPSerial connection, as the CLI does it: bytes from the connection in,
-/// `poll` at every deadline, output written with back-pressure.
-final class HostLink {
-    private enum Input: Sendable {
-        case bytes([UInt8])
-        case deadline
-        case ended(SerialError?)
-    }
-
-    private let connection: any SerialConnection
-    private var session = WireSession(configuration: SessionConfiguration(role: .host))
-    private let feed: AsyncStream<Input>.Continuation
-    private var inputs: AsyncStream<Input>.Iterator
-    private let reader: Task<Void, Never>
-    private var timer: Task<Void, Never>?
-    private var pendingMessages: [Message] = []
-    private let start = ContinuousClock.now
-
-    init(path: String) throws {
-        let connection = try SerialPort.open(path)
-        self.connection = connection
-        let (stream, feed) = AsyncStream.makeStream(of: Input.self)
-        self.feed = feed
-        inputs = stream.makeAsyncIterator()
-        reader = Task {
-            do {
-                for try await chunk in connection.bytes { feed.yield(.bytes(chunk)) }
-                feed.yield(.ended(nil))
-            } catch {
-                feed.yield(.ended(error as? SerialError))
-            }
-        }
-    }
-
-    private var now: UInt64 {
-        let elapsed = ContinuousClock.now - start
-        return UInt64(elapsed.components.seconds) * 1_000_000
-            + UInt64(elapsed.components.attoseconds / 1_000_000_000_000)
-    }
-
-    func handshake() async throws -> BoardHello {
-        session.connect(sessionID: UInt32.random(in: 1...UInt32.max), hostSoftware: "smpctl e2e", now: now)
-        return try await step { event in
-            if case .established(peer: .board(let hello)) = event { return hello }
-            return nil
-        }
-    }
-
-    func send(_ message: Message) throws {
-        try session.send(message, now: now)
-    }
-
-    func request(_ message: Message) async throws -> Message {
-        try send(message)
-        return try await nextMessage()
-    }
-
-    func nextMessage() async throws -> Message {
-        if !pendingMessages.isEmpty { return pendingMessages.removeFirst() }
-        return try await step { event in
-            switch event {
-            case .message(let message), .priority(let message): return message
-            default: return nil
-            }
-        }
-    }
-
-    /// When the connection's I/O thread saw the end (see `PolledSerialConnection.endedAt`).
+extension SerialHostLink {
+    /// When the connection's I/O thread saw the end (see `PolledSerialConnection.endedAt`). Here and not in
+    /// SMPSerialTesting because that type is internal to SMPSerial, reachable only through `@testable import`.
     var endedAt: ContinuousClock.Instant? { (connection as? PolledSerialConnection)?.endedAt }
-
-    func close() async {
-        reader.cancel()
-        timer?.cancel()
-        feed.finish()
-        await connection.close()
-    }
-
-    struct LinkError: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    /// Runs the session until `decide` picks a result from one of its events.
-    private func step<Result>(_ decide: (SessionEvent) -> Result?) async throws -> Result {
-        while true {
-            let (bytes, events) = session.poll(now: now)
-            if !bytes.isEmpty { try await connection.write(bytes) }
-            for event in events {
-                if let result = decide(event) { return result }
-                try check(event)
-            }
-            timer?.cancel()
-            if let deadline = session.nextDeadline {
-                let wait = deadline > now ? deadline - now : 0
-                let feed = self.feed
-                timer = Task {
-                    try? await Task.sleep(for: .microseconds(wait))
-                    if !Task.isCancelled { feed.yield(.deadline) }
-                }
-            }
-            guard let input = await inputs.next() else { throw LinkError(description: "input ended") }
-            switch input {
-            case .bytes(let chunk):
-                var decided: Result?
-                for event in session.receive(chunk, now: now) {
-                    if decided == nil, let result = decide(event) {
-                        decided = result
-                    } else if case .message(let message) = event {
-                        pendingMessages.append(message)
-                    } else if case .priority(let message) = event {
-                        pendingMessages.append(message)
-                    } else {
-                        try check(event)
-                    }
-                }
-                if let decided { return decided }
-            case .deadline:
-                continue
-            case .ended(let error):
-                throw error ?? LinkError(description: "the connection ended")
-            }
-        }
-    }
-
-    private func check(_ event: SessionEvent) throws {
-        switch event {
-        case .refused(let mismatch): throw LinkError(description: "refused: \(mismatch)")
-        case .linkFailed(let failure): throw LinkError(description: "link failed: \(failure)")
-        default: break
-        }
-    }
-}
-
-/// A pseudo-terminal master opened through /dev/ptmx (Swift's Glibc module does not declare posix_openpt).
-final class PseudoTerminalMaster: @unchecked Sendable {
-    // Linux ioctl numbers (asm-generic/ioctls.h): TIOCSPTLCK = _IOW('T', 0x31, int), TIOCGPTN = _IOR('T', 0x30, int).
-    private static let unlockRequest: UInt = 0x4004_5431
-    private static let numberRequest: UInt = 0x8004_5430
-
-    let descriptor: Int32
-    let slavePath: String
-    private let lock = NSLock()
-    private var isOpen = true
-
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    init() throws {
-        let master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
-        guard master >= 0 else { throw Failure(description: "open /dev/ptmx: errno \(errno)") }
-        var unlock: Int32 = 0
-        var number: UInt32 = 0
-        guard ioctl(master, Self.unlockRequest, &unlock) == 0, ioctl(master, Self.numberRequest, &number) == 0 else {
-            close(master)
-            throw Failure(description: "unlocking the PTY failed: errno \(errno)")
-        }
-        var settings = termios()
-        if tcgetattr(master, &settings) == 0 {
-            cfmakeraw(&settings)
-            tcsetattr(master, TCSANOW, &settings)
-        }
-        descriptor = master
-        slavePath = "/dev/pts/\(number)"
-    }
-
-    deinit { hangUp() }
-
-    func hangUp() {
-        lock.withLock {
-            if isOpen {
-                isOpen = false
-                close(descriptor)
-            }
-        }
-    }
-
-    var stillOpen: Bool { lock.withLock { isOpen } }
-}
-
-/// Plays an SMP board on a PTY: a board-role WireSession fed from the master on its own thread.
-final class FakeBoard: @unchecked Sendable {
-    private let pty: PseudoTerminalMaster
-    private let stopLock = NSLock()
-    private var stopped = false
-    private let finished = DispatchSemaphore(value: 0)
-    var slavePath: String { pty.slavePath }
-
-    init() throws {
-        pty = try PseudoTerminalMaster()
-        let identity = BoardHello(
-            sessionID: 0, boardModel: "smp-driver-r1", firmwareVersion: "e2e-1.2.3", serialNumber: "E2E0001",
-            clockHertz: 1_000_000, queueCapacity: 64, limits: .smpDriverR1, boardTime: 0, lastCompletedDot: 0,
-            pendingCompletions: 0
-        )
-        let thread = Thread { [self] in
-            serve(WireSession(configuration: SessionConfiguration(role: .board), boardIdentity: identity))
-            finished.signal()
-        }
-        thread.start()
-    }
-
-    func stop() {
-        stopLock.withLock { stopped = true }
-        finished.wait()
-        pty.hangUp()
-    }
-
-    private func serve(_ initial: WireSession) {
-        var session = initial
-        let start = ContinuousClock.now
-        func now() -> UInt64 {
-            let elapsed = ContinuousClock.now - start
-            return UInt64(elapsed.components.seconds) * 1_000_000
-                + UInt64(elapsed.components.attoseconds / 1_000_000_000_000)
-        }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while !stopLock.withLock({ stopped }) {
-            var descriptor = pollfd(fd: pty.descriptor, events: Int16(POLLIN), revents: 0)
-            // Short waits so that stop() is noticed; the session's own deadlines are far longer.
-            let ready = poll(&descriptor, 1, 10)
-            if ready > 0 {
-                if descriptor.revents & Int16(POLLIN) != 0 {
-                    let count = read(pty.descriptor, &buffer, buffer.count)
-                    if count > 0 { _ = session.receive(buffer[0..<count], now: now()) }
-                } else if descriptor.revents & Int16(POLLHUP) != 0 {
-                    // No slave open (between host connections): avoid spinning on the hang-up.
-                    usleep(10_000)
-                }
-            }
-            let (bytes, _) = session.poll(now: now())
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes[offset...].withUnsafeBytes { write(pty.descriptor, $0.baseAddress, $0.count) }
-                if written <= 0 { break }
-                offset += written
-            }
-        }
-    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SMPSerialTesting
 import Testing
 
 @testable import SMPSerial
@@ -45,7 +46,7 @@ struct BadPathTests {
 
     @Test("permission denied names the port and the dialout group (injected: root cannot be refused)")
     func permissionDenied() throws {
-        let pty = try PseudoTerminalPair()
+        let pty = try PseudoTerminal()
         let faults = FaultInjection()
         faults.fail("open", errorNumber: EACCES)
         let error = FaultInjection.$current.withValue(faults) {
@@ -74,7 +75,7 @@ struct BadPathTests {
 
     @Test("a busy device (EBUSY from the kernel) is unavailable")
     func busyFromKernel() throws {
-        let pty = try PseudoTerminalPair()
+        let pty = try PseudoTerminal()
         let faults = FaultInjection()
         faults.fail("open", errorNumber: EBUSY)
         let error = FaultInjection.$current.withValue(faults) {
@@ -86,7 +87,7 @@ struct BadPathTests {
 
     @Test("a rate termios does not have is refused before opening the line")
     func nonStandardRate() throws {
-        let pty = try PseudoTerminalPair()
+        let pty = try PseudoTerminal()
         let error = #expect(throws: SerialError.self) {
             try SerialPort.open(pty.slavePath, configuration: SerialConfiguration(baudRate: 123_457))
         }

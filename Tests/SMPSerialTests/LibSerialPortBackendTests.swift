@@ -1,6 +1,7 @@
 import CSerialTestInterposer
 import Foundation
 import Glibc
+import SMPSerialTesting
 import Testing
 
 @testable import SMPSerial
@@ -15,7 +16,7 @@ struct LibSerialPortBackendTests {
 
     @Test("without the interposer's help libserialport refuses a PTY, and the error says why")
     func unregisteredPTYIsRefused() throws {
-        let pty = try PseudoTerminalPair()
+        let pty = try PseudoTerminal()
         let error = #expect(throws: SerialError.self) {
             try SerialPort.open(pty.slavePath, configuration: libserialport)
         }
@@ -26,7 +27,7 @@ struct LibSerialPortBackendTests {
 
     @Test("sp_open itself fails on a PTY's modem ioctl (TIOCMGET -> ENOTTY) when only the look-up is answered")
     func modemIoctlFailure() throws {
-        let pty = try PseudoTerminalPair()
+        let pty = try PseudoTerminal()
         try register(pty)
         defer { smp_test_interposer_unregister_pty(pty.slavePath) }
         let faults = FaultInjection()
@@ -42,7 +43,7 @@ struct LibSerialPortBackendTests {
 
     @Test("round trip through libserialport both ways")
     func roundTrip() async throws {
-        let pty = try PseudoTerminalPair()
+        let pty = try PseudoTerminal()
         try register(pty)
         defer { smp_test_interposer_unregister_pty(pty.slavePath) }
         let before = smp_test_interposer_faked_ioctl_count()
@@ -61,7 +62,7 @@ struct LibSerialPortBackendTests {
 
     @Test("hang-up is reported as device lost (poll on the port's handle, not sp_blocking_read)")
     func hangUp() async throws {
-        let pty = try PseudoTerminalPair()
+        let pty = try PseudoTerminal()
         try register(pty)
         defer { smp_test_interposer_unregister_pty(pty.slavePath) }
         let connection = try SerialPort.open(pty.slavePath, configuration: libserialport)
@@ -82,7 +83,7 @@ struct LibSerialPortBackendTests {
 
     @Test("a second open is refused as busy: libserialport takes no lock itself, SMPSerial adds one")
     func exclusive() async throws {
-        let pty = try PseudoTerminalPair()
+        let pty = try PseudoTerminal()
         try register(pty)
         defer { smp_test_interposer_unregister_pty(pty.slavePath) }
         let first = try SerialPort.open(pty.slavePath, configuration: libserialport)
@@ -98,7 +99,7 @@ struct LibSerialPortBackendTests {
         arguments: ["sp_set_baudrate", "sp_set_bits", "sp_set_parity", "sp_set_stopbits", "sp_set_flowcontrol"]
     )
     func configurationFailure(operation: String) async throws {
-        let pty = try PseudoTerminalPair()
+        let pty = try PseudoTerminal()
         try register(pty)
         defer { smp_test_interposer_unregister_pty(pty.slavePath) }
         let faults = FaultInjection()
@@ -113,7 +114,7 @@ struct LibSerialPortBackendTests {
         await connection.close()
     }
 
-    private func register(_ pty: PseudoTerminalPair) throws {
+    private func register(_ pty: PseudoTerminal) throws {
         try #require(smp_test_interposer_register_pty(pty.slavePath) == 0)
     }
 }

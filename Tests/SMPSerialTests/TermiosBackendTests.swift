@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SMPSerialTesting
 import Testing
 
 @testable import SMPSerial
@@ -8,7 +9,7 @@ import Testing
 struct TermiosBackendTests {
     @Test("a PTY is opened with termios automatically")
     func ptyChoosesTermios() async throws {
-        let pty = try PseudoTerminalPair()
+        let pty = try PseudoTerminal()
         let connection = try SerialPort.open(pty.slavePath)
         #expect(connection.backendName == "termios")
         #expect(connection.path == pty.slavePath)
@@ -17,7 +18,7 @@ struct TermiosBackendTests {
 
     @Test("bytes pass unchanged both ways, including CR, LF, 0x00 and 0xFF")
     func roundTrip() async throws {
-        let pty = try PseudoTerminalPair()
+        let pty = try PseudoTerminal()
         let connection = try SerialPort.open(pty.slavePath)
         var incoming = connection.bytes.makeAsyncIterator()
         let toBoard: [UInt8] = [0x00, 0x0D, 0x0A, 0x03, 0x11, 0x13, 0xFF] + Array(0...255)
@@ -32,7 +33,7 @@ struct TermiosBackendTests {
 
     @Test("a partial message arrives at once, without waiting for more bytes")
     func partialChunkIsDelivered() async throws {
-        let pty = try PseudoTerminalPair()
+        let pty = try PseudoTerminal()
         let connection = try SerialPort.open(pty.slavePath)
         var incoming = connection.bytes.makeAsyncIterator()
         try pty.writeToMaster([1, 2, 3])
@@ -43,7 +44,7 @@ struct TermiosBackendTests {
 
     @Test("closing the master is reported as device lost, promptly")
     func hangUpIsDeviceLost() async throws {
-        let pty = try PseudoTerminalPair()
+        let pty = try PseudoTerminal()
         let connection = try SerialPort.open(pty.slavePath)
         var incoming = connection.bytes.makeAsyncIterator()
         try pty.writeToMaster([42])
@@ -68,7 +69,7 @@ struct TermiosBackendTests {
 
     @Test("close() ends the byte stream normally and later writes fail as closed")
     func closeEndsStream() async throws {
-        let pty = try PseudoTerminalPair()
+        let pty = try PseudoTerminal()
         let connection = try SerialPort.open(pty.slavePath)
         var incoming = connection.bytes.makeAsyncIterator()
         await connection.close()
@@ -80,7 +81,7 @@ struct TermiosBackendTests {
 
     @Test("a large write waits until the peer has read it: back-pressure")
     func backPressure() async throws {
-        let pty = try PseudoTerminalPair()
+        let pty = try PseudoTerminal()
         let connection = try SerialPort.open(pty.slavePath)
         // Far more than a PTY buffers (a few KiB), so the write cannot finish until the peer reads.
         let payload = (0..<262_144).map { UInt8(truncatingIfNeeded: $0 &* 31) }
@@ -94,7 +95,7 @@ struct TermiosBackendTests {
 
     @Test("writes from several tasks each arrive whole")
     func concurrentWritesStayWhole() async throws {
-        let pty = try PseudoTerminalPair()
+        let pty = try PseudoTerminal()
         let connection = try SerialPort.open(pty.slavePath)
         let blocks = (0..<8).map { index in [UInt8](repeating: UInt8(index), count: 4096) }
         let reader = Task.detached { try pty.readFromMaster(count: blocks.count * 4096, timeout: .seconds(10)) }
@@ -116,7 +117,7 @@ struct TermiosBackendTests {
 
     @Test("a second open of the same port is refused as busy, and works again after close")
     func exclusiveAccess() async throws {
-        let pty = try PseudoTerminalPair()
+        let pty = try PseudoTerminal()
         let first = try SerialPort.open(pty.slavePath)
         let error = #expect(throws: SerialError.self) { try SerialPort.open(pty.slavePath) }
         #expect(error?.kind == .busy)
@@ -129,7 +130,7 @@ struct TermiosBackendTests {
 
     @Test("a failing read mid-stream ends the stream with an I/O error")
     func readFailure() async throws {
-        let pty = try PseudoTerminalPair()
+        let pty = try PseudoTerminal()
         let faults = FaultInjection()
         faults.fail("read", errorNumber: EOVERFLOW)
         let connection = try FaultInjection.$current.withValue(faults) { try SerialPort.open(pty.slavePath) }
@@ -148,7 +149,7 @@ struct TermiosBackendTests {
 struct PendingWriteTests {
     @Test("a write waiting for the peer fails with device lost when the peer hangs up")
     func pendingWriteFailsOnHangUp() async throws {
-        let pty = try PseudoTerminalPair()
+        let pty = try PseudoTerminal()
         let connection = try SerialPort.open(pty.slavePath)
         // More than the PTY buffers, and the peer never reads: the write stays pending.
         let writer = Task { try await connection.write([UInt8](repeating: 7, count: 1 << 20)) }
@@ -160,7 +161,7 @@ struct PendingWriteTests {
 
     @Test("a write waiting for the peer fails as closed when the connection is closed")
     func pendingWriteFailsOnClose() async throws {
-        let pty = try PseudoTerminalPair()
+        let pty = try PseudoTerminal()
         let connection = try SerialPort.open(pty.slavePath)
         let writer = Task { try await connection.write([UInt8](repeating: 7, count: 1 << 20)) }
         await connection.close()
@@ -170,14 +171,14 @@ struct PendingWriteTests {
 
     @Test("after a device is lost, a new device on a new path opens normally (simulator restart)")
     func reconnectAfterLoss() async throws {
-        let first = try PseudoTerminalPair()
+        let first = try PseudoTerminal()
         let lostConnection = try SerialPort.open(first.slavePath)
         var lostIncoming = lostConnection.bytes.makeAsyncIterator()
         first.closeMaster()
         await #expect(throws: SerialError.self) { while try await lostIncoming.next() != nil {} }
         await lostConnection.close()
 
-        let second = try PseudoTerminalPair()
+        let second = try PseudoTerminal()
         let connection = try SerialPort.open(second.slavePath)
         var incoming = connection.bytes.makeAsyncIterator()
         try second.writeToMaster([5, 6])

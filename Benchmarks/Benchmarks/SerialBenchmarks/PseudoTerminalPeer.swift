@@ -1,8 +1,9 @@
 import Foundation
 import Glibc
+import SMPSerialTesting
 
-/// The board's side of a pseudo-terminal for the benchmarks: opens /dev/ptmx directly (Swift's Glibc module does
-/// not declare posix_openpt/grantpt/unlockpt/ptsname) and runs an echo or sink thread on the master.
+/// The board's side of a pseudo-terminal for the transport benchmarks: an echo or sink thread on the master of an
+/// SMPSerialTesting `PseudoTerminal`. No wire protocol: the figures are the transport alone.
 final class PseudoTerminalPeer: @unchecked Sendable {
     enum Behaviour {
         /// Writes back every byte it reads.
@@ -13,52 +14,31 @@ final class PseudoTerminalPeer: @unchecked Sendable {
         case idle
     }
 
-    // Linux ioctl numbers for the PTY master (asm-generic/ioctls.h): _IOW('T', 0x31, int) and _IOR('T', 0x30, int).
-    private static let unlockRequest: UInt = 0x4004_5431
-    private static let numberRequest: UInt = 0x8004_5430
+    let terminal: PseudoTerminal
+    var slavePath: String { terminal.slavePath }
 
-    let masterDescriptor: Int32
-    let slavePath: String
-    private let stopLock = NSLock()
-    private var masterOpen = true
-
-    init(_ behaviour: Behaviour) {
-        let master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
-        precondition(master >= 0, "cannot open /dev/ptmx: \(String(cString: strerror(errno)))")
-        var unlock: Int32 = 0
-        var number: UInt32 = 0
-        precondition(ioctl(master, Self.unlockRequest, &unlock) == 0, "TIOCSPTLCK failed")
-        precondition(ioctl(master, Self.numberRequest, &number) == 0, "TIOCGPTN failed")
-        var settings = termios()
-        tcgetattr(master, &settings)
-        cfmakeraw(&settings)
-        tcsetattr(master, TCSANOW, &settings)
-        masterDescriptor = master
-        slavePath = "/dev/pts/\(number)"
+    init(_ behaviour: Behaviour) throws {
+        terminal = try PseudoTerminal()
         if behaviour != .idle {
             let thread = Thread { [self] in serve(echo: behaviour == .echo) }
             thread.start()
         }
     }
 
-    /// Hangs up; the peer thread sees its descriptor become invalid and ends.
+    /// Hangs up; the peer thread sees the master closed and ends.
     func closeMaster() {
-        stopLock.withLock {
-            if masterOpen {
-                masterOpen = false
-                close(masterDescriptor)
-            }
-        }
+        terminal.closeMaster()
     }
 
     private func serve(echo: Bool) {
+        let masterDescriptor = terminal.masterDescriptor
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
             var descriptor = pollfd(fd: masterDescriptor, events: Int16(POLLIN), revents: 0)
             // A timeout, so that the thread notices a closed master even if poll was entered just before the close.
             let ready = poll(&descriptor, 1, 100)
             if ready < 0 && errno != EINTR { return }
-            if !stopLock.withLock({ masterOpen }) { return }
+            if !terminal.isMasterOpen { return }
             if ready <= 0 { continue }
             if descriptor.revents & Int16(POLLNVAL | POLLERR) != 0 { return }
             let count = read(masterDescriptor, &buffer, buffer.count)

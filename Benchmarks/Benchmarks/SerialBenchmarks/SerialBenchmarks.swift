@@ -2,6 +2,7 @@ import Benchmark
 import Foundation
 import Glibc
 import SMPSerial
+import SMPSerialTesting
 import SMPWire
 
 /// A connection to a PTY peer, kept open across the iterations of one benchmark.
@@ -11,7 +12,7 @@ final class Fixture: @unchecked Sendable {
     var incoming: AsyncThrowingStream<[UInt8], any Error>.Iterator
 
     init(_ behaviour: PseudoTerminalPeer.Behaviour) throws {
-        peer = PseudoTerminalPeer(behaviour)
+        peer = try PseudoTerminalPeer(behaviour)
         connection = try SerialPort.open(peer.slavePath)
         incoming = connection.bytes.makeAsyncIterator()
     }
@@ -36,9 +37,14 @@ extension SerialError {
     static let ended = SerialError(kind: .closed, operation: "next", port: "pty", message: "stream ended")
 }
 
+/// The board answered a status query with something other than a status report.
+struct UnexpectedReply: Error {
+    let reply: Message
+}
+
 nonisolated(unsafe) var fixture: Fixture?
-nonisolated(unsafe) var statusBoard: StatusBoardPeer?
-nonisolated(unsafe) var hostLink: WireHostLink?
+nonisolated(unsafe) var statusBoard: PseudoTerminalBoard?
+nonisolated(unsafe) var hostLink: SerialHostLink?
 
 /// CPU time (user + system) this process has used so far, in microseconds.
 func processCPUMicroseconds() -> Int {
@@ -82,12 +88,19 @@ let benchmarks: @Sendable () -> Void = {
         )
     ) { benchmark in
         for _ in benchmark.scaledIterations {
-            do { try await hostLink?.queryStatus() } catch { benchmark.error("\(error)") }
+            do {
+                // The board answers each query with one status report; anything else is a failure of the run.
+                if let reply = try await hostLink?.request(.statusQuery) {
+                    guard case .status = reply else { throw UnexpectedReply(reply: reply) }
+                }
+            } catch {
+                benchmark.error("\(error)")
+            }
         }
     } setup: {
-        let board = StatusBoardPeer()
+        let board = try PseudoTerminalBoard(firmwareVersion: "bench", serialNumber: "BENCH")
         statusBoard = board
-        let link = try WireHostLink(path: board.terminal.slavePath)
+        let link = try SerialHostLink(path: board.slavePath, hostSoftware: "bench")
         try await link.handshake()
         hostLink = link
     } teardown: {
@@ -149,7 +162,7 @@ let benchmarks: @Sendable () -> Void = {
         )
     ) { benchmark in
         do {
-            let peer = PseudoTerminalPeer(.idle)
+            let peer = try PseudoTerminalPeer(.idle)
             let connection = try SerialPort.open(peer.slavePath)
             var incoming = connection.bytes.makeAsyncIterator()
             // The I/O thread now waits in poll; measure what waiting costs over a quarter second.

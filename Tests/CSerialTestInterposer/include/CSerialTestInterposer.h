@@ -15,9 +15,4 @@ void smp_test_interposer_unregister_pty(const char *path);
 /// How many modem-line ioctls the interposer has answered in place of the kernel, since the process started.
 long smp_test_interposer_faked_ioctl_count(void);
 
-/// Opens a pseudo-terminal master (posix_openpt, grantpt, unlockpt) and writes the slave's path (ptsname_r) into
-/// `slave_path`. Returns the master descriptor, or -1 with errno set. (Swift's Glibc module does not declare these
-/// XSI functions.)
-int smp_test_open_pseudo_terminal(char *slave_path, unsigned long size);
-
 #endif
