@@ -4,7 +4,10 @@
 /// The drawn line recedes by macro waves (large concavities) and micro waves (small ones), each a sum of three
 /// sines with unrelated wavelengths and seeded phases, so the result is never left-right symmetric and never
 /// repeats along a head-sized line.
-struct HairlineField: Sendable {
+///
+/// A class, not a struct: the sampler asks it for the density per candidate, and an optional struct of this size
+/// was copied (memmove) on every such call.
+final class HairlineField: Sendable {
     let spec: HairlineSpec
     let line: Polyline
     /// +1 or -1: the side of the line (in `Polyline.Nearest.side` terms) where the hairline region lies.
