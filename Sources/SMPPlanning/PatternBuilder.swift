@@ -250,31 +250,45 @@ struct PatternBuilder {
     /// neighbour is then farther than before (so the minimum spacing never shrinks) and it stays in its region
     /// and clear of hairs. Bridson alone packs at rho ~0.72; this lifts the worst pairs to rho ~0.8 without
     /// approaching a lattice, because only dots nearer than the target move and only a little.
+    /// Each pass visits only the dots that were crowded in the pass before (most dots never are), so the passes
+    /// after the first cost a fraction of it.
     mutating func relax(region r: Int, from firstNew: Int) {
         let hexFactor = 1 / (2 * 3.0.squareRoot())
-        let movable = (firstNew..<xs.count).filter { alive[$0] && region[$0] == Int32(r) }
+        var crowded = (firstNew..<xs.count).filter { alive[$0] && region[$0] == Int32(r) }
+        var stillCrowded: [Int] = []
         for _ in 0..<DotGenerator.relaxIterations {
             var moved = 0
-            for i in movable {
+            stillCrowded.removeAll(keepingCapacity: true)
+            for i in crowded {
                 let p = Point(xs[i], ys[i])
                 let density = layerDensity(p, r)
                 guard density > 0 else { continue }
                 let target = DotGenerator.relaxTarget * 2 * (hexFactor / density).squareRoot()
-                guard let (_, d) = nearest(to: p, within: target, excluding: i) else { continue }
-                // Repulsion from every neighbour nearer than the target, each in proportion to its shortfall.
-                var push = Point(0, 0)
+                // One walk over the neighbourhood finds the nearest neighbour and sums the repulsion from every
+                // neighbour nearer than the target, each in proportion to its shortfall.
+                var nearest2 = Double.infinity
+                var pushX = 0.0
+                var pushY = 0.0
                 grid.forEachWithin(p, radius: target, xs: xs, ys: ys) { j, d2 in
                     guard j != i, d2 > 0 else { return }
+                    nearest2 = min(nearest2, d2)
                     let dj = d2.squareRoot()
-                    push = push + (p - Point(xs[j], ys[j])) * ((target - dj) / dj)
+                    let weight = (target - dj) / dj
+                    pushX += (p.x - xs[j]) * weight
+                    pushY += (p.y - ys[j]) * weight
                 }
+                guard nearest2 < Double.infinity else { continue }
+                stillCrowded.append(i)
+                let d = nearest2.squareRoot()
                 grid.remove(Int32(i), at: p)
                 var accepted = false
-                for factor in [0.5, 0.25, 0.125] {
-                    let candidate = p + push * factor
+                var factor = 0.5
+                for _ in 0..<3 {
+                    let candidate = Point(p.x + pushX * factor, p.y + pushY * factor)
+                    factor *= 0.5
                     guard raster.region(at: candidate) == r, layerDensity(candidate, r) > 0,
                         !hairs.blocks(candidate), grid.isFree(candidate),
-                        nearest(to: candidate, within: d, excluding: i) == nil
+                        grid.firstWithin(candidate, radius: d, xs: xs, ys: ys) == nil
                     else { continue }
                     xs[i] = candidate.x
                     ys[i] = candidate.y
@@ -286,6 +300,7 @@ struct PatternBuilder {
                 if !accepted { grid.insert(Int32(i), at: p) }
             }
             if moved == 0 { break }
+            swap(&crowded, &stillCrowded)
         }
     }
 
