@@ -69,6 +69,7 @@ final class HairlineField: Sendable {
     }
 
     static let rasterCell = 0.5
+    static let inverseRasterCell = 2.0
     private let rasterOrigin: Point
     private let rasterColumns: Int
     private let rasterRows: Int
@@ -88,9 +89,10 @@ final class HairlineField: Sendable {
     }
 
     /// The ramp coordinate at p, interpolated from the raster (exact outside it).
+    @inline(__always)
     func rampCoordinate(at p: Point) -> Double {
-        let fx = (p.x - rasterOrigin.x) / HairlineField.rasterCell
-        let fy = (p.y - rasterOrigin.y) / HairlineField.rasterCell
+        let fx = (p.x - rasterOrigin.x) * HairlineField.inverseRasterCell
+        let fy = (p.y - rasterOrigin.y) * HairlineField.inverseRasterCell
         guard fx >= 0, fy >= 0, fx < Double(rasterColumns - 1), fy < Double(rasterRows - 1) else {
             return HairlineField.exactRampCoordinate(
                 p, line: line, inwardSide: inwardSide, table: recessTable, spec: spec)
@@ -100,9 +102,13 @@ final class HairlineField: Sendable {
         let tx = fx - Double(cx)
         let ty = fy - Double(cy)
         let i = cy * rasterColumns + cx
-        let top = ramp[i] * (1 - tx) + ramp[i + 1] * tx
-        let bottom = ramp[i + rasterColumns] * (1 - tx) + ramp[i + rasterColumns + 1] * tx
-        return top * (1 - ty) + bottom * ty
+        let columns = rasterColumns
+        // Unchecked reads: the guard above keeps (cx + 1, cy + 1) inside the raster.
+        return ramp.withUnsafeBufferPointer { ramp in
+            let top = ramp[i] * (1 - tx) + ramp[i + 1] * tx
+            let bottom = ramp[i + columns] * (1 - tx) + ramp[i + columns + 1] * tx
+            return top * (1 - ty) + bottom * ty
+        }
     }
 
     static let tableStep = 0.05
@@ -135,6 +141,7 @@ final class HairlineField: Sendable {
     }
 
     /// Density multiplier (0...1) at p, for a point inside the hairline region.
+    @inline(__always)
     func fraction(at p: Point) -> Double {
         let t = rampCoordinate(at: p)
         if t < 0 { return 0 }
