@@ -172,6 +172,8 @@ struct PatternBuilder {
     mutating func growFrom(
         _ active: inout [Int32], region r: Int, layer layerIndex: Int, scale: Double, rng: inout SeededGenerator
     ) {
+        let directions = DotGenerator.directions
+        let step = directions.count / DotGenerator.attempts
         while !active.isEmpty {
             let pick = Int(rng.next() % UInt64(active.count))
             let i = Int(active[pick])
@@ -183,14 +185,16 @@ struct PatternBuilder {
                 // Candidates just outside the radius at evenly spaced directions from a random start (Roberts'
                 // variant of Bridson): denser packing and fewer attempts. Directions come from a table built with
                 // the portable sine, radii get a little jitter so that no lattice forms.
-                let start = Int(rng.next() % UInt64(DotGenerator.directions.count))
-                let step = DotGenerator.directions.count / DotGenerator.attempts
+                let start = Int(rng.next() % UInt64(directions.count))
                 for attempt in 0..<DotGenerator.attempts {
-                    let direction = DotGenerator.directions[(start + attempt * step) % DotGenerator.directions.count]
+                    let direction = directions[(start + attempt * step) % directions.count]
                     let distance = rp * (1.000_001 + DotGenerator.radiusJitter * rng.unit())
                     let dx = direction.x * distance
                     let dy = direction.y * distance
                     let c = Point(p.x + dx, p.y + dy)
+                    // Most candidates fail; an occupied cell of c's own fails them before any map lookup (the
+                    // grid's cell diagonal is the layer's smallest radius, so that dot is always too close).
+                    guard grid.isFree(c) else { continue }
                     guard let (density, rc) = radius(at: c, region: r, scale: scale), accepts(c, radius: rc)
                     else { continue }
                     active.append(add(c, region: r, layer: layerIndex, density: density))
