@@ -27,8 +27,10 @@ struct PatternBuilder {
         self.plan = plan
         let maxDensity = plan.regions.map(\.densityPerCM2).max() ?? 100
         let finestRadius = DotGenerator.kappa / (maxDensity / 100).squareRoot()
-        // Raster cells a quarter of the finest radius: boundary error far below the dot spacing.
-        raster = RegionRaster(regions: plan.regions, cell: min(0.5, max(0.05, finestRadius / 4)))
+        // Raster cells half the finest radius. Cells an edge crosses get exact region tests and 4 x 4 samples in
+        // the density integral, so the cell size sets no boundary error; coarser cells (a quarter of the radius
+        // before) mean a 4x smaller raster to integrate and fewer cache misses per candidate.
+        raster = RegionRaster(regions: plan.regions, cell: min(0.5, max(0.05, finestRadius / 2)))
         hairs = HairIndex(hairs: plan.existingHairs, clearance: plan.hairClearanceMM)
         hairline = plan.hairline.map {
             HairlineField(spec: $0, region: plan.regions[$0.regionIndex].shape, seed: plan.seed)
@@ -39,7 +41,8 @@ struct PatternBuilder {
             raster: raster, regions: plan.regions, densityPerMM2: densityPerMM2, hairline: hairline, hairs: hairs)
     }
 
-    /// Integral of the density map over each region's owned cells (cell centres), skipping hair clearance.
+    /// Integral of the density map over each region's owned cells (cell centres; 16 samples in cells an edge
+    /// crosses), skipping hair clearance.
     static func integrate(
         raster: RegionRaster, regions: [PlanRegion], densityPerMM2: [Double], hairline: HairlineField?,
         hairs: HairIndex
@@ -51,13 +54,21 @@ struct PatternBuilder {
                 let o = raster.owner[row * raster.columns + column]
                 if o == RegionRaster.outside { continue }
                 let c = raster.centre(column, row)
-                let index: Int
                 if o == RegionRaster.boundary {
-                    guard let exact = raster.exactRegion(at: c) else { continue }
-                    index = exact
-                } else {
-                    index = Int(o)
+                    // A region edge crosses the cell: 4 x 4 exact samples, so the integral does not take the
+                    // coarse cell's centre for its whole area.
+                    for k in 0..<16 {
+                        let s = Point(
+                            c.x + (Double(k % 4) - 1.5) * 0.25 * raster.cell,
+                            c.y + (Double(k / 4) - 1.5) * 0.25 * raster.cell)
+                        guard let index = raster.exactRegion(at: s), !hairs.blocks(s) else { continue }
+                        var weight = densityPerMM2[index]
+                        if let hairline, hairline.spec.regionIndex == index { weight *= hairline.fraction(at: s) }
+                        sums[index] += weight * area / 16
+                    }
+                    continue
                 }
+                let index = Int(o)
                 if hairs.blocks(c) { continue }
                 var weight = densityPerMM2[index]
                 if let hairline, hairline.spec.regionIndex == index { weight *= hairline.fraction(at: c) }
