@@ -4,7 +4,10 @@
 /// The drawn line recedes by macro waves (large concavities) and micro waves (small ones), each a sum of three
 /// sines with unrelated wavelengths and seeded phases, so the result is never left-right symmetric and never
 /// repeats along a head-sized line.
-struct HairlineField: Sendable {
+///
+/// A class, not a struct: the sampler asks it for the density per candidate, and an optional struct of this size
+/// was copied (memmove) on every such call.
+final class HairlineField: Sendable {
     let spec: HairlineSpec
     let line: Polyline
     /// +1 or -1: the side of the line (in `Polyline.Nearest.side` terms) where the hairline region lies.
@@ -66,6 +69,7 @@ struct HairlineField: Sendable {
     }
 
     static let rasterCell = 0.5
+    static let inverseRasterCell = 2.0
     private let rasterOrigin: Point
     private let rasterColumns: Int
     private let rasterRows: Int
@@ -85,9 +89,10 @@ struct HairlineField: Sendable {
     }
 
     /// The ramp coordinate at p, interpolated from the raster (exact outside it).
+    @inline(__always)
     func rampCoordinate(at p: Point) -> Double {
-        let fx = (p.x - rasterOrigin.x) / HairlineField.rasterCell
-        let fy = (p.y - rasterOrigin.y) / HairlineField.rasterCell
+        let fx = (p.x - rasterOrigin.x) * HairlineField.inverseRasterCell
+        let fy = (p.y - rasterOrigin.y) * HairlineField.inverseRasterCell
         guard fx >= 0, fy >= 0, fx < Double(rasterColumns - 1), fy < Double(rasterRows - 1) else {
             return HairlineField.exactRampCoordinate(
                 p, line: line, inwardSide: inwardSide, table: recessTable, spec: spec)
@@ -97,9 +102,13 @@ struct HairlineField: Sendable {
         let tx = fx - Double(cx)
         let ty = fy - Double(cy)
         let i = cy * rasterColumns + cx
-        let top = ramp[i] * (1 - tx) + ramp[i + 1] * tx
-        let bottom = ramp[i + rasterColumns] * (1 - tx) + ramp[i + rasterColumns + 1] * tx
-        return top * (1 - ty) + bottom * ty
+        let columns = rasterColumns
+        // Unchecked reads: the guard above keeps (cx + 1, cy + 1) inside the raster.
+        return ramp.withUnsafeBufferPointer { ramp in
+            let top = ramp[i] * (1 - tx) + ramp[i + 1] * tx
+            let bottom = ramp[i + columns] * (1 - tx) + ramp[i + columns + 1] * tx
+            return top * (1 - ty) + bottom * ty
+        }
     }
 
     static let tableStep = 0.05
@@ -132,6 +141,7 @@ struct HairlineField: Sendable {
     }
 
     /// Density multiplier (0...1) at p, for a point inside the hairline region.
+    @inline(__always)
     func fraction(at p: Point) -> Double {
         let t = rampCoordinate(at: p)
         if t < 0 { return 0 }

@@ -56,31 +56,49 @@ struct PointGrid {
         return isMulti || single[y * columns + x] < 0
     }
 
-    /// Some point closer than `radius` to p (the lowest cell first), or nil.
+    /// The cells a disc of `radius` around p touches, clamped to the grid; nil when it misses the grid.
     @inline(__always)
-    func firstWithin(_ p: Point, radius: Double, xs: [Double], ys: [Double]) -> Int? {
-        let r2 = radius * radius
+    func cellRange(_ p: Point, radius: Double) -> (x0: Int, x1: Int, y0: Int, y1: Int)? {
         let x0 = max(0, Int(((p.x - radius - origin.x) * inverseCell).rounded(.down)))
         let x1 = min(columns - 1, Int(((p.x + radius - origin.x) * inverseCell).rounded(.down)))
         let y0 = max(0, Int(((p.y - radius - origin.y) * inverseCell).rounded(.down)))
         let y1 = min(rows - 1, Int(((p.y + radius - origin.y) * inverseCell).rounded(.down)))
-        if x0 > x1 || y0 > y1 { return nil }
+        return x0 > x1 || y0 > y1 ? nil : (x0, x1, y0, y1)
+    }
+
+    /// Some point closer than `radius` to p (the lowest cell first), or nil.
+    @inline(__always)
+    func firstWithin(_ p: Point, radius: Double, xs: [Double], ys: [Double]) -> Int? {
+        guard let (x0, x1, y0, y1) = cellRange(p, radius: radius) else { return nil }
+        let r2 = radius * radius
+        if !isMulti {
+            // The sampler's hot path: unchecked reads, since the cell range is clamped and every stored index
+            // names a point of xs/ys (the grid is only ever filled from them).
+            return single.withUnsafeBufferPointer { cells in
+                xs.withUnsafeBufferPointer { xs in
+                    ys.withUnsafeBufferPointer { ys in
+                        for y in y0...y1 {
+                            let base = y * columns
+                            for x in x0...x1 {
+                                let j = Int(cells[base + x])
+                                if j < 0 { continue }
+                                let dx = xs[j] - p.x
+                                let dy = ys[j] - p.y
+                                if dx * dx + dy * dy < r2 { return j }
+                            }
+                        }
+                        return nil
+                    }
+                }
+            }
+        }
         for y in y0...y1 {
             let base = y * columns
             for x in x0...x1 {
-                if isMulti {
-                    for j in multi[base + x] {
-                        let dx = xs[Int(j)] - p.x
-                        let dy = ys[Int(j)] - p.y
-                        if dx * dx + dy * dy < r2 { return Int(j) }
-                    }
-                } else {
-                    let j = single[base + x]
-                    if j >= 0 {
-                        let dx = xs[Int(j)] - p.x
-                        let dy = ys[Int(j)] - p.y
-                        if dx * dx + dy * dy < r2 { return Int(j) }
-                    }
+                for j in multi[base + x] {
+                    let dx = xs[Int(j)] - p.x
+                    let dy = ys[Int(j)] - p.y
+                    if dx * dx + dy * dy < r2 { return Int(j) }
                 }
             }
         }
@@ -90,30 +108,36 @@ struct PointGrid {
     /// Calls `body` with every point index closer than `radius` to p and its squared distance.
     @inline(__always)
     func forEachWithin(_ p: Point, radius: Double, xs: [Double], ys: [Double], _ body: (Int, Double) -> Void) {
+        guard let (x0, x1, y0, y1) = cellRange(p, radius: radius) else { return }
         let r2 = radius * radius
-        let x0 = max(0, Int(((p.x - radius - origin.x) * inverseCell).rounded(.down)))
-        let x1 = min(columns - 1, Int(((p.x + radius - origin.x) * inverseCell).rounded(.down)))
-        let y0 = max(0, Int(((p.y - radius - origin.y) * inverseCell).rounded(.down)))
-        let y1 = min(rows - 1, Int(((p.y + radius - origin.y) * inverseCell).rounded(.down)))
-        if x0 > x1 || y0 > y1 { return }
+        if !isMulti {
+            single.withUnsafeBufferPointer { cells in
+                xs.withUnsafeBufferPointer { xs in
+                    ys.withUnsafeBufferPointer { ys in
+                        for y in y0...y1 {
+                            let base = y * columns
+                            for x in x0...x1 {
+                                let j = Int(cells[base + x])
+                                if j < 0 { continue }
+                                let dx = xs[j] - p.x
+                                let dy = ys[j] - p.y
+                                let d2 = dx * dx + dy * dy
+                                if d2 < r2 { body(j, d2) }
+                            }
+                        }
+                    }
+                }
+            }
+            return
+        }
         for y in y0...y1 {
             let base = y * columns
             for x in x0...x1 {
-                if isMulti {
-                    for j in multi[base + x] {
-                        let dx = xs[Int(j)] - p.x
-                        let dy = ys[Int(j)] - p.y
-                        let d2 = dx * dx + dy * dy
-                        if d2 < r2 { body(Int(j), d2) }
-                    }
-                } else {
-                    let j = single[base + x]
-                    if j >= 0 {
-                        let dx = xs[Int(j)] - p.x
-                        let dy = ys[Int(j)] - p.y
-                        let d2 = dx * dx + dy * dy
-                        if d2 < r2 { body(Int(j), d2) }
-                    }
+                for j in multi[base + x] {
+                    let dx = xs[Int(j)] - p.x
+                    let dy = ys[Int(j)] - p.y
+                    let d2 = dx * dx + dy * dy
+                    if d2 < r2 { body(Int(j), d2) }
                 }
             }
         }

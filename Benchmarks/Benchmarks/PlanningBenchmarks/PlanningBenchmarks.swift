@@ -6,7 +6,8 @@ import SMPPlanning
 /// blue-noise dots, and the whole `smpctl plan` pipeline on a Norwood-5-sized plan. Figures: Docs/Performance.md.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .cpuTotal, .throughput], timeUnits: .milliseconds, maxDuration: .seconds(10), maxIterations: 20)
+        metrics: [.wallClock, .cpuTotal, .throughput], timeUnits: .milliseconds, maxDuration: .seconds(10),
+        maxIterations: 20)
 
     // 180 x 180 mm hairline region at 150 dots/cm2 behind a wavy line: the density varies across a third of it.
     let variableDensityPlan = """
