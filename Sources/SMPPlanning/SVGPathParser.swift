@@ -42,6 +42,12 @@ public enum SVGPathParser {
             if current.isEmpty && p != start { current.append(transform.apply(start)) }
             current.append(transform.apply(p))
         }
+        /// The first control point of a smooth curve (S, T): the previous control point reflected about the pen when
+        /// the previous command was of the same family, else the pen itself (SVG 1.1, path data, §8.3.6 and §8.3.7).
+        func reflectedControl(after family: [UInt8]) -> Point {
+            guard let previous = lastControl, family.contains(lastCommand | 0x20) else { return pen }
+            return Point(2 * pen.x - previous.x, 2 * pen.y - previous.y)
+        }
         func finish(closed: Bool) {
             if current.count > 0 { subpaths.append(Subpath(points: current, closed: closed)) }
             current = []
@@ -91,17 +97,7 @@ public enum SVGPathParser {
                 lastControl = nil
             case UInt8(ascii: "c"), UInt8(ascii: "s"):
                 let isSmooth = (command | 0x20) == UInt8(ascii: "s")
-                let c1: Point
-                if isSmooth {
-                    let previous = lastCommand | 0x20
-                    if let lc = lastControl, previous == UInt8(ascii: "c") || previous == UInt8(ascii: "s") {
-                        c1 = Point(2 * pen.x - lc.x, 2 * pen.y - lc.y)
-                    } else {
-                        c1 = pen
-                    }
-                } else {
-                    c1 = try coordinate()
-                }
+                let c1 = isSmooth ? reflectedControl(after: [UInt8(ascii: "c"), UInt8(ascii: "s")]) : try coordinate()
                 let c2 = try coordinate()
                 let end = try coordinate()
                 try flattenCubic(pen, c1, c2, end, tolerance: tolerance, emit: emit)
@@ -109,17 +105,7 @@ public enum SVGPathParser {
                 pen = end
             case UInt8(ascii: "q"), UInt8(ascii: "t"):
                 let isSmooth = (command | 0x20) == UInt8(ascii: "t")
-                let c: Point
-                if isSmooth {
-                    let previous = lastCommand | 0x20
-                    if let lc = lastControl, previous == UInt8(ascii: "q") || previous == UInt8(ascii: "t") {
-                        c = Point(2 * pen.x - lc.x, 2 * pen.y - lc.y)
-                    } else {
-                        c = pen
-                    }
-                } else {
-                    c = try coordinate()
-                }
+                let c = isSmooth ? reflectedControl(after: [UInt8(ascii: "q"), UInt8(ascii: "t")]) : try coordinate()
                 let end = try coordinate()
                 try flattenQuadratic(pen, c, end, tolerance: tolerance, emit: emit)
                 lastControl = c

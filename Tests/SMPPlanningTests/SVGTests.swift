@@ -31,6 +31,21 @@ import Testing
         #expect(points.count > 20)  // curves were flattened
     }
 
+    /// S and T reflect the previous control point about the pen. The curves after the reflection dip to y = -7.5
+    /// (cubic) and y = -5 (quadratic) at their middle; without it they would stay above -4.5 and at 0.
+    @Test func smoothCurvesReflectThePreviousControlPoint() throws {
+        let cubic = try #require(try parse(svg(#"<path id="p" d="M 0 0 C 0 10 10 10 10 0 S 20 -10 20 0"/>"#)).shapes["p"])
+        let cubicTail = cubic[0].points.filter { $0.x > 10 }
+        #expect(abs((cubicTail.map(\.y).min() ?? 0) + 7.5) < 0.05)
+        let quadratic = try #require(try parse(svg(#"<path id="p" d="M 0 0 Q 5 10 10 0 T 20 0"/>"#)).shapes["p"])
+        let quadraticTail = quadratic[0].points.filter { $0.x > 10 }
+        #expect(abs((quadraticTail.map(\.y).min() ?? 0) + 5) < 0.05)
+        // After a command of the other family, the smooth one has no control to reflect: it starts at the pen.
+        let mixed = try #require(try parse(svg(#"<path id="p" d="M 0 0 Q 5 10 10 0 S 20 -10 20 0"/>"#)).shapes["p"])
+        let mixedTail = mixed[0].points.filter { $0.x > 10 }
+        #expect((mixedTail.map(\.y).min() ?? 0) > -5)
+    }
+
     @Test func relativeCommandsAndImplicitLineTo() throws {
         let doc = try parse(svg(#"<path id="p" d="m 10 10 10 0 0 10 h -10 z m 50 50 l 5 0"/>"#))
         let subpaths = try #require(doc.shapes["p"])
