@@ -53,23 +53,19 @@ func processCPUMicroseconds() -> Int {
     return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1_000_000 + usage.ru_utime.tv_usec + usage.ru_stime.tv_usec
 }
 
-let benchmarks: @Sendable () -> Void = {
-    // 16 bytes: about the size of an SMPWire status query frame.
-    let statusQuery = [UInt8](repeating: 0x5A, count: 16)
-    let block4K = (0..<4096).map { UInt8(truncatingIfNeeded: $0) }
-    let oneMiB = [UInt8](repeating: 0xA5, count: 1 << 20)
-
+/// Round trips of `payload` through a PTY to an echo peer: the transport alone, without the protocol.
+func echoRoundTrip(_ name: String, _ payload: [UInt8], maxIterations: Int) {
     Benchmark(
-        "PTY round trip, 16-byte query to an echo peer",
+        name,
         configuration: .init(
             metrics: [.wallClock, .cpuTotal],
             timeUnits: .microseconds,
             maxDuration: .seconds(5),
-            maxIterations: 20_000
+            maxIterations: maxIterations
         )
     ) { benchmark in
         for _ in benchmark.scaledIterations {
-            do { try await fixture?.roundTrip(statusQuery) } catch { benchmark.error("\(error)") }
+            do { try await fixture?.roundTrip(payload) } catch { benchmark.error("\(error)") }
         }
     } setup: {
         fixture = try Fixture(.echo)
@@ -77,6 +73,15 @@ let benchmarks: @Sendable () -> Void = {
         await fixture?.shutDown()
         fixture = nil
     }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    // 16 bytes: about the size of an SMPWire status query frame.
+    let statusQuery = [UInt8](repeating: 0x5A, count: 16)
+    let block4K = (0..<4096).map { UInt8(truncatingIfNeeded: $0) }
+    let oneMiB = [UInt8](repeating: 0xA5, count: 1 << 20)
+
+    echoRoundTrip("PTY round trip, 16-byte query to an echo peer", statusQuery, maxIterations: 20_000)
 
     Benchmark(
         "PTY status query round trip, SMPWire sessions on both ends",
@@ -110,24 +115,7 @@ let benchmarks: @Sendable () -> Void = {
         statusBoard = nil
     }
 
-    Benchmark(
-        "PTY round trip, 4 KiB block to an echo peer",
-        configuration: .init(
-            metrics: [.wallClock, .cpuTotal],
-            timeUnits: .microseconds,
-            maxDuration: .seconds(5),
-            maxIterations: 10_000
-        )
-    ) { benchmark in
-        for _ in benchmark.scaledIterations {
-            do { try await fixture?.roundTrip(block4K) } catch { benchmark.error("\(error)") }
-        }
-    } setup: {
-        fixture = try Fixture(.echo)
-    } teardown: {
-        await fixture?.shutDown()
-        fixture = nil
-    }
+    echoRoundTrip("PTY round trip, 4 KiB block to an echo peer", block4K, maxIterations: 10_000)
 
     Benchmark(
         "PTY write 1 MiB to a reading peer (sustained throughput)",
