@@ -109,7 +109,9 @@ let benchmarks: @Sendable () -> Void = {
                 .custom("session virtual seconds"),
             ], maxIterations: 1)
     ) { benchmark in
-        let result = SessionScenario.run(SessionScenario.Configuration(dotCount: sessionDots, seed: 1))
+        var configuration = SessionScenario.Configuration(dotCount: sessionDots, seed: 1)
+        configuration.recordsCaptures = true
+        let result = SessionScenario.run(configuration)
         precondition(result.completedDots == sessionDots && result.duplicateDeliveries == 0)
         benchmark.measurement(
             .custom("smp-wire host->board centibytes/dot"), Int((result.hostToBoardBytesPerDot * 100).rounded()))
@@ -126,6 +128,14 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.measurement(
             .custom("GRBL with 5 Hz status polling, board->host centibytes/dot"), polled * 100 / sessionDots)
         benchmark.measurement(.custom("session virtual seconds"), Int(seconds))
+        // Where the bytes go, per direction and kind (Docs/Performance.md's breakdown table).
+        for (direction, capture) in [
+            ("host->board", result.hostToBoardCapture ?? []), ("board->host", result.boardToHostCapture ?? []),
+        ] {
+            for (kind, bytes) in WireByteBreakdown(capture: capture).bytes {
+                benchmark.measurement(.custom("\(direction) \(kind) centibytes/dot"), bytes * 100 / sessionDots)
+            }
+        }
     }
 
     Benchmark(
