@@ -34,6 +34,15 @@ extension String {
     func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
 
+/// The breakdown's metrics must be declared up front: the benchmark records only declared custom metrics.
+let breakdownKinds = [
+    "host->board": ["dot_train", "heartbeat", "link", "status_query", "host_hello", "error"],
+    "board->host": ["completions", "heartbeat", "link", "status", "board_hello", "error"],
+]
+let breakdownMetrics: [BenchmarkMetric] = breakdownKinds.sorted { $0.key < $1.key }.flatMap { direction, kinds in
+    kinds.map { kind in BenchmarkMetric.custom("\(direction) \(kind) centibytes/dot") }
+}
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .mallocCountTotal], timeUnits: .microseconds, warmupIterations: 3,
@@ -107,7 +116,7 @@ let benchmarks: @Sendable () -> Void = {
                 .custom("GRBL host->board centibytes/dot"), .custom("GRBL board->host centibytes/dot"),
                 .custom("GRBL with 5 Hz status polling, board->host centibytes/dot"),
                 .custom("session virtual seconds"),
-            ], maxIterations: 1)
+            ] + breakdownMetrics, maxIterations: 1)
     ) { benchmark in
         var configuration = SessionScenario.Configuration(dotCount: sessionDots, seed: 1)
         configuration.recordsCaptures = true
@@ -132,8 +141,13 @@ let benchmarks: @Sendable () -> Void = {
         for (direction, capture) in [
             ("host->board", result.hostToBoardCapture ?? []), ("board->host", result.boardToHostCapture ?? []),
         ] {
-            for (kind, bytes) in WireByteBreakdown(capture: capture).bytes {
-                benchmark.measurement(.custom("\(direction) \(kind) centibytes/dot"), bytes * 100 / sessionDots)
+            let bytes = WireByteBreakdown(capture: capture).bytes
+            // Every kind is reported (zero included), and a kind nobody declared would be lost: fail loudly.
+            precondition(
+                Set(bytes.keys).isSubset(of: breakdownKinds[direction] ?? []), "undeclared kinds: \(bytes.keys)")
+            for kind in breakdownKinds[direction] ?? [] {
+                benchmark.measurement(
+                    .custom("\(direction) \(kind) centibytes/dot"), (bytes[kind] ?? 0) * 100 / sessionDots)
             }
         }
     }
