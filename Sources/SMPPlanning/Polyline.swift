@@ -9,7 +9,10 @@ public struct Polyline: Sendable {
     private let cellSize: Double
     private let columns: Int
     private let rows: Int
-    private let buckets: [[Int32]]
+    /// Segments per bucket, flattened: bucket b's segments are `bucketSegments[bucketStart[b]..<bucketStart[b + 1]]`
+    /// (an array of arrays cost two reference-count operations per bucket visited, most of a query).
+    private let bucketStart: [Int32]
+    private let bucketSegments: [Int32]
 
     /// The nearest point on the line to a query.
     public struct Nearest: Sendable {
@@ -31,19 +34,31 @@ public struct Polyline: Sendable {
         origin = Point(box.minX - reach, box.minY - reach)
         columns = max(1, min(2048, Int(((box.width + 2 * reach) / cellSize).rounded(.up)) + 1))
         rows = max(1, min(2048, Int(((box.height + 2 * reach) / cellSize).rounded(.up)) + 1))
-        var buckets = [[Int32]](repeating: [], count: columns * rows)
         let cell = cellSize
         let (cols, rws, o) = (columns, rows, origin)
-        for s in 0..<(points.count - 1) {
-            let a = points[s]
-            let b = points[s + 1]
-            let x0 = max(0, min(cols - 1, Int((min(a.x, b.x) - o.x) / cell)))
-            let x1 = max(0, min(cols - 1, Int((max(a.x, b.x) - o.x) / cell)))
-            let y0 = max(0, min(rws - 1, Int((min(a.y, b.y) - o.y) / cell)))
-            let y1 = max(0, min(rws - 1, Int((max(a.y, b.y) - o.y) / cell)))
-            for y in y0...y1 { for x in x0...x1 { buckets[y * cols + x].append(Int32(s)) } }
+        // Two passes over the segments' bucket ranges: count, then fill.
+        func forEachBucket(_ body: (_ bucket: Int, _ segment: Int) -> Void) {
+            for s in 0..<(points.count - 1) {
+                let a = points[s]
+                let b = points[s + 1]
+                let x0 = max(0, min(cols - 1, Int((min(a.x, b.x) - o.x) / cell)))
+                let x1 = max(0, min(cols - 1, Int((max(a.x, b.x) - o.x) / cell)))
+                let y0 = max(0, min(rws - 1, Int((min(a.y, b.y) - o.y) / cell)))
+                let y1 = max(0, min(rws - 1, Int((max(a.y, b.y) - o.y) / cell)))
+                for y in y0...y1 { for x in x0...x1 { body(y * cols + x, s) } }
+            }
         }
-        self.buckets = buckets
+        var start = [Int32](repeating: 0, count: columns * rows + 1)
+        forEachBucket { bucket, _ in start[bucket + 1] += 1 }
+        for b in 0..<(columns * rows) { start[b + 1] += start[b] }
+        var fill = start
+        var segments = [Int32](repeating: 0, count: Int(start[columns * rows]))
+        forEachBucket { bucket, segment in
+            segments[Int(fill[bucket])] = Int32(segment)
+            fill[bucket] += 1
+        }
+        bucketStart = start
+        bucketSegments = segments
     }
 
     /// Nearest point on the line within about `reach` (segments in the 3x3 buckets around p); nil if none.
@@ -60,8 +75,8 @@ public struct Polyline: Sendable {
         guard y0 <= y1, x0 <= x1 else { return nil }
         for y in y0...y1 {
             for x in x0...x1 {
-                for s in buckets[y * columns + x] {
-                    let i = Int(s)
+                for k in Int(bucketStart[y * columns + x])..<Int(bucketStart[y * columns + x + 1]) {
+                    let i = Int(bucketSegments[k])
                     let (d2, t) = Polyline.projection(p, points[i], points[i + 1])
                     if d2 < best || (d2 == best && i < bestSegment) {
                         best = d2
