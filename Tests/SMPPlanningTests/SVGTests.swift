@@ -34,7 +34,8 @@ import Testing
     /// S and T reflect the previous control point about the pen. The curves after the reflection dip to y = -7.5
     /// (cubic) and y = -5 (quadratic) at their middle; without it they would stay above -4.5 and at 0.
     @Test func smoothCurvesReflectThePreviousControlPoint() throws {
-        let cubic = try #require(try parse(svg(#"<path id="p" d="M 0 0 C 0 10 10 10 10 0 S 20 -10 20 0"/>"#)).shapes["p"])
+        let cubic = try #require(
+            try parse(svg(#"<path id="p" d="M 0 0 C 0 10 10 10 10 0 S 20 -10 20 0"/>"#)).shapes["p"])
         let cubicTail = cubic[0].points.filter { $0.x > 10 }
         #expect(abs((cubicTail.map(\.y).min() ?? 0) + 7.5) < 0.05)
         let quadratic = try #require(try parse(svg(#"<path id="p" d="M 0 0 Q 5 10 10 0 T 20 0"/>"#)).shapes["p"])
