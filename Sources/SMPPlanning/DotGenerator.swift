@@ -1,36 +1,46 @@
 /// Places every dot of a plan: variable-density blue noise per region, built session by session.
 ///
 /// Method. Each session layer k (cumulative density fraction f_k) is grown with Bridson's Poisson-disk algorithm
-/// (2007, with Roberts' evenly spaced candidates) whose radius follows the density map, r(p) = kappa / sqrt(f_k rho(p)), seeded with all dots of the
-/// earlier layers, which stay fixed. So the dots of sessions 1...k are themselves a maximal Poisson-disk pattern
-/// at their own density, and a later dot never lands closer to an earlier one than the later pattern allows.
-/// kappa is chosen so that Bridson slightly over-fills; weighted sample elimination (Yuksel 2015) then removes the
-/// new dots with the most crowded neighbourhoods until the layer holds exactly round(f_k * integral of rho)
-/// dots. That makes realised density match the request and raises the minimum spacing further.
+/// (2007, with Roberts' evenly spaced candidates) whose radius follows the density map,
+/// r(p) = kappa / sqrt(f_k rho(p)), seeded with all dots of the earlier layers, which stay fixed. So the dots of
+/// sessions 1...k are themselves a Poisson-disk pattern at their own density, and a later dot never lands closer
+/// to an earlier one than the later pattern allows. kappa is chosen so that Bridson slightly over-fills; weighted
+/// sample elimination (Yuksel 2015) then removes the new dots with the most crowded neighbourhoods until the
+/// layer holds exactly round(f_k * integral of rho) dots, so realised density matches the request. Since no dot
+/// is ever placed nearer than its radius, a uniform region's relative radius is at least kappa / 1.0746 = 0.78
+/// by construction (1.0746 / sqrt(rho) being twice the hexagonal-packing radius).
 /// A sweep over the sampling grid after each Bridson run seeds every part of a region, however it is split.
+///
+/// Regions are sampled in strips on all cores (`PatternBuilder`); the dots do not depend on the number of cores.
 public enum DotGenerator {
-    /// Bridson radius factor r = kappa / sqrt(density): about where the growth just over-fills, so that elimination
-    /// has a few crowded dots to remove (0.78 packed looser, 0.84 needed denser retries; see Docs/Performance.md).
-    static let kappa = 0.81
+    /// Bridson radius factor r = kappa / sqrt(density). The largest value at which growth still over-fills
+    /// (by ~3 % on a large region), so that elimination has crowded dots to remove and the guaranteed spacing is
+    /// as wide as it can be (Docs/Performance.md: 0.85 over-fills by only 1 %, 0.86 falls short and regrows).
+    static let kappa = 0.84
+    /// Later session layers grow among the fixed dots of earlier ones, which pack less well: at full kappa they
+    /// fall ~10 % short and had to regrow. A 5 % smaller radius over-fills them instead (prefix rho ~0.74).
+    static let laterLayerScale = 0.95
     /// Candidates tried around an active dot before it is retired (Bridson's k; Roberts' variant needs few).
     static let attempts = 8
     static let radiusJitter = 0.15
     /// 64 unit vectors around the circle, from the portable sine so that they are the same bits everywhere.
+    /// A power of two, so that the sampler picks one with a mask.
     static let directions: [Point] = (0..<64).map { k in
         let angle = 2 * Double.pi * Double(k) / 64
         return Point(PortableMath.sin(angle + Double.pi / 2), PortableMath.sin(angle))
     }
-    /// Relaxation: dots nearer than this many hexagonal-packing radii (2 r_max) to a neighbour step apart.
-    static let relaxTarget = 0.92
-    /// Two passes: rho ~0.78 on a uniform region (none: ~0.755, at the edge of the 0.75 target; eight: ~0.81 at
-    /// twice the generation time; Docs/Performance.md).
-    static let relaxIterations = 2
 
     /// Generates all sessions' dots. Ids are assigned in generation order (session, region priority, growth),
     /// so the same plan and seed always give the same ids.
     public static func generate(_ plan: Plan) throws -> [PlannedDot] {
+        try generate(plan, parallel: true)
+    }
+
+    /// `parallel: false` samples the same strips in the same order on the calling thread: the dots are identical
+    /// (a test holds that), only slower.
+    public static func generate(_ plan: Plan, parallel: Bool) throws -> [PlannedDot] {
         if let explicit = plan.explicitDots { return try explicitDots(explicit, plan: plan) }
-        var builder = PatternBuilder(plan: plan)
+        var builder = PatternBuilder(plan: plan, parallel: parallel)
         builder.run()
         let dots = builder.result()
         guard !dots.isEmpty else {
@@ -49,7 +59,7 @@ public enum DotGenerator {
         let hairs = HairIndex(hairs: plan.existingHairs, clearance: plan.hairClearanceMM)
         // Multi-occupancy: explicit dots may be closer than one cell diagonal apart.
         var grid = PointGrid(
-            origin: raster.origin, cell: 0.25, columns: raster.columns + 1, rows: raster.rows + 1, multi: true)
+            origin: raster.origin, cell: 0.25, columns: raster.columns + 1, rows: raster.rows + 1)
         var xs: [Double] = []
         var ys: [Double] = []
         var dots: [PlannedDot] = []
@@ -95,7 +105,7 @@ struct HairIndex {
         let cell = max(clearance, 0.25)
         var g = PointGrid(
             origin: Point(box.minX - cell, box.minY - cell), cell: cell,
-            columns: Int(box.width / cell) + 3, rows: Int(box.height / cell) + 3, multi: true)
+            columns: Int(box.width / cell) + 3, rows: Int(box.height / cell) + 3)
         for (i, h) in hairs.enumerated() {
             g.insert(Int32(i), at: h)
             xs.append(h.x)

@@ -6,8 +6,9 @@
 /// repeats along a head-sized line.
 ///
 /// A class, not a struct: the sampler asks it for the density per candidate, and an optional struct of this size
-/// was copied (memmove) on every such call.
-final class HairlineField: Sendable {
+/// was copied (memmove) on every such call. `@unchecked Sendable` because the ramp raster is manual storage,
+/// written only in `init`.
+final class HairlineField: @unchecked Sendable {
     let spec: HairlineSpec
     let line: Polyline
     /// +1 or -1: the side of the line (in `Polyline.Nearest.side` terms) where the hairline region lies.
@@ -17,7 +18,7 @@ final class HairlineField: Sendable {
     /// Relative wavelengths of the three sines in each wave: irrational-ish ratios so that they never line up.
     private static let ratios = [1.0, 0.618_034, 1.414_214]
 
-    init(spec: HairlineSpec, region: PolygonWithHoles, seed: UInt64) {
+    init(spec: HairlineSpec, region: PolygonWithHoles, seed: UInt64, parallel: Bool = false) {
         self.spec = spec
         let reach = spec.transitionWidthMM + spec.macroAmplitudeMM + spec.microAmplitudeMM + spec.sentinelDepthMM + 2
         line = Polyline(spec.line, reach: reach)
@@ -57,23 +58,34 @@ final class HairlineField: Sendable {
         rasterOrigin = origin
         rasterColumns = columns
         rasterRows = rows
-        var values = [Double](repeating: 0, count: columns * rows)
-        for row in 0..<rows {
-            for column in 0..<columns {
-                let p = Point(origin.x + Double(column) * cell, origin.y + Double(row) * cell)
-                values[row * columns + column] = HairlineField.exactRampCoordinate(
-                    p, line: line, inwardSide: side, table: table, spec: spec)
+        let (polyline, inward, recesses) = (line, side, table)
+        let rowBands = ChunkedWork.map(rows, parallel: parallel) { band in
+            var values: [Double] = []
+            values.reserveCapacity(band.count * columns)
+            for row in band {
+                for column in 0..<columns {
+                    let p = Point(origin.x + Double(column) * cell, origin.y + Double(row) * cell)
+                    values.append(
+                        HairlineField.exactRampCoordinate(
+                            p, line: polyline, inwardSide: inward, table: recesses, spec: spec))
+                }
             }
+            return values
         }
-        ramp = values
+        rampValues = UnsafeMutableBufferPointer.allocate(capacity: columns * rows)
+        _ = rampValues.initialize(from: rowBands.joined())
     }
+
+    deinit { rampValues.deallocate() }
 
     static let rasterCell = 0.5
     static let inverseRasterCell = 2.0
     private let rasterOrigin: Point
     private let rasterColumns: Int
     private let rasterRows: Int
-    private let ramp: [Double]
+    /// Manually allocated, not an array: the sampler reads it from several threads at once, and an array's
+    /// reference count, touched on each read, would bounce between the cores.
+    private let rampValues: UnsafeMutableBufferPointer<Double>
 
     /// (depth behind the receded line) / transition width; 2 where the line is out of reach (full density).
     static func exactRampCoordinate(
@@ -90,24 +102,54 @@ final class HairlineField: Sendable {
 
     /// The ramp coordinate at p, interpolated from the raster (exact outside it).
     @inline(__always)
-    func rampCoordinate(at p: Point) -> Double {
-        let fx = (p.x - rasterOrigin.x) * HairlineField.inverseRasterCell
-        let fy = (p.y - rasterOrigin.y) * HairlineField.inverseRasterCell
-        guard fx >= 0, fy >= 0, fx < Double(rasterColumns - 1), fy < Double(rasterRows - 1) else {
-            return HairlineField.exactRampCoordinate(
-                p, line: line, inwardSide: inwardSide, table: recessTable, spec: spec)
-        }
-        let cx = Int(fx)
-        let cy = Int(fy)
-        let tx = fx - Double(cx)
-        let ty = fy - Double(cy)
-        let i = cy * rasterColumns + cx
-        let columns = rasterColumns
-        // Unchecked reads: the guard above keeps (cx + 1, cy + 1) inside the raster.
-        return ramp.withUnsafeBufferPointer { ramp in
-            let top = ramp[i] * (1 - tx) + ramp[i + 1] * tx
-            let bottom = ramp[i + columns] * (1 - tx) + ramp[i + columns + 1] * tx
+    func rampCoordinate(at p: Point) -> Double { ramp.coordinate(at: p) }
+
+    /// The ramp as a plain value for the sampler's inner loops: no reference counting on use, which several
+    /// threads at once would turn into one counter bouncing between cores. Valid while its field lives
+    /// (`SamplingField` holds both).
+    var ramp: Ramp {
+        Ramp(
+            origin: rasterOrigin, columns: rasterColumns, rows: rasterRows,
+            values: UnsafePointer(rampValues.baseAddress!),
+            frontDensityFraction: spec.frontDensityFraction, field: self)
+    }
+
+    struct Ramp: @unchecked Sendable {
+        let origin: Point
+        let columns: Int
+        let rows: Int
+        let values: UnsafePointer<Double>
+        let frontDensityFraction: Double
+        /// For the exact ramp outside the raster (never on the sampler's path: the raster covers the region).
+        unowned(unsafe) let field: HairlineField
+
+        @inline(__always)
+        func coordinate(at p: Point) -> Double {
+            let fx = (p.x - origin.x) * HairlineField.inverseRasterCell
+            let fy = (p.y - origin.y) * HairlineField.inverseRasterCell
+            guard fx >= 0, fy >= 0, fx < Double(columns - 1), fy < Double(rows - 1) else {
+                return HairlineField.exactRampCoordinate(
+                    p, line: field.line, inwardSide: field.inwardSide, table: field.recessTable, spec: field.spec)
+            }
+            let cx = Int(fx)
+            let cy = Int(fy)
+            let tx = fx - Double(cx)
+            let ty = fy - Double(cy)
+            let i = cy * columns + cx
+            // The guard above keeps (cx + 1, cy + 1) inside the raster.
+            let top = values[i] * (1 - tx) + values[i + 1] * tx
+            let bottom = values[i + columns] * (1 - tx) + values[i + columns + 1] * tx
             return top * (1 - ty) + bottom * ty
+        }
+
+        /// Density multiplier (0...1) at p, for a point inside the hairline region.
+        @inline(__always)
+        func fraction(at p: Point) -> Double {
+            let t = coordinate(at: p)
+            if t < 0 { return 0 }
+            if t >= 1 { return 1 }
+            let smooth = t * t * (3 - 2 * t)
+            return frontDensityFraction + (1 - frontDensityFraction) * smooth
         }
     }
 
@@ -141,14 +183,7 @@ final class HairlineField: Sendable {
     }
 
     /// Density multiplier (0...1) at p, for a point inside the hairline region.
-    @inline(__always)
-    func fraction(at p: Point) -> Double {
-        let t = rampCoordinate(at: p)
-        if t < 0 { return 0 }
-        if t >= 1 { return 1 }
-        let smooth = t * t * (3 - 2 * t)
-        return spec.frontDensityFraction + (1 - spec.frontDensityFraction) * smooth
-    }
+    func fraction(at p: Point) -> Double { ramp.fraction(at: p) }
 
     /// A sentinel position: in front of the receded line at arc length s, `ahead` mm beyond it.
     func sentinel(at s: Double, ahead: Double) -> Point {

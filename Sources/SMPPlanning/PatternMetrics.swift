@@ -8,7 +8,7 @@ public enum PatternMetrics {
         let cell = max((area / Double(points.count)).squareRoot(), 1e-6)
         var grid = PointGrid(
             origin: Point(box.minX, box.minY), cell: cell, columns: Int(box.width / cell) + 1,
-            rows: Int(box.height / cell) + 1, multi: true)
+            rows: Int(box.height / cell) + 1)
         let xs = points.map(\.x)
         let ys = points.map(\.y)
         var best = Double.infinity

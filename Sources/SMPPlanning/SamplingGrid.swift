@@ -1,0 +1,159 @@
+/// The generator's single-occupancy grid: each cell holds at most one dot, and holds its coordinates, so that a
+/// neighbourhood test reads a few contiguous cells instead of chasing dot indices into separate arrays (that
+/// indirection was most of the cost of a candidate test).
+///
+/// Cells are at most the layer's smallest Poisson-disk radius across their diagonal, so two dots never share one.
+/// An empty cell holds coordinates far off the board, so the distance test needs no emptiness branch.
+///
+/// A class over manually allocated storage because strips of the pattern are sampled on several threads at
+/// once: each strip writes only the cells of its own columns and reads only cells within its reach, which never
+/// includes columns another strip of the same phase writes (see `PatternBuilder.stripColumns`). That partition,
+/// not a lock, is what makes the sharing safe, hence `@unchecked Sendable`.
+final class SamplingGrid: @unchecked Sendable {
+    /// Coordinate of an empty cell: its squared distance to any board point is ~1e60, never within a radius.
+    static let vacant = 1e30
+    /// Slot of an empty cell.
+    static let emptySlot: Int32 = -1
+
+    let origin: Point
+    /// The smallest Poisson-disk radius of the layer; cells are this across their diagonal.
+    let finestRadius: Double
+    let cell: Double
+    let inverseCell: Double
+    let columns: Int
+    let rows: Int
+    private let xs: UnsafeMutablePointer<Double>
+    private let ys: UnsafeMutablePointer<Double>
+    /// What the dot in a cell is: a committed dot's index (>= 0), or a strip's work-in-progress dot encoded by
+    /// `SamplingGrid.slot(local:)`, or `emptySlot`.
+    private let slots: UnsafeMutablePointer<Int32>
+
+    init(origin: Point, finestRadius: Double, columns: Int, rows: Int) {
+        self.origin = origin
+        self.finestRadius = finestRadius
+        cell = finestRadius / 2.0.squareRoot()
+        inverseCell = 1 / cell
+        self.columns = max(1, columns)
+        self.rows = max(1, rows)
+        let count = self.columns * self.rows
+        xs = .allocate(capacity: count)
+        ys = .allocate(capacity: count)
+        slots = .allocate(capacity: count)
+        xs.initialize(repeating: SamplingGrid.vacant, count: count)
+        ys.initialize(repeating: SamplingGrid.vacant, count: count)
+        slots.initialize(repeating: SamplingGrid.emptySlot, count: count)
+    }
+
+    deinit {
+        xs.deallocate()
+        ys.deallocate()
+        slots.deallocate()
+    }
+
+    /// Work-in-progress dots of a strip are stored as -2 - local index, so they never collide with committed
+    /// indices or the empty slot.
+    @inline(__always)
+    static func slot(local: Int) -> Int32 { Int32(-2 - local) }
+    @inline(__always)
+    static func local(slot: Int32) -> Int? { slot <= -2 ? Int(-2 - slot) : nil }
+
+    /// The column of x. Truncation, not floor (floor is a libm call on baseline x86-64): it differs only left of
+    /// the origin, where it gives column 0 instead of -1, and every use clamps to column 0 there anyway; the grid
+    /// starts a cell outside the region raster, so no dot lies there.
+    @inline(__always)
+    func column(_ x: Double) -> Int { Int((x - origin.x) * inverseCell) }
+    /// The row of y (truncated, as `column`).
+    @inline(__always)
+    func row(_ y: Double) -> Int { Int((y - origin.y) * inverseCell) }
+
+    /// The cell index of p, clamped to the grid.
+    @inline(__always)
+    func cellIndex(_ p: Point) -> Int {
+        let x = min(max(column(p.x), 0), columns - 1)
+        let y = min(max(row(p.y), 0), rows - 1)
+        return y * columns + x
+    }
+
+    @inline(__always)
+    func isFree(_ p: Point) -> Bool { slots[cellIndex(p)] == SamplingGrid.emptySlot }
+
+    @inline(__always)
+    func slot(at cell: Int) -> Int32 { slots[cell] }
+
+    @inline(__always)
+    func point(at cell: Int) -> Point { Point(xs[cell], ys[cell]) }
+
+    @inline(__always)
+    func insert(_ slot: Int32, at p: Point) {
+        let c = cellIndex(p)
+        xs[c] = p.x
+        ys[c] = p.y
+        slots[c] = slot
+    }
+
+    /// Empties p's cell (the dot at p must be the one stored there).
+    @inline(__always)
+    func remove(at p: Point) {
+        let c = cellIndex(p)
+        xs[c] = SamplingGrid.vacant
+        ys[c] = SamplingGrid.vacant
+        slots[c] = SamplingGrid.emptySlot
+    }
+
+    /// Re-labels the dot at p (a strip's dot being committed under its final index).
+    @inline(__always)
+    func relabel(at p: Point, to slot: Int32) { slots[cellIndex(p)] = slot }
+
+    /// The cells a disc of `radius` around p touches, clamped to the grid; nil when it misses the grid.
+    @inline(__always)
+    func cellRange(_ p: Point, radius: Double) -> (x0: Int, x1: Int, y0: Int, y1: Int)? {
+        let x0 = max(0, column(p.x - radius))
+        let x1 = min(columns - 1, column(p.x + radius))
+        let y0 = max(0, row(p.y - radius))
+        let y1 = min(rows - 1, row(p.y + radius))
+        return x0 > x1 || y0 > y1 ? nil : (x0, x1, y0, y1)
+    }
+
+    /// True when some dot lies closer than `radius` to p. Rows are scanned from p's own row outwards: the dot
+    /// that rejects a candidate is usually a near one, and most tests are rejections.
+    @inline(__always)
+    func anyWithin(_ p: Point, radius: Double) -> Bool {
+        guard let (x0, x1, y0, y1) = cellRange(p, radius: radius) else { return false }
+        let r2 = radius * radius
+        let centre = min(max(row(p.y), y0), y1)
+        @inline(__always)
+        func rowHits(_ y: Int) -> Bool {
+            let base = y * columns
+            for x in x0...x1 {
+                let dx = xs[base + x] - p.x
+                let dy = ys[base + x] - p.y
+                if dx * dx + dy * dy < r2 { return true }
+            }
+            return false
+        }
+        if rowHits(centre) { return true }
+        var offset = 1
+        while centre - offset >= y0 || centre + offset <= y1 {
+            if centre - offset >= y0 && rowHits(centre - offset) { return true }
+            if centre + offset <= y1 && rowHits(centre + offset) { return true }
+            offset += 1
+        }
+        return false
+    }
+
+    /// Calls `body` with the cell index and squared distance of every dot closer than `radius` to p.
+    @inline(__always)
+    func forEachWithin(_ p: Point, radius: Double, _ body: (_ cell: Int, _ distance2: Double) -> Void) {
+        guard let (x0, x1, y0, y1) = cellRange(p, radius: radius) else { return }
+        let r2 = radius * radius
+        for y in y0...y1 {
+            let base = y * columns
+            for x in x0...x1 {
+                let dx = xs[base + x] - p.x
+                let dy = ys[base + x] - p.y
+                let d2 = dx * dx + dy * dy
+                if d2 < r2 { body(base + x, d2) }
+            }
+        }
+    }
+}
