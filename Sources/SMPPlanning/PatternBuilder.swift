@@ -296,6 +296,12 @@ struct PatternBuilder {
 
     /// Appends the strips' live dots, in strip order, and labels them in the grid with their final indices.
     mutating func commit(_ strips: [StripSampler]) {
+        let added = strips.reduce(0) { $0 + $1.aliveCount }
+        xs.reserveCapacity(xs.count + added)
+        ys.reserveCapacity(ys.count + added)
+        region.reserveCapacity(region.count + added)
+        layer.reserveCapacity(layer.count + added)
+        sentinel.reserveCapacity(sentinel.count + added)
         for strip in strips {
             for k in strip.xs.indices where strip.alive[k] {
                 let p = Point(strip.xs[k], strip.ys[k])

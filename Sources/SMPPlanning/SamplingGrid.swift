@@ -22,8 +22,8 @@ final class SamplingGrid: @unchecked Sendable {
     let inverseCell: Double
     let columns: Int
     let rows: Int
-    private let xs: UnsafeMutablePointer<Double>
-    private let ys: UnsafeMutablePointer<Double>
+    /// x and y of each cell's dot side by side, so that a row of cells is one or two cache lines.
+    private let xy: UnsafeMutablePointer<Double>
     /// What the dot in a cell is: a committed dot's index (>= 0), or a strip's work-in-progress dot encoded by
     /// `SamplingGrid.slot(local:)`, or `emptySlot`.
     private let slots: UnsafeMutablePointer<Int32>
@@ -36,17 +36,14 @@ final class SamplingGrid: @unchecked Sendable {
         self.columns = max(1, columns)
         self.rows = max(1, rows)
         let count = self.columns * self.rows
-        xs = .allocate(capacity: count)
-        ys = .allocate(capacity: count)
+        xy = .allocate(capacity: 2 * count)
         slots = .allocate(capacity: count)
-        xs.initialize(repeating: SamplingGrid.vacant, count: count)
-        ys.initialize(repeating: SamplingGrid.vacant, count: count)
+        xy.initialize(repeating: SamplingGrid.vacant, count: 2 * count)
         slots.initialize(repeating: SamplingGrid.emptySlot, count: count)
     }
 
     deinit {
-        xs.deallocate()
-        ys.deallocate()
+        xy.deallocate()
         slots.deallocate()
     }
 
@@ -74,20 +71,21 @@ final class SamplingGrid: @unchecked Sendable {
         return y * columns + x
     }
 
+    /// True when p's cell holds no dot (read from the coordinates, which the neighbour tests read anyway).
     @inline(__always)
-    func isFree(_ p: Point) -> Bool { slots[cellIndex(p)] == SamplingGrid.emptySlot }
+    func isFree(_ p: Point) -> Bool { xy[2 * cellIndex(p)] == SamplingGrid.vacant }
 
     @inline(__always)
     func slot(at cell: Int) -> Int32 { slots[cell] }
 
     @inline(__always)
-    func point(at cell: Int) -> Point { Point(xs[cell], ys[cell]) }
+    func point(at cell: Int) -> Point { Point(xy[2 * cell], xy[2 * cell + 1]) }
 
     @inline(__always)
     func insert(_ slot: Int32, at p: Point) {
         let c = cellIndex(p)
-        xs[c] = p.x
-        ys[c] = p.y
+        xy[2 * c] = p.x
+        xy[2 * c + 1] = p.y
         slots[c] = slot
     }
 
@@ -95,8 +93,8 @@ final class SamplingGrid: @unchecked Sendable {
     @inline(__always)
     func remove(at p: Point) {
         let c = cellIndex(p)
-        xs[c] = SamplingGrid.vacant
-        ys[c] = SamplingGrid.vacant
+        xy[2 * c] = SamplingGrid.vacant
+        xy[2 * c + 1] = SamplingGrid.vacant
         slots[c] = SamplingGrid.emptySlot
     }
 
@@ -123,10 +121,10 @@ final class SamplingGrid: @unchecked Sendable {
         let centre = min(max(row(p.y), y0), y1)
         @inline(__always)
         func rowHits(_ y: Int) -> Bool {
-            let base = y * columns
+            let base = 2 * (y * columns)
             for x in x0...x1 {
-                let dx = xs[base + x] - p.x
-                let dy = ys[base + x] - p.y
+                let dx = xy[base + 2 * x] - p.x
+                let dy = xy[base + 2 * x + 1] - p.y
                 if dx * dx + dy * dy < r2 { return true }
             }
             return false
@@ -149,8 +147,8 @@ final class SamplingGrid: @unchecked Sendable {
         for y in y0...y1 {
             let base = y * columns
             for x in x0...x1 {
-                let dx = xs[base + x] - p.x
-                let dy = ys[base + x] - p.y
+                let dx = xy[2 * (base + x)] - p.x
+                let dy = xy[2 * (base + x) + 1] - p.y
                 let d2 = dx * dx + dy * dy
                 if d2 < r2 { body(base + x, d2) }
             }
