@@ -63,6 +63,11 @@ final class HairlineField: @unchecked Sendable {
             var values: [Double] = []
             values.reserveCapacity(band.count * columns)
             for row in band {
+                // A row the line is out of reach of is 2 throughout, as `exactRampCoordinate` would give it.
+                guard polyline.mayFindLine(atY: origin.y + Double(row) * cell) else {
+                    values.append(contentsOf: repeatElement(2, count: columns))
+                    continue
+                }
                 for column in 0..<columns {
                     let p = Point(origin.x + Double(column) * cell, origin.y + Double(row) * cell)
                     values.append(
@@ -74,9 +79,16 @@ final class HairlineField: @unchecked Sendable {
         }
         rampValues = UnsafeMutableBufferPointer.allocate(capacity: columns * rows)
         _ = rampValues.initialize(from: rowBands.joined())
+        fullRows = UnsafeMutableBufferPointer.allocate(capacity: rows)
+        for row in 0..<rows {
+            fullRows[row] = rampValues[(row * columns)..<((row + 1) * columns)].allSatisfy { $0 >= 1 }
+        }
     }
 
-    deinit { rampValues.deallocate() }
+    deinit {
+        rampValues.deallocate()
+        fullRows.deallocate()
+    }
 
     static let rasterCell = 0.5
     static let inverseRasterCell = 2.0
@@ -86,6 +98,9 @@ final class HairlineField: @unchecked Sendable {
     /// Manually allocated, not an array: the sampler reads it from several threads at once, and an array's
     /// reference count, touched on each read, would bounce between the cores.
     private let rampValues: UnsafeMutableBufferPointer<Double>
+    /// Rows of the raster where t >= 1 throughout: between two such rows the density is the region's full one
+    /// without interpolating (most of a large region).
+    private let fullRows: UnsafeMutableBufferPointer<Bool>
 
     /// (depth behind the receded line) / transition width; 2 where the line is out of reach (full density).
     static func exactRampCoordinate(
@@ -110,7 +125,7 @@ final class HairlineField: @unchecked Sendable {
     var ramp: Ramp {
         Ramp(
             origin: rasterOrigin, columns: rasterColumns, rows: rasterRows,
-            values: UnsafePointer(rampValues.baseAddress!),
+            values: UnsafePointer(rampValues.baseAddress!), fullRows: UnsafePointer(fullRows.baseAddress!),
             frontDensityFraction: spec.frontDensityFraction, field: self)
     }
 
@@ -119,6 +134,7 @@ final class HairlineField: @unchecked Sendable {
         let columns: Int
         let rows: Int
         let values: UnsafePointer<Double>
+        let fullRows: UnsafePointer<Bool>
         let frontDensityFraction: Double
         /// For the exact ramp outside the raster (never on the sampler's path: the raster covers the region).
         unowned(unsafe) let field: HairlineField
@@ -145,6 +161,12 @@ final class HairlineField: @unchecked Sendable {
         /// Density multiplier (0...1) at p, for a point inside the hairline region.
         @inline(__always)
         func fraction(at p: Point) -> Double {
+            // Between two rows at t >= 1 the interpolated t is >= 1 too: full density, no interpolation.
+            let fy = (p.y - origin.y) * HairlineField.inverseRasterCell
+            if fy >= 0, fy < Double(rows - 1) {
+                let cy = Int(fy)
+                if fullRows[cy] && fullRows[cy + 1] { return 1 }
+            }
             let t = coordinate(at: p)
             if t < 0 { return 0 }
             if t >= 1 { return 1 }

@@ -13,6 +13,8 @@ public struct Polyline: Sendable {
     /// (an array of arrays cost two reference-count operations per bucket visited, most of a query).
     private let bucketStart: [Int32]
     private let bucketSegments: [Int32]
+    /// Whether each row of buckets holds any segment (see `mayFindLine(atY:)`).
+    private let bucketRowHasSegments: [Bool]
 
     /// The nearest point on the line to a query.
     public struct Nearest: Sendable {
@@ -59,6 +61,17 @@ public struct Polyline: Sendable {
         }
         bucketStart = start
         bucketSegments = segments
+        bucketRowHasSegments = (0..<rows).map { row in start[row * cols] < start[(row + 1) * cols] }
+    }
+
+    /// False when `nearest(to:)` is nil for every point at height y: the bucket rows it would search are empty.
+    /// Lets a raster skip whole rows far from the line.
+    public func mayFindLine(atY y: Double) -> Bool {
+        let cy = Int(((y - origin.y) / cellSize).rounded(.down))
+        let y0 = max(0, cy - 1)
+        let y1 = min(rows - 1, cy + 1)
+        guard y0 <= y1 else { return false }
+        return (y0...y1).contains { bucketRowHasSegments[$0] }
     }
 
     /// Nearest point on the line within about `reach` (segments in the 3x3 buckets around p); nil if none.

@@ -36,6 +36,43 @@ import Testing
         #expect(line.nearest(to: Point(100, 100)) == nil)
     }
 
+    /// A row the line cannot be found from really finds nothing, and rows near the line are not skipped.
+    @Test func rowsOutOfReachFindNoLine() {
+        let line = Polyline([Point(0, 0), Point(10, 3), Point(20, -2), Point(26, 8)], reach: 4)
+        var rng = SeededGenerator(seed: 3)
+        var skipped = 0
+        for _ in 0..<20_000 {
+            let p = Point(rng.unit() * 60 - 20, rng.unit() * 60 - 25)
+            if !line.mayFindLine(atY: p.y) {
+                skipped += 1
+                #expect(line.nearest(to: p) == nil, "\(p)")
+            }
+        }
+        #expect(skipped > 1000)
+        #expect(line.mayFindLine(atY: 0) && line.mayFindLine(atY: 8))
+    }
+
+    /// The ramp's full-density shortcut (rows at t >= 1) gives what interpolating would.
+    @Test func hairlineRampShortcutMatchesInterpolation() throws {
+        let plan = try Fixtures.plan(StripSamplingTests.wideHairlinePlan)
+        let spec = try #require(plan.hairline)
+        let field = HairlineField(spec: spec, region: plan.regions[0].shape, seed: 11)
+        // The ramp reads the field's storage: the field must outlive it.
+        defer { withExtendedLifetime(field) {} }
+        let ramp = field.ramp
+        var rng = SeededGenerator(seed: 4)
+        var full = 0
+        for _ in 0..<20_000 {
+            let p = Point(20 + rng.unit() * 100, 20 + rng.unit() * 30)
+            let t = ramp.coordinate(at: p)
+            let smooth = min(max(t, 0), 1) * min(max(t, 0), 1) * (3 - 2 * min(max(t, 0), 1))
+            let expected = t < 0 ? 0 : t >= 1 ? 1 : ramp.frontDensityFraction + (1 - ramp.frontDensityFraction) * smooth
+            #expect(abs(ramp.fraction(at: p) - expected) < 1e-12, "\(p)")
+            if t >= 1 { full += 1 }
+        }
+        #expect(full > 5000)
+    }
+
     @Test func portableSineMatchesLibm() {
         var x = -20.0
         while x < 20 {
