@@ -131,7 +131,10 @@ struct PatternBuilder {
         let b0 = min(max(grid.column(box.minX), 0), grid.columns - 1)
         let b1 = min(max(grid.column(box.maxX), b0), grid.columns - 1)
         let span = b1 - b0 + 1
-        let count = max(1, span / width)
+        // A multiple of four strips where there is room: each phase then has an even number to share between
+        // cores (a fixed rule, not the machine's core count, so that the dots do not depend on the machine).
+        let fitting = max(1, span / width)
+        let count = fitting >= 4 ? fitting - fitting % 4 : fitting
         var bounds = (0...count).map { b0 + span * $0 / count }
         bounds[0] = 0
         bounds[count] = grid.columns

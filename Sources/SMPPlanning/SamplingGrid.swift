@@ -112,31 +112,35 @@ final class SamplingGrid: @unchecked Sendable {
         return x0 > x1 || y0 > y1 ? nil : (x0, x1, y0, y1)
     }
 
-    /// True when some dot lies closer than `radius` to p. Rows are scanned from p's own row outwards: the dot
-    /// that rejects a candidate is usually a near one, and most tests are rejections.
+    /// True when some dot lies closer than `radius` to p.
     @inline(__always)
-    func anyWithin(_ p: Point, radius: Double) -> Bool {
-        guard let (x0, x1, y0, y1) = cellRange(p, radius: radius) else { return false }
+    func anyWithin(_ p: Point, radius: Double) -> Bool { firstWithin(p, radius: radius) != nil }
+
+    /// The cell of some dot closer than `radius` to p, or nil. Rows are scanned from p's own row outwards: the
+    /// dot that rejects a candidate is usually a near one, and most tests are rejections.
+    @inline(__always)
+    func firstWithin(_ p: Point, radius: Double) -> Int? {
+        guard let (x0, x1, y0, y1) = cellRange(p, radius: radius) else { return nil }
         let r2 = radius * radius
         let centre = min(max(row(p.y), y0), y1)
         @inline(__always)
-        func rowHits(_ y: Int) -> Bool {
-            let base = 2 * (y * columns)
+        func hit(inRow y: Int) -> Int? {
+            let base = y * columns
             for x in x0...x1 {
-                let dx = xy[base + 2 * x] - p.x
-                let dy = xy[base + 2 * x + 1] - p.y
-                if dx * dx + dy * dy < r2 { return true }
+                let dx = xy[2 * (base + x)] - p.x
+                let dy = xy[2 * (base + x) + 1] - p.y
+                if dx * dx + dy * dy < r2 { return base + x }
             }
-            return false
+            return nil
         }
-        if rowHits(centre) { return true }
+        if let cell = hit(inRow: centre) { return cell }
         var offset = 1
         while centre - offset >= y0 || centre + offset <= y1 {
-            if centre - offset >= y0 && rowHits(centre - offset) { return true }
-            if centre + offset <= y1 && rowHits(centre + offset) { return true }
+            if centre - offset >= y0, let cell = hit(inRow: centre - offset) { return cell }
+            if centre + offset <= y1, let cell = hit(inRow: centre + offset) { return cell }
             offset += 1
         }
-        return false
+        return nil
     }
 
     /// Calls `body` with the cell index and squared distance of every dot closer than `radius` to p.
