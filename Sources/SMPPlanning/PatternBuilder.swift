@@ -24,6 +24,10 @@ struct PatternBuilder {
     var grid: SamplingGrid
     var fraction = 1.0
     var layerScale = 1.0
+    /// 1 in use; tests set it above 1 so that growth falls short and the regrowth path runs.
+    var radiusScale = 1.0
+    /// The next free grid slot (`takeSlots`); a rebuilt grid starts again from 0.
+    var nextSlot: Int32 = 0
 
     var raster: RegionRaster { field.raster }
     /// Strips at least this many grid columns wide (~11 mm at 150 dots/cm2): a strip's grid cells and dots stay
@@ -95,16 +99,15 @@ struct PatternBuilder {
     mutating func run() {
         for (layerIndex, f) in plan.session.fractions.enumerated() {
             fraction = f
-            layerScale = layerIndex == 0 ? 1 : DotGenerator.laterLayerScale
+            layerScale = (layerIndex == 0 ? 1 : DotGenerator.laterLayerScale) * radiusScale
             rebuildGrid(scale: layerScale)
             for r in raster.priorityOrder { sample(region: r, layer: layerIndex) }
         }
         addSentinels()
     }
 
-    /// Fresh grid for the current layer's smallest radius (times `scale`), holding every committed dot and the
-    /// given strips' dots.
-    mutating func rebuildGrid(scale: Double, keeping strips: [StripSampler] = []) {
+    /// Fresh grid for the current layer's smallest radius (times `scale`), holding every committed dot.
+    mutating func rebuildGrid(scale: Double) {
         let maxDensity = field.densityPerMM2.max() ?? 1
         let finest = scale * DotGenerator.kappa / (maxDensity * fraction).squareRoot()
         let cell = finest / 2.0.squareRoot()
@@ -112,8 +115,8 @@ struct PatternBuilder {
         let height = Double(raster.rows) * raster.cell
         grid = SamplingGrid(
             origin: raster.origin, finestRadius: finest, columns: Int(width / cell) + 2, rows: Int(height / cell) + 2)
-        for i in xs.indices { grid.insert(Int32(i), at: Point(xs[i], ys[i])) }
-        for strip in strips { strip.insertAll(into: grid) }
+        nextSlot = 0
+        for i in xs.indices { grid.insert(SamplingGrid.committedSlot, at: Point(xs[i], ys[i])) }
     }
 
     /// How far (mm) a strip's work reaches beyond its columns, at the region's sparsest density: a candidate lies
@@ -149,7 +152,7 @@ struct PatternBuilder {
         let stream = UInt64(layerIndex * 4096 + r + 1) << 16
         var strips = columns.enumerated().map { s, band in
             StripSampler(
-                region: r, layer: layerIndex, fraction: fraction, columns: band,
+                region: r, layer: layerIndex, fraction: fraction, columns: band, firstSlot: takeSlots(band.count),
                 rng: SeededGenerator(seed: plan.seed, stream: stream + UInt64(s)))
         }
         let committed = xs.indices.filter { region[$0] == Int32(r) }
@@ -175,12 +178,15 @@ struct PatternBuilder {
             // time, with smaller cells to keep one dot per cell.
             var whole = StripSampler(
                 region: r, layer: layerIndex, fraction: fraction, columns: 0..<Int.max,
-                rng: SeededGenerator(seed: plan.seed, stream: stream + 0xFFFF))
+                firstSlot: takeSlots(grid.columns), rng: SeededGenerator(seed: plan.seed, stream: stream + 0xFFFF))
             for strip in strips { whole.adopt(strip) }
             var scale = layerScale
             for _ in 0..<3 where alive < needed {
                 scale *= 0.93
-                rebuildGrid(scale: scale, keeping: [whole])
+                // Smaller cells: the whole strip's dots may take more slots than its first grid had cells.
+                rebuildGrid(scale: scale)
+                whole = whole.renumbered(firstSlot: takeSlots(grid.columns))
+                whole.insertAll(into: grid)
                 whole.seeds =
                     committed.map { GrowthSeed(x: xs[$0], y: ys[$0], density: densityOfCommitted($0)) }
                     + whole.liveSeeds
@@ -297,7 +303,17 @@ struct PatternBuilder {
         let base: UnsafeMutablePointer<StripSampler>
     }
 
-    /// Appends the strips' live dots, in strip order, and labels them in the grid with their final indices.
+    /// Reserves grid slots for a strip of `columns` grid columns: one per cell it could fill.
+    mutating func takeSlots(_ columns: Int) -> Int32 {
+        let first = nextSlot
+        let count = min(columns, grid.columns) * grid.rows
+        precondition(Int(first) + count < Int(Int32.max), "PatternBuilder: grid slots exhausted")
+        nextSlot += Int32(count)
+        return first
+    }
+
+    /// Appends the strips' live dots, in strip order (their grid cells keep the strips' slots, which no later
+    /// strip's range includes).
     mutating func commit(_ strips: [StripSampler]) {
         let added = strips.reduce(0) { $0 + $1.aliveCount }
         xs.reserveCapacity(xs.count + added)
@@ -307,10 +323,8 @@ struct PatternBuilder {
         sentinel.reserveCapacity(sentinel.count + added)
         for strip in strips {
             for k in strip.xs.indices where strip.alive[k] {
-                let p = Point(strip.xs[k], strip.ys[k])
-                grid.relabel(at: p, to: Int32(xs.count))
-                xs.append(p.x)
-                ys.append(p.y)
+                xs.append(strip.xs[k])
+                ys.append(strip.ys[k])
                 region.append(Int32(strip.region))
                 layer.append(Int8(strip.layer))
                 sentinel.append(false)

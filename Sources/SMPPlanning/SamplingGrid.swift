@@ -14,6 +14,8 @@ final class SamplingGrid: @unchecked Sendable {
     static let vacant = 1e30
     /// Slot of an empty cell.
     static let emptySlot: Int32 = -1
+    /// Slot of a committed dot (one no strip of the current pass may remove).
+    static let committedSlot: Int32 = -2
 
     let origin: Point
     /// The smallest Poisson-disk radius of the layer; cells are this across their diagonal.
@@ -24,8 +26,8 @@ final class SamplingGrid: @unchecked Sendable {
     let rows: Int
     /// x and y of each cell's dot side by side, so that a row of cells is one or two cache lines.
     private let xy: UnsafeMutablePointer<Double>
-    /// What the dot in a cell is: a committed dot's index (>= 0), or a strip's work-in-progress dot encoded by
-    /// `SamplingGrid.slot(local:)`, or `emptySlot`.
+    /// Whose the dot in a cell is: `committedSlot`, `emptySlot`, or a strip's own number for it (each strip of
+    /// a pass numbers its dots from its own `StripSampler.firstSlot`, so ranges never overlap).
     private let slots: UnsafeMutablePointer<Int32>
 
     init(origin: Point, finestRadius: Double, columns: Int, rows: Int) {
@@ -46,13 +48,6 @@ final class SamplingGrid: @unchecked Sendable {
         xy.deallocate()
         slots.deallocate()
     }
-
-    /// Work-in-progress dots of a strip are stored as -2 - local index, so they never collide with committed
-    /// indices or the empty slot.
-    @inline(__always)
-    static func slot(local: Int) -> Int32 { Int32(-2 - local) }
-    @inline(__always)
-    static func local(slot: Int32) -> Int? { slot <= -2 ? Int(-2 - slot) : nil }
 
     /// The column of x. Truncation, not floor (floor is a libm call on baseline x86-64): it differs only left of
     /// the origin, where it gives column 0 instead of -1, and every use clamps to column 0 there anyway; the grid
@@ -98,9 +93,9 @@ final class SamplingGrid: @unchecked Sendable {
         slots[c] = SamplingGrid.emptySlot
     }
 
-    /// Re-labels the dot at p (a strip's dot being committed under its final index).
+    /// True when the cell holds no dot.
     @inline(__always)
-    func relabel(at p: Point, to slot: Int32) { slots[cellIndex(p)] = slot }
+    func isEmpty(cell: Int) -> Bool { xy[2 * cell] == SamplingGrid.vacant }
 
     /// The cells a disc of `radius` around p touches, clamped to the grid; nil when it misses the grid.
     @inline(__always)

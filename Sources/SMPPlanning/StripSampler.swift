@@ -25,7 +25,11 @@ struct StripSampler {
     /// Where growth starts: earlier layers' dots and neighbouring strips' new dots near these columns.
     var seeds: [GrowthSeed] = []
 
-    /// This strip's new dots. Indices are local; the grid labels them with `SamplingGrid.slot(local:)`.
+    /// The grid slot of this strip's dot k is firstSlot + k; slots from firstSlot to firstSlot + the band's cell
+    /// count are this strip's alone in its pass (`PatternBuilder` hands them out), so a committed dot needs no
+    /// relabelling and another strip's dot is never taken for one's own.
+    let firstSlot: Int32
+    /// This strip's new dots, by local index.
     private(set) var xs: [Double] = []
     private(set) var ys: [Double] = []
     /// Map density at each new dot: growth and elimination ask for it again and again, and the map lookup is a
@@ -34,8 +38,9 @@ struct StripSampler {
     private(set) var alive: [Bool] = []
     private(set) var aliveCount = 0
 
-    init(region: Int, layer: Int, fraction: Double, columns: Range<Int>, rng: SeededGenerator) {
+    init(region: Int, layer: Int, fraction: Double, columns: Range<Int>, firstSlot: Int32, rng: SeededGenerator) {
         self.region = region
+        self.firstSlot = firstSlot
         self.layer = layer
         self.fraction = fraction
         firstColumn = columns.lowerBound
@@ -45,6 +50,16 @@ struct StripSampler {
 
     @inline(__always)
     func owns(column: Int) -> Bool { column >= firstColumn && column < endColumn }
+
+    @inline(__always)
+    func slot(_ k: Int) -> Int32 { firstSlot + Int32(k) }
+
+    /// The local index of the dot in a slot, if it is this strip's.
+    @inline(__always)
+    func local(_ slot: Int32) -> Int? {
+        let k = Int(slot) - Int(firstSlot)
+        return k >= 0 && k < xs.count ? k : nil
+    }
 
     /// Takes over another strip's new dots (when a region is resampled as one strip); the caller relabels them.
     mutating func adopt(_ other: StripSampler) {
@@ -65,13 +80,25 @@ struct StripSampler {
 
     private mutating func add(_ p: Point, density d: Double, grid: SamplingGrid) -> GrowthSeed {
         let k = append(p, density: d)
-        grid.insert(SamplingGrid.slot(local: k), at: p)
+        grid.insert(slot(k), at: p)
         return GrowthSeed(x: p.x, y: p.y, density: d)
+    }
+
+    /// The same strip with its live dots numbered from another first slot (for a rebuilt grid).
+    func renumbered(firstSlot: Int32) -> StripSampler {
+        var copy = StripSampler(
+            region: region, layer: layer, fraction: fraction, columns: firstColumn..<endColumn, firstSlot: firstSlot,
+            rng: rng)
+        copy.existing = existing
+        copy.target = target
+        copy.seeds = seeds
+        copy.adopt(self)
+        return copy
     }
 
     /// Re-inserts the strip's live dots (after the grid was rebuilt).
     func insertAll(into grid: SamplingGrid) {
-        for k in xs.indices where alive[k] { grid.insert(SamplingGrid.slot(local: k), at: Point(xs[k], ys[k])) }
+        for k in xs.indices where alive[k] { grid.insert(slot(k), at: Point(xs[k], ys[k])) }
     }
 
     /// The live dots as growth seeds.
@@ -102,7 +129,7 @@ struct StripSampler {
         guard c0 <= c1, r0 <= r1 else { return }
         let finest = grid.finestRadius
         for row in r0...r1 {
-            for column in c0...c1 where grid.slot(at: row * grid.columns + column) == SamplingGrid.emptySlot {
+            for column in c0...c1 where grid.isEmpty(cell: row * grid.columns + column) {
                 let p = Point(
                     grid.origin.x + (Double(column) + rng.unit()) * grid.cell,
                     grid.origin.y + (Double(row) + rng.unit()) * grid.cell)
@@ -203,8 +230,7 @@ struct StripSampler {
             aliveCount -= 1
             grid.remove(at: p)
             grid.forEachWithin(p, radius: twoRMax[k] * 1.5) { cell, d2 in
-                guard let j = SamplingGrid.local(slot: grid.slot(at: cell)),
-                    owns(column: cell % grid.columns), heap.contains(j)
+                guard let j = local(grid.slot(at: cell)), heap.contains(j)
                 else { return }
                 let d = d2.squareRoot()
                 guard d < twoRMax[j] else { return }

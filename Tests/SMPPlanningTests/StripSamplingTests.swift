@@ -85,6 +85,33 @@ import Testing
         #expect(rhoNearSeams >= 0.78, "rho across seams \(rhoNearSeams)")
     }
 
+    /// Radii 8 % too large make every layer grow short: the region is regrown as one strip with smaller radii
+    /// until it holds its share, and the result is still exact, clear of hairs, inside, and thread-independent.
+    @Test func aRegionThatGrowsShortIsRegrown() throws {
+        let plan = try Fixtures.plan(Self.wideHairlinePlan)
+        func generate(parallel: Bool) -> PatternBuilder {
+            var builder = PatternBuilder(plan: plan, parallel: parallel)
+            builder.radiusScale = 1.08
+            builder.run()
+            return builder
+        }
+        let builder = generate(parallel: true)
+        let normal = try DotGenerator.generate(plan)
+        let dots = builder.result()
+        // Same counts per session as the normal run: each layer still ends with exactly its share.
+        for session in 1...3 {
+            #expect(dots.filter { $0.session == session }.count == normal.filter { $0.session == session }.count)
+        }
+        for dot in dots where !dot.isSentinel {
+            #expect(plan.regions[0].shape.contains(dot.position))
+            for hair in plan.existingHairs { #expect(dot.position.distance(to: hair) >= 0.7) }
+        }
+        // Spacing: no closer than the regrown radius (0.93^3 of 1.25 kappa at the full density, 1 dot/mm2).
+        let floor = 1.08 * pow(0.93, 3) * DotGenerator.kappa * DotGenerator.laterLayerScale
+        #expect(PatternMetrics.minimumDistance(dots.filter { !$0.isSentinel }.map(\.position)) >= floor * 0.999)
+        Self.expectSame(dots, generate(parallel: false).result(), "regrown plan")
+    }
+
     @Test func removalsAddUpToTheSurplusAndStayWithinEachStrip() {
         // existing, grown, share
         let strips = [(0, 120, 100), (10, 80, 100), (0, 130, 100), (50, 70, 40)]
@@ -130,9 +157,9 @@ import Testing
     @Test func removedDotsAreGone() {
         let grid = SamplingGrid(origin: Point(0, 0), finestRadius: 1, columns: 4, rows: 4)
         let p = Point(1.2, 1.3)
-        grid.insert(SamplingGrid.slot(local: 3), at: p)
+        grid.insert(7, at: p)
         #expect(!grid.isFree(p))
-        #expect(SamplingGrid.local(slot: grid.slot(at: grid.cellIndex(p))) == 3)
+        #expect(grid.slot(at: grid.cellIndex(p)) == 7)
         grid.remove(at: p)
         #expect(grid.isFree(p))
         #expect(!grid.anyWithin(p, radius: 5))
