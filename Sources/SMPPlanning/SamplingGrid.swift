@@ -26,8 +26,9 @@ final class SamplingGrid: @unchecked Sendable {
     let rows: Int
     /// x and y of each cell's dot side by side, so that a row of cells is one or two cache lines.
     private let xy: UnsafeMutablePointer<Double>
-    /// Whose the dot in a cell is: `committedSlot`, `emptySlot`, or a strip's own number for it (each strip of
-    /// a pass numbers its dots from its own `StripSampler.firstSlot`, so ranges never overlap).
+    /// Whose the dot in a cell is: `committedSlot`, `emptySlot` (after a removal), or a strip's own number for it
+    /// (each strip of a pass numbers its dots from its own `StripSampler.firstSlot`, so ranges never overlap).
+    /// Meaningful only for occupied cells.
     private let slots: UnsafeMutablePointer<Int32>
 
     init(origin: Point, finestRadius: Double, columns: Int, rows: Int) {
@@ -41,7 +42,8 @@ final class SamplingGrid: @unchecked Sendable {
         xy = .allocate(capacity: 2 * count)
         slots = .allocate(capacity: count)
         xy.initialize(repeating: SamplingGrid.vacant, count: 2 * count)
-        slots.initialize(repeating: SamplingGrid.emptySlot, count: count)
+        // Slots are left unwritten until a dot arrives: they are only read for cells a neighbour walk found
+        // occupied (an empty cell's coordinates are far off the board), which saves writing 4 bytes a cell.
     }
 
     deinit {
@@ -70,6 +72,7 @@ final class SamplingGrid: @unchecked Sendable {
     @inline(__always)
     func isFree(_ p: Point) -> Bool { xy[2 * cellIndex(p)] == SamplingGrid.vacant }
 
+    /// The slot of an occupied cell (see `slots`).
     @inline(__always)
     func slot(at cell: Int) -> Int32 { slots[cell] }
 

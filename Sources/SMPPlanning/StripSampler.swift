@@ -128,12 +128,19 @@ struct StripSampler {
         let r1 = min(grid.rows - 1, grid.row(box.maxY))
         guard c0 <= c1, r0 <= r1 else { return }
         let finest = grid.finestRadius
+        // As in growth: the dot that rejected the last cell's point often rejects the next one's.
+        var blocker = Point(SamplingGrid.vacant, SamplingGrid.vacant)
         for row in r0...r1 {
             for column in c0...c1 where grid.isEmpty(cell: row * grid.columns + column) {
                 let p = Point(
                     grid.origin.x + (Double(column) + rng.unit()) * grid.cell,
                     grid.origin.y + (Double(row) + rng.unit()) * grid.cell)
-                guard !grid.anyWithin(p, radius: finest), let (d, rp) = radius(at: p, field: field, scale: scale),
+                guard p.distanceSquared(to: blocker) >= finest * finest else { continue }
+                if let cell = grid.firstWithin(p, radius: finest) {
+                    blocker = grid.point(at: cell)
+                    continue
+                }
+                guard let (d, rp) = radius(at: p, field: field, scale: scale),
                     rp <= finest || !grid.anyWithin(p, radius: rp), !field.hairs.blocks(p)
                 else { continue }
                 active.append(add(p, density: d, grid: grid))
