@@ -38,6 +38,7 @@ final class SamplingGrid: @unchecked Sendable {
         inverseCell = 1 / cell
         self.columns = max(1, columns)
         self.rows = max(1, rows)
+        precondition(self.columns < 1 << 24 && self.rows < 1 << 24, "SamplingGrid: \(columns) x \(rows) cells")
         let count = self.columns * self.rows
         xy = .allocate(capacity: 2 * count)
         slots = .allocate(capacity: count)
@@ -51,14 +52,23 @@ final class SamplingGrid: @unchecked Sendable {
         slots.deallocate()
     }
 
-    /// The column of x. Truncation, not floor (floor is a libm call on baseline x86-64): it differs only left of
-    /// the origin, where it gives column 0 instead of -1, and every use clamps to column 0 there anyway; the grid
-    /// starts a cell outside the region raster, so no dot lies there.
+    /// The column of x (see `cellNumber`).
     @inline(__always)
-    func column(_ x: Double) -> Int { Int((x - origin.x) * inverseCell) }
-    /// The row of y (truncated, as `column`).
+    func column(_ x: Double) -> Int { SamplingGrid.cellNumber((x - origin.x) * inverseCell) }
+    /// The row of y (see `cellNumber`).
     @inline(__always)
-    func row(_ y: Double) -> Int { Int((y - origin.y) * inverseCell) }
+    func row(_ y: Double) -> Int { SamplingGrid.cellNumber((y - origin.y) * inverseCell) }
+
+    /// floor(v) for a coordinate in cells, without Swift's checked conversion (its range checks were a tenth of
+    /// the generator's instructions) or libm's floor: adding 1.5 x 2^52 leaves v - 0.5 rounded to an integer in
+    /// the low bits. A v exactly on a cell edge may go to either neighbour (ties round to even); that is harmless
+    /// because every insert and query uses this same rule, it is monotonic (so a walk from column(x - r) to
+    /// column(x + r) covers every dot within r), and a dot always lands in a cell whose closed square holds it.
+    /// Valid for |v| < 2^31; grids have far fewer cells (`init` checks).
+    @inline(__always)
+    static func cellNumber(_ v: Double) -> Int {
+        Int(Int32(truncatingIfNeeded: Int64(bitPattern: ((v - 0.5) + 6_755_399_441_055_744.0).bitPattern)))
+    }
 
     /// The cell index of p, clamped to the grid.
     @inline(__always)

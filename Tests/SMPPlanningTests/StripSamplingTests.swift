@@ -154,6 +154,19 @@ import Testing
         }
     }
 
+    /// The grid's cell numbering is floor, off cell edges; on an edge it may round either way.
+    @Test func cellNumbersAreFloor() {
+        var rng = SeededGenerator(seed: 9)
+        for _ in 0..<100_000 {
+            let v = (rng.unit() - 0.5) * 4000
+            if v == v.rounded() { continue }
+            #expect(SamplingGrid.cellNumber(v) == Int(v.rounded(.down)), "\(v)")
+        }
+        for edge in [-3.0, -1, 0, 1, 2, 1000] { #expect(abs(SamplingGrid.cellNumber(edge) - Int(edge)) <= 1) }
+        #expect(SamplingGrid.cellNumber(-0.25) == -1)
+        #expect(SamplingGrid.cellNumber(2.999_999) == 2)
+    }
+
     @Test func removedDotsAreGone() {
         let grid = SamplingGrid(origin: Point(0, 0), finestRadius: 1, columns: 4, rows: 4)
         let p = Point(1.2, 1.3)
