@@ -114,6 +114,9 @@ struct HairIndex {
         grid = g
     }
 
+    /// No hairs to keep clear of.
+    var isEmpty: Bool { grid == nil }
+
     @inline(__always)
     func blocks(_ p: Point) -> Bool {
         guard let grid else { return false }

@@ -158,15 +158,20 @@ final class HairlineField: @unchecked Sendable {
             return top * (1 - ty) + bottom * ty
         }
 
+        /// True when `fraction` is 1 everywhere at height y: between two rows at t >= 1 the interpolated t is
+        /// >= 1 too, so full density, with no interpolation.
+        @inline(__always)
+        func isFull(atY y: Double) -> Bool {
+            let fy = (y - origin.y) * HairlineField.inverseRasterCell
+            guard fy >= 0, fy < Double(rows - 1) else { return false }
+            let cy = Int(fy)
+            return fullRows[cy] && fullRows[cy + 1]
+        }
+
         /// Density multiplier (0...1) at p, for a point inside the hairline region.
         @inline(__always)
         func fraction(at p: Point) -> Double {
-            // Between two rows at t >= 1 the interpolated t is >= 1 too: full density, no interpolation.
-            let fy = (p.y - origin.y) * HairlineField.inverseRasterCell
-            if fy >= 0, fy < Double(rows - 1) {
-                let cy = Int(fy)
-                if fullRows[cy] && fullRows[cy + 1] { return 1 }
-            }
+            if isFull(atY: p.y) { return 1 }
             let t = coordinate(at: p)
             if t < 0 { return 0 }
             if t >= 1 { return 1 }

@@ -63,11 +63,19 @@ struct PatternBuilder {
             // Local copies and an unsafe view: the loop runs on several threads at once, and reference counting
             // on the shared arrays (one atomic counter bounced between cores) would cost more than the loop.
             let (field, raster) = (field, raster)
+            let noHairs = field.hairs.isEmpty
             raster.owner.withUnsafeBufferPointer { owner in
                 for row in rows {
+                    // Most rows of a large region are past the hairline ramp and hold no hairs: there each interior
+                    // cell adds its region's plain density, the same value mapDensity would return.
+                    let plainRow = noHairs && field.isUniform(atY: raster.centre(0, row).y)
                     for column in 0..<raster.columns {
                         let o = owner[row * raster.columns + column]
                         if o == RegionRaster.outside { continue }
+                        if plainRow && o != RegionRaster.boundary {
+                            sums[Int(o) * raster.columns + column] += field.densityPerMM2[Int(o)] * area
+                            continue
+                        }
                         let c = raster.centre(column, row)
                         if o == RegionRaster.boundary {
                             // A region edge crosses the cell: 2 x 2 exact samples, so the integral does not take

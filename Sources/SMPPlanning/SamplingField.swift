@@ -25,6 +25,14 @@ struct SamplingField: Sendable {
         return densityPerMM2[r] * ramp.fraction(at: p)
     }
 
+    /// True when every region's map is its plain density everywhere at height y (no hairline ramp there), so
+    /// `mapDensity` is `densityPerMM2[r]` along the whole row.
+    @inline(__always)
+    func isUniform(atY y: Double) -> Bool {
+        guard let ramp else { return true }
+        return ramp.isFull(atY: y)
+    }
+
     /// The smallest non-zero density region r's map takes (its hairline front, if it has one).
     func sparsestDensity(region r: Int) -> Double {
         guard let hairline, hairline.spec.regionIndex == r else { return densityPerMM2[r] }
