@@ -10,6 +10,7 @@ public enum DotsDocument {
         out.reserveCapacity(result.sessionDots.count * 150 + 1024)
         out += "{\n"
         out += "  \"format\": \"\(format)\",\n"
+        out += "  \"generator\": \"\(DotGenerator.algorithm)\",\n"
         out += "  \"board\": \(quoted(plan.board.model)),\n"
         out += "  \"seed\": \(plan.seed),\n"
         out += "  \"session\": {\"index\": \(plan.session.index), \"of\": \(plan.session.count)},\n"

@@ -11,7 +11,10 @@ struct PlanCommand: ParsableCommand {
             Reads a smpctl-plan/1 file (Docs/PlanFormat.md), generates every session's dots, orders the dots of \
             the plan's session by needle and travel, and prints counts per region and session, travel length and \
             an estimated session time. --out writes the ordered dots (smpctl-dots/1); it is written only when \
-            everything succeeded. Bad input exits 65 naming the file, JSON path or SVG element and the reason.
+            everything succeeded. For a later session, pass each earlier session's dots file with --previous: \
+            the plan must regenerate exactly those dots (same generator, seed and plan), or the new dots would \
+            not fit around the needled ones. Bad input exits 65 naming the file, JSON path or SVG element and the \
+            reason.
             """
     )
 
@@ -23,6 +26,12 @@ struct PlanCommand: ParsableCommand {
 
     @Option(name: .long, help: "Board definition file; overrides the plan's \"board\" (default: smp-driver-r1).")
     var board: String?
+
+    @Option(
+        name: .long,
+        help: "An earlier session's dots file (smpctl-dots/1); the plan must regenerate exactly its dots. Repeatable."
+    )
+    var previous: [String] = []
 
     @Flag(name: .long, help: "Print a JSON summary on stdout instead of text.")
     var json = false
@@ -36,6 +45,15 @@ struct PlanCommand: ParsableCommand {
             let loaded = try PlanLoader.load(
                 contentsOf: URL(fileURLWithPath: plan), displayName: plan, board: boardDefinition)
             result = try Planner.run(loaded)
+            for path in previous {
+                let data: Data
+                do {
+                    data = try Data(contentsOf: URL(fileURLWithPath: path))
+                } catch {
+                    throw PlanError(file: path, location: "", reason: "cannot be read (\(error.localizedDescription))")
+                }
+                try PreviousSession.verify(data, file: path, against: result)
+            }
         } catch let error as PlanError {
             throw CommandFailure(.dataError, error.description)
         }

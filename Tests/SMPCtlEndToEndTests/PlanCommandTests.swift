@@ -65,6 +65,40 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["bad.json"])
     }
 
+    /// Session 2 planned against session 1's dots file: accepted when the plan regenerates those dots, refused
+    /// (exit 65, nothing written) when a dot moved or another generator placed them.
+    @Test func laterSessionIsCheckedAgainstTheEarlierDotsFile() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let session1 = directory.appendingPathComponent("session1.json")
+        #expect(try smpctl(["plan", "Examples/quick.json", "--out", session1.path]).status == 0)
+        let plan2 = directory.appendingPathComponent("quick-session2.json")
+        let text = try String(contentsOf: Self.repoRoot.appendingPathComponent("Examples/quick.json"), encoding: .utf8)
+        try Data(text.replacingOccurrences(of: #""index": 1"#, with: #""index": 2"#).utf8).write(to: plan2)
+        let session2 = directory.appendingPathComponent("session2.json")
+        let good = try smpctl(["plan", plan2.path, "--previous", session1.path, "--out", session2.path])
+        #expect(good.status == 0, "\(good.stderr)")
+
+        let original = try String(contentsOf: session1, encoding: .utf8)
+        let moved = directory.appendingPathComponent("moved.json")
+        let firstX = try #require(original.range(of: #""x": "#))
+        var shifted = original
+        shifted.insert(contentsOf: "1", at: firstX.upperBound)  // x gains 100 mm
+        try Data(shifted.utf8).write(to: moved)
+        let refused = directory.appendingPathComponent("refused.json")
+        let bad = try smpctl(["plan", plan2.path, "--previous", moved.path, "--out", refused.path])
+        #expect(bad.status == 65)
+        #expect(bad.stderr.contains("moved.json") && bad.stderr.contains("dots[0]"), "\(bad.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: refused.path))
+
+        let older = directory.appendingPathComponent("older.json")
+        try Data(original.replacingOccurrences(of: "smpctl-blue-noise/2", with: "smpctl-blue-noise/1").utf8)
+            .write(to: older)
+        let stale = try smpctl(["plan", plan2.path, "--previous", older.path])
+        #expect(stale.status == 65)
+        #expect(stale.stderr.contains("older.json") && stale.stderr.contains("generator"), "\(stale.stderr)")
+    }
+
     @Test func missingPlanExits65() throws {
         let run = try smpctl(["plan", "Examples/no-such-plan.json"])
         #expect(run.status == 65)
