@@ -15,6 +15,10 @@ public struct Polyline: Sendable {
     private let bucketSegments: [Int32]
     /// Whether each row of buckets holds any segment (see `mayFindLine(atY:)`).
     private let bucketRowHasSegments: [Bool]
+    /// Each segment's first bucket column and row: a query projects a segment only in the first bucket of its
+    /// window that holds it (a long segment lies in several buckets of a window, and was projected in each).
+    private let segmentFirstColumn: [Int32]
+    private let segmentFirstRow: [Int32]
 
     /// The nearest point on the line to a query.
     public struct Nearest: Sendable {
@@ -39,17 +43,24 @@ public struct Polyline: Sendable {
         let cell = cellSize
         let (cols, rws, o) = (columns, rows, origin)
         // Two passes over the segments' bucket ranges: count, then fill.
+        func range(_ s: Int) -> (x0: Int, x1: Int, y0: Int, y1: Int) {
+            let a = points[s]
+            let b = points[s + 1]
+            let x0 = max(0, min(cols - 1, Int((min(a.x, b.x) - o.x) / cell)))
+            let x1 = max(0, min(cols - 1, Int((max(a.x, b.x) - o.x) / cell)))
+            let y0 = max(0, min(rws - 1, Int((min(a.y, b.y) - o.y) / cell)))
+            let y1 = max(0, min(rws - 1, Int((max(a.y, b.y) - o.y) / cell)))
+            return (x0, x1, y0, y1)
+        }
         func forEachBucket(_ body: (_ bucket: Int, _ segment: Int) -> Void) {
             for s in 0..<(points.count - 1) {
-                let a = points[s]
-                let b = points[s + 1]
-                let x0 = max(0, min(cols - 1, Int((min(a.x, b.x) - o.x) / cell)))
-                let x1 = max(0, min(cols - 1, Int((max(a.x, b.x) - o.x) / cell)))
-                let y0 = max(0, min(rws - 1, Int((min(a.y, b.y) - o.y) / cell)))
-                let y1 = max(0, min(rws - 1, Int((max(a.y, b.y) - o.y) / cell)))
+                let (x0, x1, y0, y1) = range(s)
                 for y in y0...y1 { for x in x0...x1 { body(y * cols + x, s) } }
             }
         }
+        let ranges = (0..<max(points.count - 1, 0)).map(range)
+        segmentFirstColumn = ranges.map { Int32($0.x0) }
+        segmentFirstRow = ranges.map { Int32($0.y0) }
         var start = [Int32](repeating: 0, count: columns * rows + 1)
         forEachBucket { bucket, _ in start[bucket + 1] += 1 }
         for b in 0..<(columns * rows) { start[b + 1] += start[b] }
@@ -90,6 +101,10 @@ public struct Polyline: Sendable {
             for x in x0...x1 {
                 for k in Int(bucketStart[y * columns + x])..<Int(bucketStart[y * columns + x + 1]) {
                     let i = Int(bucketSegments[k])
+                    // Only in the first bucket of this window that holds the segment.
+                    guard x == max(x0, Int(segmentFirstColumn[i])), y == max(y0, Int(segmentFirstRow[i])) else {
+                        continue
+                    }
                     let (d2, t) = Polyline.projection(p, points[i], points[i + 1])
                     if d2 < best || (d2 == best && i < bestSegment) {
                         best = d2
