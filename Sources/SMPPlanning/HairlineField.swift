@@ -115,10 +115,6 @@ final class HairlineField: @unchecked Sendable {
         return (depth - recess) / spec.transitionWidthMM
     }
 
-    /// The ramp coordinate at p, interpolated from the raster (exact outside it).
-    @inline(__always)
-    func rampCoordinate(at p: Point) -> Double { ramp.coordinate(at: p) }
-
     /// The ramp as a plain value for the sampler's inner loops: no reference counting on use, which several
     /// threads at once would turn into one counter bouncing between cores. Valid while its field lives
     /// (`SamplingField` holds both).
@@ -139,6 +135,7 @@ final class HairlineField: @unchecked Sendable {
         /// For the exact ramp outside the raster (never on the sampler's path: the raster covers the region).
         unowned(unsafe) let field: HairlineField
 
+        /// The ramp coordinate t at p, interpolated from the raster (exact outside it).
         @inline(__always)
         func coordinate(at p: Point) -> Double {
             let fx = (p.x - origin.x) * HairlineField.inverseRasterCell
@@ -209,8 +206,6 @@ final class HairlineField: @unchecked Sendable {
         return recessTable[k] * (1 - t) + recessTable[k + 1] * t
     }
 
-    /// Density multiplier (0...1) at p, for a point inside the hairline region.
-    func fraction(at p: Point) -> Double { ramp.fraction(at: p) }
 
     /// A sentinel position: in front of the receded line at arc length s, `ahead` mm beyond it.
     func sentinel(at s: Double, ahead: Double) -> Point {
