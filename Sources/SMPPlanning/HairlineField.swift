@@ -206,7 +206,6 @@ final class HairlineField: @unchecked Sendable {
         return recessTable[k] * (1 - t) + recessTable[k + 1] * t
     }
 
-
     /// A sentinel position: in front of the receded line at arc length s, `ahead` mm beyond it.
     func sentinel(at s: Double, ahead: Double) -> Point {
         let (p, n) = line.frame(at: s)
