@@ -18,19 +18,22 @@ public enum PreviousSession {
             throw PlanError(file: file, location: "", reason: "malformed JSON; expected a smpctl-dots/1 file")
         }
         let root = JSONNode(value: value, path: "", file: file)
-        guard case .object(let members) = value else { throw root.fail("expected a smpctl-dots/1 object") }
-        func node(_ key: String) throws -> JSONNode {
-            guard let member = members[key] else {
-                throw PlanError(file: file, location: key, reason: "missing; expected a smpctl-dots/1 file")
+        let top = try root.object(allowed: [
+            "format", "generator", "board", "seed", "session", "travel_mm", "estimated_seconds", "regions", "dots",
+        ])
+        func required(_ key: String, in fields: [String: JSONNode], of parent: JSONNode) throws -> JSONNode {
+            guard let member = fields[key] else {
+                throw PlanError(
+                    file: file, location: parent.child(key), reason: "missing; expected a smpctl-dots/1 file")
             }
-            return JSONNode(value: member, path: key, file: file)
+            return member
         }
-        let format = try node("format").string()
+        let format = try required("format", in: top, of: root).string()
         guard format == DotsDocument.format else {
             throw PlanError(
                 file: file, location: "format", reason: "is \"\(format)\"; expected \"\(DotsDocument.format)\"")
         }
-        let generator = members["generator"].flatMap { if case .string(let s) = $0 { s } else { nil } }
+        let generator = try top["generator"]?.string()
         guard generator == DotGenerator.algorithm else {
             throw PlanError(
                 file: file, location: "generator",
@@ -39,18 +42,20 @@ public enum PreviousSession {
             )
         }
         let plan = result.plan
-        let seed = try node("seed").integer(in: Int.min / 2...Int.max / 2)
-        guard UInt64(truncatingIfNeeded: seed) == plan.seed else {
+        // The same range PlanLoader accepts for a plan's seed.
+        let seed = try required("seed", in: top, of: root).integer(in: 0...(1 << 53))
+        guard UInt64(seed) == plan.seed else {
             throw PlanError(file: file, location: "seed", reason: "is \(seed); expected the plan's seed \(plan.seed)")
         }
-        let session = try node("session").object(allowed: ["index", "of"])
-        let of = try (session["of"] ?? node("session.of")).integer(in: 1...100)
+        let sessionNode = try required("session", in: top, of: root)
+        let session = try sessionNode.object(allowed: ["index", "of"])
+        let of = try required("of", in: session, of: sessionNode).integer(in: 1...100)
         guard of == plan.session.count else {
             throw PlanError(
                 file: file, location: "session.of",
                 reason: "is \(of); expected the plan's \(plan.session.count) sessions")
         }
-        let index = try (session["index"] ?? node("session.index")).integer(in: 1...100)
+        let index = try required("index", in: session, of: sessionNode).integer(in: 1...100)
         guard index < plan.session.index else {
             throw PlanError(
                 file: file, location: "session.index",
@@ -58,12 +63,13 @@ public enum PreviousSession {
         }
         let regenerated = result.allDots.filter { $0.session == index }
         let byID = Dictionary(regenerated.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let dots = try node("dots").array()
+        let dots = try required("dots", in: top, of: root).array()
         guard dots.count == regenerated.count else {
             throw PlanError(
                 file: file, location: "dots",
                 reason: "holds \(dots.count) dots; this plan regenerates \(regenerated.count) for session \(index)")
         }
+        var seen: Set<Int> = []
         for dot in dots {
             let fields = try dot.object(allowed: [
                 "id", "x", "y", "region", "session", "needle", "profile", "strokes", "depth_mm", "sentinel",
@@ -72,6 +78,8 @@ public enum PreviousSession {
                 throw dot.fail("expected id, x and y")
             }
             let id = try idNode.integer(in: 1...Int.max / 2)
+            // Each id once: with the count equal, a repeated id would leave a regenerated dot unchecked.
+            guard seen.insert(id).inserted else { throw idNode.fail("dot \(id) appears twice; expected each id once") }
             guard let expected = byID[id] else {
                 throw idNode.fail("dot \(id) is not among the dots this plan regenerates for session \(index)")
             }

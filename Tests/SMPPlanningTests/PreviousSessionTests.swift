@@ -40,6 +40,8 @@ import Testing
             (first.replacingOccurrences(of: #""seed": 4"#, with: #""seed": 5"#), "seed"),
             (first.replacingOccurrences(of: #""of": 3"#, with: #""of": 2"#), "session.of"),
             (DotsDocument.render(second), "session.index"),
+            (first.replacingOccurrences(of: #""seed": 4,"#, with: ""), "seed"),
+            (first.replacingOccurrences(of: #""travel_mm""#, with: #""travel""#), "travel"),
         ]
         for (text, location) in cases {
             let refusal = try #require(error(text), "accepted: \(location)")
@@ -52,5 +54,12 @@ import Testing
         let nudged = String(format: "%.3f", (Double(digits) ?? 0) + 0.001)
         let moved = first.replacingCharacters(in: firstX.upperBound..<digits.endIndex, with: nudged)
         #expect(error(moved)?.location == "dots[0]")
+        // The same dot twice (and another left out) is refused, not counted as checked.
+        let ids = first.ranges(of: #""id": "#)
+        let secondID = try #require(ids.dropFirst().first)
+        let firstDigits = first[ids[0].upperBound...].prefix { $0 != "," }
+        let secondDigits = first[secondID.upperBound...].prefix { $0 != "," }
+        let repeated = first.replacingCharacters(in: secondID.upperBound..<secondDigits.endIndex, with: firstDigits)
+        #expect(error(repeated)?.location == "dots[1].id")
     }
 }
