@@ -84,14 +84,12 @@ struct StripSampler {
         return GrowthSeed(x: p.x, y: p.y, density: d)
     }
 
-    /// The same strip with its live dots numbered from another first slot (for a rebuilt grid).
+    /// The same strip with its live dots numbered from another first slot (for a rebuilt grid). Only the regrowth
+    /// path renumbers, and it sets seeds itself and needs no share.
     func renumbered(firstSlot: Int32) -> StripSampler {
         var copy = StripSampler(
             region: region, layer: layer, fraction: fraction, columns: firstColumn..<endColumn, firstSlot: firstSlot,
             rng: rng)
-        copy.existing = existing
-        copy.target = target
-        copy.seeds = seeds
         copy.adopt(self)
         return copy
     }
