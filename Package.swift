@@ -37,16 +37,19 @@ let package = Package(
             pkgConfig: "libserialport",
             providers: [.apt(["libserialport-dev"])]
         ),
-        .target(name: "SMPSerial", dependencies: ["CLibSerialPort"], swiftSettings: strict),
+        // The one wrapper for system calls on file descriptors (EINTR, injectable faults), the pseudo-terminal and
+        // the atomic file writer. Imports nothing of ours.
+        .target(name: "SMPSystem", swiftSettings: strict),
+        .target(name: "SMPSerial", dependencies: ["CLibSerialPort", "SMPSystem"], swiftSettings: strict),
         // Test tooling for the serial transport: a pseudo-terminal pair, a board answering on it, a host link over
         // a SerialConnection. Used by tests and benchmarks, never by the product.
-        .target(name: "SMPSerialTesting", dependencies: ["SMPSerial", "SMPWire"], swiftSettings: strict),
+        .target(name: "SMPSerialTesting", dependencies: ["SMPSerial", "SMPWire", "SMPSystem"], swiftSettings: strict),
         // The reference board: firmware model, physics, skin. Speaks only SMPWire.
-        .target(name: "SMPBoardSim", dependencies: ["SMPWire"], swiftSettings: strict),
+        .target(name: "SMPBoardSim", dependencies: ["SMPWire", "SMPSystem"], swiftSettings: strict),
         .executableTarget(
             name: "smpctl",
             dependencies: [
-                "SMPWire", "SMPPlanning", "SMPSerial", "SMPBoardSim",
+                "SMPWire", "SMPPlanning", "SMPSerial", "SMPBoardSim", "SMPSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -55,20 +58,21 @@ let package = Package(
         .testTarget(
             name: "SMPWireTests", dependencies: ["SMPWire", "SMPWireTesting"], resources: [.copy("Corpus")],
             swiftSettings: strict),
+        .testTarget(name: "SMPSystemTests", dependencies: ["SMPSystem"], swiftSettings: strict),
         .testTarget(name: "SMPPlanningTests", dependencies: ["SMPPlanning"], swiftSettings: strict),
         // Test-only: answers libserialport's sysfs look-ups and modem ioctls for registered PTYs. Never a dependency
         // of a product.
         .target(name: "CSerialTestInterposer", path: "Tests/CSerialTestInterposer"),
         .testTarget(
             name: "SMPSerialTests",
-            dependencies: ["SMPSerial", "SMPSerialTesting", "CSerialTestInterposer"],
+            dependencies: ["SMPSerial", "SMPSerialTesting", "SMPSystem", "CSerialTestInterposer"],
             swiftSettings: strict
         ),
         .testTarget(
-            name: "SMPBoardSimTests", dependencies: ["SMPBoardSim", "SMPWire", "SMPWireTesting"], swiftSettings: strict),
+            name: "SMPBoardSimTests", dependencies: ["SMPBoardSim", "SMPWire", "SMPWireTesting", "SMPSystem"], swiftSettings: strict),
         // Runs the built `smpctl` as a user would; depends on it so that `swift test` builds it first.
         .testTarget(
-            name: "SMPCtlEndToEndTests", dependencies: ["smpctl", "SMPSerial", "SMPSerialTesting", "SMPWire"],
+            name: "SMPCtlEndToEndTests", dependencies: ["smpctl", "SMPSerial", "SMPSerialTesting", "SMPWire", "SMPSystem"],
             swiftSettings: strict),
     ]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import SMPWire
+import SMPSystem
 
 /// Plays an SMP board on a pseudo-terminal: a board-role WireSession fed from the master on its own thread. It
 /// completes the handshake and answers every status query with a status report; other messages are ignored.
@@ -39,7 +40,7 @@ public final class PseudoTerminalBoard: @unchecked Sendable {
         }
         if alreadyStopped { return }
         finished.wait()
-        terminal.closeMaster()
+        terminal.close()
     }
 
     private func serve(_ initial: WireSession) {

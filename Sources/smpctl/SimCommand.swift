@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SMPBoardSim
+import SMPSystem
 
 /// `smpctl sim --pty`: serves the simulated board on a pseudo-terminal until SIGINT or SIGTERM.
 struct SimCommand: ParsableCommand {
@@ -97,9 +98,10 @@ struct SimCommand: ParsableCommand {
 
         let truthRecord = simulated.truth()
         if let truth {
+            let data = try truthRecord.jsonData()
             do {
-                try AtomicFileWriter.write(try truthRecord.jsonData(), to: truth)
-            } catch let error as SimulatorInputError {
+                try AtomicFileWriter.write(data, to: truth)
+            } catch {
                 throw CommandFailure(.ioError, error.description)
             }
         }

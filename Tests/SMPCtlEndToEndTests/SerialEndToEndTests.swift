@@ -3,6 +3,7 @@ import Glibc
 import SMPSerialTesting
 import SMPWire
 import Testing
+import SMPSystem
 
 @testable import SMPSerial
 
