@@ -4,6 +4,8 @@ import Foundation
 enum SysExit: Int32, Sendable {
     case usage = 64
     case dataError = 65
+    /// An input file (plan, board, capture, ...) does not exist or cannot be read.
+    case noInput = 66
     case unavailable = 69
     case software = 70
     case ioError = 74

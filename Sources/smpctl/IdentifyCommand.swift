@@ -21,18 +21,29 @@ struct IdentifyCommand: AsyncParsableCommand {
 
     @OptionGroup var hardware: HardwareOptions
 
-    @Option(help: "Line speed in baud (default: the board definition's, else 921600).")
+    // `.unconditional`: a value starting with '-' is the option's value ("--baud -5" is refused as out of
+    // range), not a missing value followed by an unknown option.
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Line speed in baud, \(NumericOption.baudRange.lowerBound)-\(NumericOption.baudRange.upperBound) "
+                + "(default: the board definition's, else 921600)."))
     var baud: Int?
 
-    @Option(help: ArgumentHelp("Give up when the board has not answered after this long.", valueName: "ms"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Give up when the board has not answered after this long, "
+                + "\(NumericOption.timeoutRange.lowerBound)-\(NumericOption.timeoutRange.upperBound) ms.",
+            valueName: "ms"))
     var timeout = 2000
 
     @Flag(help: "Print one JSON document on stdout instead of text.")
     var json = false
 
     func validate() throws {
-        guard timeout >= 100 else { throw ValidationError("--timeout must be at least 100 ms") }
-        if let baud, baud <= 0 { throw ValidationError("--baud must be positive") }
+        try NumericOption.check("--timeout", timeout, in: NumericOption.timeoutRange, unit: "ms")
+        if let baud { try NumericOption.check("--baud", baud, in: NumericOption.baudRange, unit: "baud") }
     }
 
     func run() async throws {

@@ -1,13 +1,17 @@
 import Foundation
+import SMPSystem
 
 /// Writes what commands print: results on stdout, diagnostics and progress on stderr.
+///
+/// Every line passes through `TerminalSafeText`: names, messages and firmware strings come from files and
+/// devices, and their control characters must not reach the terminal. One call prints one line.
 enum Output {
     static func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        FileHandle.standardOutput.write(Data((TerminalSafeText.escaped(text) + "\n").utf8))
     }
 
     static func diagnostic(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        FileHandle.standardError.write(Data((TerminalSafeText.escaped(text) + "\n").utf8))
     }
 
     /// Prints `value` as one JSON document with sorted keys, so that scripts and diffs see a stable shape.
@@ -47,7 +51,7 @@ struct ProgressReporter {
             let width = 30
             let filled = percent * width / 100
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(percent)%".utf8))
+            FileHandle.standardError.write(Data("\r\(TerminalSafeText.escaped(label)) [\(bar)] \(percent)%".utf8))
             if percent == 100 { FileHandle.standardError.write(Data("\n".utf8)) }
         } else {
             Output.diagnostic("\(label): \(percent)% (\(done)/\(total))")

@@ -21,20 +21,44 @@ struct SMPCtl: AsyncParsableCommand {
         ]
     )
 
-    /// Runs the chosen command and turns a `CommandFailure` into its one-line message and sysexits code.
+    /// Runs the chosen command. Whatever goes wrong ends in one line on stderr and a sysexits status: a usage
+    /// error 64 (ArgumentParser's usage text and help hint are left out; `--help` shows them), a `CommandFailure`
+    /// its own status, anything else 70.
     static func main() async {
+        var command: any ParsableCommand
         do {
-            var command = try parseAsRoot()
+            command = try parseAsRoot()
+        } catch {
+            // --help and --version arrive here as errors with status 0: ArgumentParser prints them.
+            if exitCode(for: error) == .success { exit(withError: error) }
+            fail(.usage, usageMessage(for: error))
+        }
+        do {
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
         } catch let failure as CommandFailure {
-            FileHandle.standardError.write(Data("smpctl: \(failure.message)\n".utf8))
-            Foundation.exit(failure.exitCode.rawValue)
+            fail(failure.exitCode, failure.message)
+        } catch let error as ValidationError {
+            fail(.usage, usageMessage(for: error))
         } catch {
-            exit(withError: error)
+            fail(.software, "internal error: \(error)")
         }
+    }
+
+    /// ArgumentParser's message for a parse or validation error, as one line with a pointer to --help.
+    static func usageMessage(for error: any Error) -> String {
+        let lines = message(for: error).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let text = lines.isEmpty ? "invalid arguments" : lines.joined(separator: "; ")
+        return text.prefix(1).lowercased() + text.dropFirst() + " (see --help)"
+    }
+
+    /// Prints `message` as one terminal-safe line and exits with `status`.
+    static func fail(_ status: SysExit, _ message: String) -> Never {
+        Output.diagnostic("smpctl: " + message)
+        Foundation.exit(status.rawValue)
     }
 }

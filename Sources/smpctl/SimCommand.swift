@@ -45,7 +45,7 @@ struct SimCommand: ParsableCommand {
     @Option(name: .long, help: "Scalp surface: curved (default) or flat.")
     var surface = SimulatedPatient.Surface.curved.rawValue
 
-    @Option(name: .long, help: "Seed for the patient, sensor noise and faults.")
+    @Option(name: .long, parsing: .unconditional, help: "Seed for the patient, sensor noise and faults (0-2^64-1).")
     var seed: UInt64 = 1
 
     @Option(name: .long, help: "Faults to inject (see above).")
