@@ -70,6 +70,29 @@ public enum InputFile {
         }
     }
 
+    /// Reads all of `path` (`-`: standard input), refusing more than `limit` bytes without reading further.
+    public static func read(
+        _ path: String, expected: String, alsoAllowed: Kinds = [], limit: Int
+    ) throws(FileReadError) -> [UInt8] {
+        let descriptor = try open(path, expected: expected, alsoAllowed: alsoAllowed)
+        defer { SystemCall.close(descriptor) }
+        var content: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count: Int
+            do {
+                count = try SystemCall.run("read") { Glibc.read(descriptor, &chunk, chunk.count) }
+            } catch {
+                throw FileReadError(path: path, reason: "cannot be read: \(error.message)")
+            }
+            if count == 0 { return content }
+            guard content.count + count <= limit else {
+                throw FileReadError(path: path, reason: "is larger than \(limit) bytes; expected \(expected)")
+            }
+            content += chunk[0..<count]
+        }
+    }
+
     /// The file type of `path`, after refusing a missing path and any type not allowed.
     private static func kind(of path: String, expected: String, alsoAllowed: Kinds) throws(FileReadError) -> mode_t {
         guard !path.isEmpty else { throw FileReadError(path: path, reason: "empty path; expected \(expected)") }

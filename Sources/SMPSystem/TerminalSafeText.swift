@@ -34,6 +34,22 @@ public enum TerminalSafeText {
         return result
     }
 
+    /// A JSON document with the same characters escaped the JSON way (`\u009B`), so that it stays valid and
+    /// means the same. JSON encoders escape C0 controls themselves but pass DEL, C1 and the others through.
+    public static func escapedJSON(_ json: String) -> String {
+        guard json.unicodeScalars.contains(where: needsEscape) else { return json }
+        var result = ""
+        result.reserveCapacity(json.utf8.count + 8)
+        for scalar in json.unicodeScalars {
+            if needsEscape(scalar) {
+                result += "\\u" + hex(scalar.value, digits: 4)
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
     /// Whether `scalar` would change what a terminal shows other than by printing a glyph.
     public static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {

@@ -8,6 +8,8 @@ enum SysExit: Int32, Sendable {
     case noInput = 66
     case unavailable = 69
     case software = 70
+    /// An output file cannot be created (missing directory, no permission, not a regular file).
+    case cannotCreate = 73
     case ioError = 74
 }
 

@@ -15,13 +15,14 @@ enum Output {
     }
 
     /// Prints `value` as one JSON document with sorted keys, so that scripts and diffs see a stable shape.
-    static func json<Value: Encodable>(_ value: Value) throws {
+    /// Control characters inside strings are escaped (`TerminalSafeText.escapedJSON`).
+    static func json<Value: Encodable>(_ value: Value, toStandardError: Bool = false) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        let data = try encoder.encode(value)
-        FileHandle.standardOutput.write(data)
-        FileHandle.standardOutput.write(Data("\n".utf8))
+        let text = TerminalSafeText.escapedJSON(String(decoding: try encoder.encode(value), as: UTF8.self))
+        let handle = toStandardError ? FileHandle.standardError : FileHandle.standardOutput
+        handle.write(Data((text + "\n").utf8))
     }
 
     /// True when stderr is a terminal: progress is then a redrawn bar, otherwise plain lines.

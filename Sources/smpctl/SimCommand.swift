@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SMPBoardSim
-import SMPSystem
 
 /// `smpctl sim --pty`: serves the simulated board on a pseudo-terminal until SIGINT or SIGTERM.
 struct SimCommand: ParsableCommand {
@@ -62,6 +61,9 @@ struct SimCommand: ParsableCommand {
             throw CommandFailure(
                 .usage, "--pty: required (the simulator runs on a pseudo-terminal; dry runs use the in-process bench)")
         }
+        try CommandFiles.checkInput(board, expected: "a board definition (JSON)")
+        try CommandFiles.checkInput(handpiece, expected: "a handpiece definition (JSON)")
+        if let truth { try CommandFiles.checkOutput(truth) }
         let setup: SimulationSetup
         do {
             let skinType = try SkinType(parsing: skin)
@@ -98,20 +100,19 @@ struct SimCommand: ParsableCommand {
 
         let truthRecord = simulated.truth()
         if let truth {
-            let data = try truthRecord.jsonData()
-            do {
-                try AtomicFileWriter.write(data, to: truth)
-            } catch {
-                throw CommandFailure(.ioError, error.description)
-            }
+            try CommandFiles.write(try truthRecord.jsonData(), to: truth)
         }
         let report = SimRunReport(
             device: runner.terminal.slavePath, truthFile: truth, summary: truthRecord.summary,
             link: runner.statistics)
+        // With --truth -, the truth is stdout; the summary goes to stderr so that the two do not mix.
+        let summaryOnStderr = CommandFiles.isStandardOutput(truth)
         if json {
-            try Output.json(report)
+            try Output.json(report, toStandardError: summaryOnStderr)
         } else {
-            for line in report.lines { Output.line(line) }
+            for line in report.lines {
+                if summaryOnStderr { Output.diagnostic(line) } else { Output.line(line) }
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import SMPSystem
 import Testing
 
@@ -37,5 +38,18 @@ struct TerminalSafeTextTests {
             let escaped = TerminalSafeText.escaped("a" + String(Character(scalar)) + "b")
             #expect(!escaped.unicodeScalars.contains(where: TerminalSafeText.needsEscape))
         }
+    }
+}
+
+@Suite("Terminal-safe JSON")
+struct TerminalSafeJSONTests {
+    @Test("DEL, C1 and bidi controls that JSON encoders pass through are escaped, and the JSON still means the same")
+    func escapesAndStaysValid() throws {
+        let json = "{\"name\":\"a\u{7F}b\u{9B}2Jc\u{202E}d\"}"
+        let escaped = TerminalSafeText.escapedJSON(json)
+        #expect(escaped == "{\"name\":\"a\\u007Fb\\u009B2Jc\\u202Ed\"}")
+        #expect(!escaped.unicodeScalars.contains(where: TerminalSafeText.needsEscape))
+        let decoded = try JSONSerialization.jsonObject(with: Data(escaped.utf8)) as? [String: String]
+        #expect(decoded?["name"] == "a\u{7F}b\u{9B}2Jc\u{202E}d")
     }
 }
