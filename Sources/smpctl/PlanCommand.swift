@@ -155,7 +155,8 @@ struct PlanSummary: Encodable {
             "estimated session time: \(duration(estimatedSeconds)) (travel \(duration(travelSeconds)), Z dips \(duration(dipSeconds)), strokes \(duration(strokeSeconds)), cartridge changes \(duration(cartridgeChangeSeconds)))"
         )
         if let dotsFile {
-            lines.append(CommandFiles.isStandardOutput(dotsFile) ? "wrote the dots to standard output" : "wrote \(dotsFile)")
+            lines.append(
+                CommandFiles.isStandardOutput(dotsFile) ? "wrote the dots to standard output" : "wrote \(dotsFile)")
         }
         return lines
     }

@@ -41,10 +41,14 @@ struct SMPCtl: AsyncParsableCommand {
             }
         } catch let failure as CommandFailure {
             fail(failure.exitCode, failure.message)
-        } catch let error as ValidationError {
-            fail(.usage, usageMessage(for: error))
         } catch {
-            fail(.software, "internal error: \(error)")
+            // ArgumentParser's own errors can arrive here too: help asked for (`smpctl help plan`, a command
+            // group run alone) exits 0 with the help, a validation error is a usage error.
+            switch exitCode(for: error) {
+            case .success: exit(withError: error)
+            case .validationFailure: fail(.usage, usageMessage(for: error))
+            default: fail(.software, "internal error: \(error)")
+            }
         }
     }
 
