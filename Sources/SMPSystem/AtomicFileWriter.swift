@@ -85,6 +85,9 @@ public enum AtomicFileWriter {
             try SystemCall.run("lstat") { lstat(path, &info) }
         } catch {
             if error.errorNumber == ENOENT { return }
+            if error.errorNumber == ENOTDIR {
+                throw FileWriteError(path: path, reason: "a part of the path is not a directory")
+            }
             throw FileWriteError(path: path, reason: "cannot be examined: \(error.message)")
         }
         let type = info.st_mode & S_IFMT
