@@ -8,9 +8,10 @@ struct SMPCtl: AsyncParsableCommand {
         commandName: "smpctl",
         abstract: "Plan, simulate and drive a scalp-micropigmentation rig.",
         discussion: """
-            Exit codes follow sysexits: 64 usage, 65 bad input data, 69 device unavailable, 70 internal error, \
-            74 I/O error. Errors are one line on stderr naming the file, field and reason; --json puts a \
-            machine-readable summary on stdout.
+            Exit codes follow sysexits: 64 usage, 65 bad input data, 66 input file missing or unreadable, 69 \
+            device unavailable, 70 internal error, 73 output file cannot be created, 74 I/O error. Errors are one \
+            line on stderr naming the file, field and reason; --json puts a machine-readable summary on stdout. \
+            An output file of - means stdout.
             """,
         subcommands: [
             PlanCommand.self,

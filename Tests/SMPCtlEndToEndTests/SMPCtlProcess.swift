@@ -8,7 +8,11 @@ enum SMPCtlProcess {
         var standardError: String
     }
 
+    /// `SMPCTL_EXECUTABLE` runs another build (an installed smpctl, or an older one to see a test fail).
     static var executable: URL {
+        if let override = ProcessInfo.processInfo.environment["SMPCTL_EXECUTABLE"] {
+            return URL(fileURLWithPath: override)
+        }
         // Linux: the test runner is an executable in the build directory; macOS: a bundle inside it.
         let testBinaryDirectory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             .deletingLastPathComponent()
