@@ -98,3 +98,19 @@ package enum SystemCall {
         return result
     }
 }
+
+extension SystemCall {
+    /// Opens /dev/null on any of descriptors 0, 1 and 2 that the parent left closed. Otherwise the next file
+    /// opened would get that number, and output meant for stdout would land in it; and a write to a closed stdout
+    /// would be EBADF, which ``SystemCall`` treats as a bug. Call once, first thing. (The check itself expects
+    /// EBADF, so it does not go through the wrapper.)
+    package static func ensureStandardDescriptorsOpen() {
+        for descriptor in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] where fcntl(descriptor, F_GETFD) == -1 {
+            let null = open("/dev/null", descriptor == STDIN_FILENO ? O_RDONLY : O_WRONLY)
+            if null >= 0 && null != descriptor {
+                _ = dup2(null, descriptor)
+                _ = Glibc.close(null)
+            }
+        }
+    }
+}

@@ -7,11 +7,25 @@ import SMPSystem
 /// devices, and their control characters must not reach the terminal. One call prints one line.
 enum Output {
     static func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((TerminalSafeText.escaped(text) + "\n").utf8))
+        write(TerminalSafeText.escaped(text) + "\n", to: STDOUT_FILENO)
     }
 
     static func diagnostic(_ text: String) {
-        FileHandle.standardError.write(Data((TerminalSafeText.escaped(text) + "\n").utf8))
+        write(TerminalSafeText.escaped(text) + "\n", to: STDERR_FILENO)
+    }
+
+    /// Writes all of `text` through the one system-call wrapper. A stdout that fails (a closed pipe with SIGPIPE
+    /// ignored, a full disk) ends the program with exit 74 and one line on stderr; a failing stderr, silently.
+    static func write(_ text: String, to descriptor: Int32) {
+        do {
+            try SystemCall.writeAll(descriptor, Array(text.utf8))
+        } catch {
+            if descriptor != STDERR_FILENO {
+                let message = "smpctl: standard output: cannot write: \(error.message)\n"
+                try? SystemCall.writeAll(STDERR_FILENO, Array(message.utf8))
+            }
+            exit(SysExit.ioError.rawValue)
+        }
     }
 
     /// Prints `value` as one JSON document with sorted keys, so that scripts and diffs see a stable shape.
@@ -21,8 +35,7 @@ enum Output {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         let text = TerminalSafeText.escapedJSON(String(decoding: try encoder.encode(value), as: UTF8.self))
-        let handle = toStandardError ? FileHandle.standardError : FileHandle.standardOutput
-        handle.write(Data((text + "\n").utf8))
+        write(text + "\n", to: toStandardError ? STDERR_FILENO : STDOUT_FILENO)
     }
 
     /// True when stderr is a terminal: progress is then a redrawn bar, otherwise plain lines.
@@ -52,8 +65,8 @@ struct ProgressReporter {
             let width = 30
             let filled = percent * width / 100
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            FileHandle.standardError.write(Data("\r\(TerminalSafeText.escaped(label)) [\(bar)] \(percent)%".utf8))
-            if percent == 100 { FileHandle.standardError.write(Data("\n".utf8)) }
+            Output.write("\r\(TerminalSafeText.escaped(label)) [\(bar)] \(percent)%", to: STDERR_FILENO)
+            if percent == 100 { Output.write("\n", to: STDERR_FILENO) }
         } else {
             Output.diagnostic("\(label): \(percent)% (\(done)/\(total))")
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SMPSystem
 
 /// The `smpctl` command: argument handling and output only; every decision lives in the libraries.
 @main
@@ -26,6 +27,7 @@ struct SMPCtl: AsyncParsableCommand {
     /// error 64 (ArgumentParser's usage text and help hint are left out; `--help` shows them), a `CommandFailure`
     /// its own status, anything else 70.
     static func main() async {
+        SystemCall.ensureStandardDescriptorsOpen()
         var command: any ParsableCommand
         do {
             command = try parseAsRoot()
