@@ -48,10 +48,14 @@ public enum AtomicFileWriter {
             }
             return
         }
-        try checkReplaceable(path)
+        let existingMode = try checkReplaceable(path)
         let temporary = try createTemporary(for: path)
         do throws(SystemCallError) {
             do {
+                // A replaced file keeps its permissions; a new one gets 0644 less the umask.
+                if let existingMode {
+                    try SystemCall.run("fchmod") { fchmod(temporary.descriptor, existingMode & 0o7777) }
+                }
                 try SystemCall.writeAll(temporary.descriptor, content)
                 try SystemCall.run("fsync") { fsync(temporary.descriptor) }
             } catch {
@@ -77,14 +81,16 @@ public enum AtomicFileWriter {
         }
     }
 
-    /// Refuses a path whose current entry is anything but a regular file; a missing entry is fine.
-    private static func checkReplaceable(_ path: String) throws(FileWriteError) {
+    /// Refuses a path whose current entry is anything but a regular file; a missing entry is fine. Returns the
+    /// existing file's mode, nil for a new name.
+    @discardableResult
+    private static func checkReplaceable(_ path: String) throws(FileWriteError) -> mode_t? {
         guard !path.isEmpty else { throw FileWriteError(path: path, reason: "empty path; expected a file name") }
         var info = stat()
         do {
             try SystemCall.run("lstat") { lstat(path, &info) }
         } catch {
-            if error.errorNumber == ENOENT { return }
+            if error.errorNumber == ENOENT { return nil }
             if error.errorNumber == ENOTDIR {
                 throw FileWriteError(path: path, reason: "a part of the path is not a directory")
             }
@@ -97,6 +103,7 @@ public enum AtomicFileWriter {
                 reason: "is \(fileTypeDescription(type)), not a regular file; expected a regular file or a new name"
                     + (type == S_IFLNK ? " (name the file itself, not a link to it)" : ""))
         }
+        return info.st_mode
     }
 
     /// Creates a new, empty file next to `path` (never an existing one: O_EXCL, and no link is followed).

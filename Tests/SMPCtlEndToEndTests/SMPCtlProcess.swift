@@ -33,10 +33,10 @@ enum SMPCtlProcess {
     /// Runs smpctl to completion in `directory` and returns its exit status and output. Standard output and
     /// standard error are read at the same time, so that a child filling one pipe while the other is read never
     /// deadlocks; `standardInput` (if any) is written on its own thread too, then closed. `program` replaces
-    /// smpctl, for testing this runner itself.
+    /// smpctl, for testing this runner itself. After `timeout` seconds the child is terminated (status 15).
     static func run(
         _ arguments: [String], environment: [String: String]? = nil, in directory: URL = repositoryRoot,
-        standardInput: Data? = nil, program: URL? = nil
+        standardInput: Data? = nil, program: URL? = nil, timeout: TimeInterval = 120
     ) throws -> Result {
         let process = Process()
         process.executableURL = program ?? executable
@@ -50,6 +50,10 @@ enum SMPCtlProcess {
         process.standardError = error
         process.standardInput = standardInput == nil ? FileHandle.nullDevice : input
         try process.run()
+        // A command that should have stopped but serves or waits on: killed, so the test fails instead of hanging.
+        let watchdog = DispatchWorkItem { [process] in if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        defer { watchdog.cancel() }
         let outputData = ConcurrentRead(output.fileHandleForReading)
         let errorData = ConcurrentRead(error.fileHandleForReading)
         if let standardInput {

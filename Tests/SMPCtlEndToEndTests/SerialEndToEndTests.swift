@@ -1,9 +1,9 @@
 import Foundation
 import Glibc
 import SMPSerialTesting
+import SMPSystem
 import SMPWire
 import Testing
-import SMPSystem
 
 @testable import SMPSerial
 

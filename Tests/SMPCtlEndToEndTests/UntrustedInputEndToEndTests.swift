@@ -87,13 +87,15 @@ struct UntrustedInputEndToEndTests {
 
     @Test(
         "plan --out refuses device nodes, links and FIFOs before any work, and leaves them as they were",
-        arguments: ["/dev/full", "/dev/null", "link", "fifo", "directory"])
+        arguments: ["device", "link", "fifo", "directory"])
     func outRefusesNonRegularFiles(target: String) throws {
         let directory = try TemporaryDirectory()
         let keep = directory.path + "/keep.json"
         try Data("keep".utf8).write(to: URL(fileURLWithPath: keep))
         var path = target
         switch target {
+        case "device":
+            path = directory.characterDevice(named: "full")
         case "link":
             path = directory.path + "/link.json"
             try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: keep)
@@ -142,9 +144,12 @@ struct UntrustedInputEndToEndTests {
             result.standardError == "smpctl: /nonexistent/dir/dots.json: directory /nonexistent/dir does not exist\n")
     }
 
-    @Test("sim --truth into a missing directory or onto a device is refused before serving anything")
+    @Test("sim --truth into a missing directory, onto a device or a link is refused before serving anything")
     func truthPathCheckedFirst() throws {
-        for path in ["/nonexistent/dir/t.json", "/dev/full", "/dev/stdout"] {
+        let directory = try TemporaryDirectory()
+        let link = directory.path + "/stdout"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/proc/self/fd/1")
+        for path in ["/nonexistent/dir/t.json", directory.characterDevice(named: "full"), link] {
             let result = try SMPCtlProcess.run(["sim", "--pty", "--truth", path])
             #expect(result.status == 73, "\(path): \(result.standardError)")
             #expect(result.standardError.hasPrefix("smpctl: \(path): "))
@@ -225,4 +230,13 @@ final class TemporaryDirectory {
     }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// A character device to aim outputs at. As root, a private copy of /dev/full made here with mknod, so that a
+    /// regression replaces that copy and never the system's node; otherwise /dev/full itself, which a user
+    /// without root cannot replace.
+    func characterDevice(named name: String) -> String {
+        let node = path + "/" + name
+        // /dev/full is major 1, minor 7: (1 << 8) | 7 in the kernel's old 16-bit encoding, which glibc accepts.
+        return mknod(node, S_IFCHR | 0o666, dev_t((1 << 8) | 7)) == 0 ? node : "/dev/full"
+    }
 }
