@@ -14,14 +14,18 @@ struct PlanCommand: ParsableCommand {
             everything succeeded. For a later session, pass each earlier session's dots file with --previous: \
             the plan must regenerate exactly those dots (same generator, seed and plan), or the new dots would \
             not fit around the needled ones. Bad input exits 65 naming the file, JSON path or SVG element and the \
-            reason.
+            reason; a plan, board or dots file that is missing or not a readable regular file exits 66, and an \
+            --out that cannot be created (missing directory, a device, FIFO, directory or link) exits 73, both \
+            before any work. --out - writes the dots to stdout and the summary to stderr.
             """
     )
 
     @Argument(help: "The plan file (JSON, format smpctl-plan/1).")
     var plan: String
 
-    @Option(name: .long, help: "Write the ordered dots of this session here (JSON, smpctl-dots/1).")
+    @Option(
+        name: .long,
+        help: "Write the ordered dots of this session here (JSON, smpctl-dots/1); - for stdout.")
     var out: String?
 
     @Option(name: .long, help: "Board definition file; overrides the plan's \"board\" (default: smp-driver-r1).")

@@ -50,7 +50,9 @@ struct SimCommand: ParsableCommand {
     @Option(name: .long, help: "Faults to inject (see above).")
     var faults = ""
 
-    @Option(name: .long, help: "Write the ground truth as JSON to this file when stopped.")
+    @Option(
+        name: .long,
+        help: "Write the ground truth as JSON to this file when stopped (checked at start; - for stdout).")
     var truth: String?
 
     @Flag(name: .long, help: "Print the summary as JSON.")
