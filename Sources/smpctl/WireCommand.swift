@@ -103,11 +103,12 @@ private struct DecodeOutput {
 
     mutating func add(_ record: CaptureAnalyzer.Record) {
         if json {
-            buffer += Array((recordsWritten == 0 ? "{\"records\":[\n" : ",\n").utf8)
+            buffer.append(contentsOf: (recordsWritten == 0 ? "{\"records\":[\n" : ",\n").utf8)
             let encoded = (try? encoder.encode(record)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
-            buffer += Array(TerminalSafeText.escapedJSON(encoded).utf8)
+            buffer.append(contentsOf: TerminalSafeText.escapedJSON(encoded).utf8)
         } else {
-            buffer += Array((TerminalSafeText.escaped(record.line) + "\n").utf8)
+            buffer.append(contentsOf: TerminalSafeText.escaped(record.line).utf8)
+            buffer.append(0x0A)
         }
         recordsWritten += 1
     }
