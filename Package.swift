@@ -42,18 +42,21 @@ let package = Package(
             pkgConfig: "libserialport",
             providers: [.apt(["libserialport-dev"])]
         ),
-        .target(name: "SMPSerial", dependencies: ["CLibSerialPort", "SMPHardware"], swiftSettings: strict),
+        // The one wrapper for system calls on file descriptors (EINTR, injectable faults), the pseudo-terminal and
+        // the atomic file writer. Imports nothing of ours.
+        .target(name: "SMPSystem", swiftSettings: strict),
+        .target(name: "SMPSerial", dependencies: ["CLibSerialPort", "SMPHardware", "SMPSystem"], swiftSettings: strict),
         // Test tooling for the serial transport: a pseudo-terminal pair, a board answering on it, a host link over
         // a SerialConnection. Used by tests and benchmarks, never by the product.
         .target(
-            name: "SMPSerialTesting", dependencies: ["SMPSerial", "SMPWire", "SMPHardware", "SMPBoardSim"],
+            name: "SMPSerialTesting", dependencies: ["SMPSerial", "SMPWire", "SMPHardware", "SMPBoardSim", "SMPSystem"],
             swiftSettings: strict),
         // The reference board: firmware model, physics, skin. Speaks only SMPWire.
-        .target(name: "SMPBoardSim", dependencies: ["SMPWire", "SMPHardware"], swiftSettings: strict),
+        .target(name: "SMPBoardSim", dependencies: ["SMPWire", "SMPHardware", "SMPSystem"], swiftSettings: strict),
         .executableTarget(
             name: "smpctl",
             dependencies: [
-                "SMPWire", "SMPHardware", "SMPPlanning", "SMPSerial", "SMPBoardSim",
+                "SMPWire", "SMPHardware", "SMPPlanning", "SMPSerial", "SMPBoardSim", "SMPSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -64,22 +67,24 @@ let package = Package(
             resources: [.copy("Corpus")],
             swiftSettings: strict),
         .testTarget(name: "SMPHardwareTests", dependencies: ["SMPHardware"], swiftSettings: strict),
+        .testTarget(name: "SMPSystemTests", dependencies: ["SMPSystem"], swiftSettings: strict),
         .testTarget(name: "SMPPlanningTests", dependencies: ["SMPPlanning", "SMPHardware"], swiftSettings: strict),
         // Test-only: answers libserialport's sysfs look-ups and modem ioctls for registered PTYs. Never a dependency
         // of a product.
         .target(name: "CSerialTestInterposer", path: "Tests/CSerialTestInterposer"),
         .testTarget(
             name: "SMPSerialTests",
-            dependencies: ["SMPSerial", "SMPSerialTesting", "SMPHardware", "CSerialTestInterposer"],
+            dependencies: ["SMPSerial", "SMPSerialTesting", "SMPHardware", "SMPSystem", "CSerialTestInterposer"],
             swiftSettings: strict
         ),
         .testTarget(
-            name: "SMPBoardSimTests", dependencies: ["SMPBoardSim", "SMPHardware", "SMPWire", "SMPWireTesting"],
+            name: "SMPBoardSimTests",
+            dependencies: ["SMPBoardSim", "SMPHardware", "SMPWire", "SMPWireTesting", "SMPSystem"],
             swiftSettings: strict),
         // Runs the built `smpctl` as a user would; depends on it so that `swift test` builds it first.
         .testTarget(
             name: "SMPCtlEndToEndTests",
-            dependencies: ["smpctl", "SMPHardware", "SMPSerial", "SMPSerialTesting", "SMPWire"],
+            dependencies: ["smpctl", "SMPHardware", "SMPSerial", "SMPSerialTesting", "SMPWire", "SMPSystem"],
             swiftSettings: strict),
     ]
 )

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SMPSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -34,7 +35,7 @@ public final class PTYBoardRunner {
 
     /// Opens a pseudo-terminal and prepares link faults from `faults`, seeded by `seed`.
     public init(faults: FaultPlan, seed: UInt64) throws(PseudoTerminalError) {
-        terminal = try PseudoTerminal()
+        terminal = try PseudoTerminal(holdingSlaveOpen: true, nonBlockingMaster: true)
         hostToBoard = LinkFaultInjector(plan: faults, seed: seed, label: "host-to-board")
         boardToHost = LinkFaultInjector(plan: faults, seed: seed, label: "board-to-host")
         var fds: [Int32] = [0, 0]

@@ -1,5 +1,6 @@
 import CLibSerialPort
 import Glibc
+import SMPSystem
 
 /// Every libserialport call SMPSerial makes goes through here, so that a failure always becomes a `SerialError`
 /// carrying the operation, the port and libserialport's own message, and so that tests can make any call fail on
@@ -16,7 +17,7 @@ enum LibSerialPortCall {
             // libserialport takes its code and message from errno on Unix, so setting errno here makes the
             // real sp_last_error_code/sp_last_error_message below report the injected failure.
             errno = fault.errorNumber
-            result = fault.libserialportResult
+            result = fault.returnValue ?? SP_ERR_FAIL.rawValue
         } else {
             result = body().rawValue
         }

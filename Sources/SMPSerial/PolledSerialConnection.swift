@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SMPSystem
 
 /// The one `SerialConnection` implementation: a dedicated I/O thread that sleeps in `poll` on the port and on a
 /// wake-up pipe, yields what it reads, finishes writes the kernel could not take at once, and notices a hang-up
@@ -52,10 +53,16 @@ final class PolledSerialConnection: SerialConnection, @unchecked Sendable {
         }
         wakeReadEnd = ends[0]
         wakeWriteEnd = ends[1]
-        for end in ends {
-            let flags = fcntl(end, F_GETFL)
-            _ = fcntl(end, F_SETFL, flags | O_NONBLOCK)
-            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+        do {
+            for end in ends {
+                let flags = try SystemCall.run("fcntl(F_GETFL)", port: device.path) { fcntl(end, F_GETFL) }
+                try SystemCall.run("fcntl(F_SETFL)", port: device.path) { fcntl(end, F_SETFL, flags | O_NONBLOCK) }
+                try SystemCall.run("fcntl(F_SETFD)", port: device.path) { fcntl(end, F_SETFD, FD_CLOEXEC) }
+            }
+        } catch {
+            for end in ends { SystemCall.close(end) }
+            device.close()
+            throw error
         }
         injection = FaultInjection.current
         let thread = Thread { [self] in
@@ -66,8 +73,8 @@ final class PolledSerialConnection: SerialConnection, @unchecked Sendable {
     }
 
     deinit {
-        _ = Glibc.close(wakeReadEnd)
-        _ = Glibc.close(wakeWriteEnd)
+        SystemCall.close(wakeReadEnd)
+        SystemCall.close(wakeWriteEnd)
     }
 
     func write(_ bytes: [UInt8]) async throws(SerialError) {
@@ -274,12 +281,15 @@ final class PolledSerialConnection: SerialConnection, @unchecked Sendable {
 
     private func wake() {
         var token: UInt8 = 1
-        // A full pipe already holds a wake-up, so a failed write needs no handling.
-        _ = Glibc.write(wakeWriteEnd, &token, 1)
+        // A full pipe (would block) already holds a wake-up, so it needs no handling.
+        _ = try? SystemCall.runUnlessWouldBlock("write(wake pipe)", port: path) { Glibc.write(wakeWriteEnd, &token, 1) }
     }
 
     private func drainWakePipe() {
         var sink = [UInt8](repeating: 0, count: 64)
-        while Glibc.read(wakeReadEnd, &sink, sink.count) > 0 {}
+        while let count = try? SystemCall.runUnlessWouldBlock(
+            "read(wake pipe)", port: path, { Glibc.read(wakeReadEnd, &sink, sink.count) }),
+            count > 0
+        {}
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import SMPSystem
 
 /// Exclusive access to an open port, shared by both backends.
 enum PortLock {

@@ -1,4 +1,5 @@
 import Glibc
+import SMPSystem
 
 /// Opens serial ports: the entry point of SMPSerial.
 public enum SerialPort {

@@ -1,4 +1,5 @@
 import Glibc
+import SMPSystem
 
 /// A port driven with plain POSIX calls: used for pseudo-terminals, which libserialport cannot open (it looks for
 /// /sys/class/tty/<name>, which PTYs lack, and its open fails on the modem-status ioctl, TIOCMGET -> ENOTTY).
@@ -34,7 +35,7 @@ final class TermiosDevice: SerialDevice {
             try SystemCall.run("tcsetattr", port: path) { tcsetattr(fd, TCSANOW, &settings) }
             return TermiosDevice(path: path, fileDescriptor: fd)
         } catch {
-            _ = Glibc.close(fd)
+            SystemCall.close(fd)
             throw error
         }
     }
@@ -96,6 +97,6 @@ final class TermiosDevice: SerialDevice {
     }
 
     func close() {
-        _ = Glibc.close(fileDescriptor)
+        SystemCall.close(fileDescriptor)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import SMPBoardSim
 import SMPHardware
+import SMPSystem
 import SMPWire
 
 /// Plays an SMP board on a pseudo-terminal: a board-role WireSession fed from the master on its own thread. It
@@ -43,7 +44,7 @@ public final class PseudoTerminalBoard: @unchecked Sendable {
         }
         if alreadyStopped { return }
         finished.wait()
-        terminal.closeMaster()
+        terminal.close()
     }
 
     private func serve(_ initial: WireSession) {
@@ -55,9 +56,10 @@ public final class PseudoTerminalBoard: @unchecked Sendable {
         while !stopLock.withLock({ stopped }) {
             var pollDescriptor = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             // Short waits so that stop() is noticed; the session's own deadlines are far longer.
-            let ready = poll(&pollDescriptor, 1, 10)
+            let ready = (try? SystemCall.run("poll") { poll(&pollDescriptor, 1, 10) }) ?? 0
             if ready > 0, pollDescriptor.revents & Int16(POLLIN) != 0 {
-                let count = read(descriptor, &buffer, buffer.count)
+                // EIO: no host holds the slave now; nothing to read.
+                let count = (try? SystemCall.run("read") { read(descriptor, &buffer, buffer.count) }) ?? 0
                 if count > 0 {
                     for event in session.receive(buffer[0..<count], now: now()) where Self.isStatusQuery(event) {
                         try? session.send(.status(Self.idleStatus(boardTime: now())), now: now())
@@ -69,12 +71,8 @@ public final class PseudoTerminalBoard: @unchecked Sendable {
                 usleep(5_000)
             }
             let (bytes, _) = session.poll(now: now())
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-                if written <= 0 { break }
-                offset += written
-            }
+            // A host that hung up mid-write loses the rest, as it would on a real line.
+            try? terminal.writeToMaster(bytes)
         }
     }
 

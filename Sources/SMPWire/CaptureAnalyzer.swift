@@ -50,44 +50,76 @@ public struct CaptureAnalyzer: Sendable {
 
     public var counters: FrameDecoder.Counters { decoder.counters }
 
+    /// A run of heartbeats not yet reported: it may go on in the next chunk.
+    private var pendingHeartbeats: Record?
+
     /// Decodes bytes; runs of heartbeats within one call collapse into one record.
     public mutating func feed<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> [Record] {
         var records: [Record] = []
-        decoder.feed(bytes) { event in
-            switch event {
-            case .heartbeat(let offset):
-                if let last = records.last, last.kind == .heartbeat {
-                    records[records.count - 1].count = (last.count ?? 1) + 1
-                } else {
-                    records.append(Record(offset: offset, kind: .heartbeat, count: 1))
-                }
-            case .error(let error, let offset):
-                records.append(Record(offset: offset, kind: .error, error: error.description, errorKind: error.kind))
-            case .frame(let frame, let offset):
-                var record = Record(
-                    offset: offset, kind: .frame, acknowledgement: frame.acknowledgement,
-                    negativeAcknowledgement: frame.isNegativeAcknowledgement ? true : nil, credit: frame.credit)
-                var raw: RawMessage?
-                switch frame.body {
-                case .linkOnly: break
-                case .sequenced(let sequence, let message):
-                    record.sequence = sequence
-                    raw = message
-                case .handshake(let message):
-                    record.handshake = true
-                    raw = message
-                }
-                if let raw {
-                    do throws(MessageDecodingError) {
-                        record.message = try Message(decoding: raw)
-                    } catch {
-                        record.error = error.description
-                        record.errorKind = "malformed_message"
-                    }
-                }
-                records.append(record)
-            }
-        }
+        stream(bytes) { records.append($0) }
+        flush { records.append($0) }
         return records
+    }
+
+    /// Decodes a stream chunk by chunk, with memory bounded whatever the stream holds: each record goes to `emit`
+    /// as soon as it is complete. A run of heartbeats is held until something else arrives or ``flush(_:)``, so
+    /// that a run split across chunks is still one record.
+    public mutating func stream<Bytes: Sequence<UInt8>>(_ bytes: Bytes, _ emit: (Record) -> Void) {
+        var pending = pendingHeartbeats
+        pendingHeartbeats = nil
+        decoder.feed(bytes) { event in
+            if case .heartbeat(let offset) = event {
+                if let run = pending {
+                    pending?.count = (run.count ?? 1) + 1
+                } else {
+                    pending = Record(offset: offset, kind: .heartbeat, count: 1)
+                }
+                return
+            }
+            if let run = pending {
+                emit(run)
+                pending = nil
+            }
+            emit(Self.record(for: event))
+        }
+        pendingHeartbeats = pending
+    }
+
+    /// Reports a heartbeat run still held (at the end of a capture, or while a live stream is idle).
+    public mutating func flush(_ emit: (Record) -> Void) {
+        if let run = pendingHeartbeats { emit(run) }
+        pendingHeartbeats = nil
+    }
+
+    private static func record(for event: FrameDecoder.Event) -> Record {
+        switch event {
+        case .heartbeat(let offset):
+            return Record(offset: offset, kind: .heartbeat, count: 1)
+        case .error(let error, let offset):
+            return Record(offset: offset, kind: .error, error: error.description, errorKind: error.kind)
+        case .frame(let frame, let offset):
+            var record = Record(
+                offset: offset, kind: .frame, acknowledgement: frame.acknowledgement,
+                negativeAcknowledgement: frame.isNegativeAcknowledgement ? true : nil, credit: frame.credit)
+            var raw: RawMessage?
+            switch frame.body {
+            case .linkOnly: break
+            case .sequenced(let sequence, let message):
+                record.sequence = sequence
+                raw = message
+            case .handshake(let message):
+                record.handshake = true
+                raw = message
+            }
+            if let raw {
+                do throws(MessageDecodingError) {
+                    record.message = try Message(decoding: raw)
+                } catch {
+                    record.error = error.description
+                    record.errorKind = "malformed_message"
+                }
+            }
+            return record
+        }
     }
 }

@@ -5,9 +5,12 @@ import SMPHardware
 enum SysExit: Int32, Sendable {
     case usage = 64
     case dataError = 65
+    /// An input file (plan, board, capture, ...) does not exist or cannot be read.
     case noInput = 66
     case unavailable = 69
     case software = 70
+    /// An output file cannot be created (missing directory, no permission, not a regular file).
+    case cannotCreate = 73
     case ioError = 74
 }
 

@@ -22,18 +22,29 @@ struct IdentifyCommand: AsyncParsableCommand {
 
     @OptionGroup var hardware: HardwareOptions
 
-    @Option(help: "Line speed in baud (default: the board definition's, else 921600).")
+    // `.unconditional`: a value starting with '-' is the option's value ("--baud -5" is refused as out of
+    // range), not a missing value followed by an unknown option.
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Line speed in baud, \(NumericOption.baudRange.lowerBound)-\(NumericOption.baudRange.upperBound) "
+                + "(default: the board definition's, else 921600)."))
     var baud: Int?
 
-    @Option(help: ArgumentHelp("Give up when the board has not answered after this long.", valueName: "ms"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Give up when the board has not answered after this long, "
+                + "\(NumericOption.timeoutRange.lowerBound)-\(NumericOption.timeoutRange.upperBound) ms.",
+            valueName: "ms"))
     var timeout = 2000
 
     @Flag(help: "Print one JSON document on stdout instead of text.")
     var json = false
 
     func validate() throws {
-        guard timeout >= 100 else { throw ValidationError("--timeout must be at least 100 ms") }
-        if let baud, baud <= 0 { throw ValidationError("--baud must be positive") }
+        try NumericOption.check("--timeout", timeout, in: NumericOption.timeoutRange, unit: "ms")
+        if let baud { try NumericOption.check("--baud", baud, in: NumericOption.baudRange, unit: "baud") }
     }
 
     func run() async throws {
@@ -122,7 +133,9 @@ enum HostHandshake {
             feed.finish()
         }
 
-        session.connect(sessionID: UInt32.random(in: 1...UInt32.max), hostSoftware: "smpctl", now: now())
+        let sessionID = UInt32.random(in: 1...UInt32.max)
+        var traffic = HandshakeTraffic(sessionID: sessionID)
+        session.connect(sessionID: sessionID, hostSoftware: "smpctl", now: now())
         var iterator = inputs.makeAsyncIterator()
         let port = connection.path
         while true {
@@ -135,7 +148,7 @@ enum HostHandshake {
                 }
             }
             for event in events {
-                if let outcome = outcome(of: event, port: port) { return outcome }
+                if let outcome = outcome(of: event, port: port, traffic: traffic) { return outcome }
             }
             timer?.cancel()
             timer = nil
@@ -151,8 +164,9 @@ enum HostHandshake {
             }
             switch input {
             case .bytes(let chunk):
+                traffic.observe(chunk)
                 for event in session.receive(chunk, now: now()) {
-                    if let outcome = outcome(of: event, port: port) { return outcome }
+                    if let outcome = outcome(of: event, port: port, traffic: traffic) { return outcome }
                 }
             case .deadline:
                 continue
@@ -166,21 +180,18 @@ enum HostHandshake {
     }
 
     /// The handshake's result when `event` decides it, nil otherwise.
-    private static func outcome(of event: SessionEvent, port: String) -> Result<BoardHello, CommandFailure>? {
+    private static func outcome(
+        of event: SessionEvent, port: String, traffic: HandshakeTraffic
+    ) -> Result<BoardHello, CommandFailure>? {
         switch event {
         case .established(peer: .board(let hello)):
             return .success(hello)
         case .established(peer: .host):
             return .failure(CommandFailure(.ioError, "\(port): the peer answered as a host, not a board"))
         case .refused(let mismatch):
-            return .failure(CommandFailure(.unavailable, "\(port): the board refused the handshake: \(mismatch)"))
+            return .failure(CommandFailure(.unavailable, "\(port): the board speaks another protocol: \(mismatch)"))
         case .linkFailed(let failure):
-            return .failure(
-                CommandFailure(
-                    .ioError,
-                    "\(port): \(failure) (is an SMP board on this port, at the right baud rate?)"
-                )
-            )
+            return .failure(CommandFailure(.ioError, "\(port): \(failure); \(traffic.explanation)"))
         default:
             return nil
         }
@@ -233,6 +244,18 @@ private struct BoardIdentity: Encodable {
             "  travel     X \(millimetres(limits.travelXMicrometres)), Y \(millimetres(limits.travelYMicrometres)), "
                 + "Z \(millimetres(limits.travelZMicrometres)); resolution \(limits.positionResolutionMicrometres) um"
         )
+        let speed = { (micrometresPerSecond: UInt32) in
+            String(format: "%.1f mm/s", Double(micrometresPerSecond) / 1000)
+        }
+        let acceleration = { (micrometresPerSecond2: UInt32) in
+            String(format: "%.1f mm/s2", Double(micrometresPerSecond2) / 1000)
+        }
+        Output.line(
+            "  XY         at most \(speed(limits.maxSpeedXYMicrometresPerSecond)), "
+                + acceleration(limits.maxAccelerationXYMicrometresPerSecond2))
+        Output.line(
+            "  Z          at most \(speed(limits.maxSpeedZMicrometresPerSecond)), "
+                + acceleration(limits.maxAccelerationZMicrometresPerSecond2))
         Output.line(
             "  hang       ceiling \(millimetres(limits.hangCeilingMicrometres)), retract "
                 + millimetres(limits.retractClearanceMicrometres)

@@ -15,14 +15,18 @@ struct PlanCommand: ParsableCommand {
             everything succeeded. For a later session, pass each earlier session's dots file with --previous: \
             the plan must regenerate exactly those dots (same generator, seed and plan), or the new dots would \
             not fit around the needled ones. Bad input exits 65 naming the file, JSON path or SVG element and the \
-            reason.
+            reason; a plan, board or dots file that is missing or not a readable regular file exits 66, and an \
+            --out that cannot be created (missing directory, a device, FIFO, directory or link) exits 73, both \
+            before any work. --out - writes the dots to stdout and the summary to stderr.
             """
     )
 
     @Argument(help: "The plan file (JSON, format smpctl-plan/1).")
     var plan: String
 
-    @Option(name: .long, help: "Write the ordered dots of this session here (JSON, smpctl-dots/1).")
+    @Option(
+        name: .long,
+        help: "Write the ordered dots of this session here (JSON, smpctl-dots/1); - for stdout.")
     var out: String?
 
     @Option(name: .long, help: "Board definition file; overrides the plan's \"board\" (default: smp-driver-r1).")
@@ -38,6 +42,10 @@ struct PlanCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        try CommandFiles.checkInput(plan, expected: "a plan file (smpctl-plan/1 JSON)")
+        if let board { try CommandFiles.checkInput(board, expected: "a board definition (JSON)") }
+        for path in previous { try CommandFiles.checkInput(path, expected: "a dots file (smpctl-dots/1 JSON)") }
+        if let out { try CommandFiles.checkOutput(out) }
         let result: PlanResult
         do {
             var boardDefinition: BoardDefinition?
@@ -52,12 +60,8 @@ struct PlanCommand: ParsableCommand {
                 contentsOf: URL(fileURLWithPath: plan), displayName: plan, board: boardDefinition)
             result = try Planner.run(loaded)
             for path in previous {
-                let data: Data
-                do {
-                    data = try Data(contentsOf: URL(fileURLWithPath: path))
-                } catch {
-                    throw PlanError(file: path, location: "", reason: "cannot be read (\(error.localizedDescription))")
-                }
+                let data = try CommandFiles.readInput(
+                    path, expected: "a dots file (smpctl-dots/1 JSON)", limit: Self.maximumDotsFileBytes)
                 try PreviousSession.verify(data, file: path, against: result)
             }
         } catch let error as PlanError {
@@ -69,33 +73,22 @@ struct PlanCommand: ParsableCommand {
             )
         }
         if let out {
-            try writeAtomically(DotsDocument.render(result), to: out)
+            try CommandFiles.write(Array(DotsDocument.render(result).utf8), to: out)
         }
         let summary = PlanSummary(result, dotsFile: out)
+        // With --out -, the dots are stdout; the summary goes to stderr so that the two do not mix.
+        let summaryOnStderr = CommandFiles.isStandardOutput(out)
         if json {
-            try Output.json(summary)
+            try Output.json(summary, toStandardError: summaryOnStderr)
         } else {
-            for line in summary.text() { Output.line(line) }
+            for line in summary.text() {
+                if summaryOnStderr { Output.diagnostic(line) } else { Output.line(line) }
+            }
         }
     }
 
-    /// Temp file in the same directory, then rename: a reader never sees half a file, and a failure leaves none.
-    private func writeAtomically(_ text: String, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        do {
-            try Data(text.utf8).write(to: temporary, options: [.withoutOverwriting])
-            // rename(2) replaces an existing file atomically (FileManager.replaceItemAt is not reliable on Linux).
-            guard rename(temporary.path, url.path) == 0 else {
-                throw CocoaError(
-                    .fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))])
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw CommandFailure(.ioError, "\(path): cannot write (\(error.localizedDescription))")
-        }
-    }
+    /// The largest --previous file read: a million dots at about 120 bytes each, with room to spare.
+    static let maximumDotsFileBytes = 256 << 20
 }
 
 /// The `--json` summary (keys become snake_case) and the text report.
@@ -171,7 +164,10 @@ struct PlanSummary: Encodable {
         lines.append(
             "estimated session time: \(duration(estimatedSeconds)) (travel \(duration(travelSeconds)), Z dips \(duration(dipSeconds)), strokes \(duration(strokeSeconds)), cartridge changes \(duration(cartridgeChangeSeconds)))"
         )
-        if let dotsFile { lines.append("wrote \(dotsFile)") }
+        if let dotsFile {
+            lines.append(
+                CommandFiles.isStandardOutput(dotsFile) ? "wrote the dots to standard output" : "wrote \(dotsFile)")
+        }
         return lines
     }
 

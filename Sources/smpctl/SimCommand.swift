@@ -48,13 +48,15 @@ struct SimCommand: ParsableCommand {
     @Option(name: .long, help: "Scalp surface: curved (default) or flat.")
     var surface = SimulatedPatient.Surface.curved.rawValue
 
-    @Option(name: .long, help: "Seed for the patient, sensor noise and faults.")
+    @Option(name: .long, parsing: .unconditional, help: "Seed for the patient, sensor noise and faults (0-2^64-1).")
     var seed: UInt64 = 1
 
     @Option(name: .long, help: "Faults to inject (see above).")
     var faults = ""
 
-    @Option(name: .long, help: "Write the ground truth as JSON to this file when stopped.")
+    @Option(
+        name: .long,
+        help: "Write the ground truth as JSON to this file when stopped (checked at start; - for stdout).")
     var truth: String?
 
     @Flag(name: .long, help: "Print the summary as JSON.")
@@ -65,6 +67,9 @@ struct SimCommand: ParsableCommand {
             throw CommandFailure(
                 .usage, "--pty: required (the simulator runs on a pseudo-terminal; dry runs use the in-process bench)")
         }
+        try CommandFiles.checkInput(board, expected: "a board definition (JSON)")
+        try CommandFiles.checkInput(handpiece, expected: "a handpiece definition (JSON)")
+        if let truth { try CommandFiles.checkOutput(truth) }
         let boardFile: String
         let handpieceFile: String
         // With both files named and no --hardware, nothing needs the directory; an explicit --hardware is always
@@ -115,19 +120,19 @@ struct SimCommand: ParsableCommand {
 
         let truthRecord = simulated.truth()
         if let truth {
-            do {
-                try AtomicFileWriter.write(try truthRecord.jsonData(), to: truth)
-            } catch let error as SimulatorInputError {
-                throw CommandFailure(.ioError, error.description)
-            }
+            try CommandFiles.write(try truthRecord.jsonData(), to: truth)
         }
         let report = SimRunReport(
             device: runner.terminal.slavePath, truthFile: truth, summary: truthRecord.summary,
             link: runner.statistics)
+        // With --truth -, the truth is stdout; the summary goes to stderr so that the two do not mix.
+        let summaryOnStderr = CommandFiles.isStandardOutput(truth)
         if json {
-            try Output.json(report)
+            try Output.json(report, toStandardError: summaryOnStderr)
         } else {
-            for line in report.lines { Output.line(line) }
+            for line in report.lines {
+                if summaryOnStderr { Output.diagnostic(line) } else { Output.line(line) }
+            }
         }
     }
 }

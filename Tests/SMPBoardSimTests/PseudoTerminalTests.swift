@@ -2,6 +2,7 @@ import Foundation
 import SMPBoardSim
 import SMPWire
 import Testing
+import SMPSystem
 
 #if canImport(Glibc)
     import Glibc

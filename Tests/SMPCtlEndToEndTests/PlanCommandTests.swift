@@ -99,9 +99,9 @@ import Testing
         #expect(stale.stderr.contains("older.json") && stale.stderr.contains("generator"), "\(stale.stderr)")
     }
 
-    @Test func missingPlanExits65() throws {
+    @Test func missingPlanExits66() throws {
         let run = try smpctl(["plan", "Examples/no-such-plan.json"])
-        #expect(run.status == 65)
+        #expect(run.status == 66)
         #expect(run.stderr.contains("no-such-plan.json"))
     }
 }

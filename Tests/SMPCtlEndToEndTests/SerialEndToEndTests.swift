@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import SMPHardware
 import SMPSerialTesting
+import SMPSystem
 import SMPWire
 import Testing
 

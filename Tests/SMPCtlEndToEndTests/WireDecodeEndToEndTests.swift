@@ -52,7 +52,7 @@ struct WireDecodeEndToEndTests {
         #expect(lines[0].contains("credit 125") && lines[2].contains("credit 125"))
     }
 
-    @Test("bad hex exits 65 naming the file, line and column; a missing file exits 74 naming it")
+    @Test("bad hex exits 65 naming the file, line and column; a missing file exits 66 naming it")
     func badInput() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "smpctl-wire-\(UUID().uuidString)")
@@ -64,7 +64,7 @@ struct WireDecodeEndToEndTests {
         #expect(bad.status == 65)
         #expect(bad.standardError == "smpctl: \(file.path): line 2, column 4: 'z' is not a hex digit\n")
         let missing = try SMPCtlProcess.run(["wire", "decode", "/nonexistent/capture.bin"])
-        #expect(missing.status == 74)
-        #expect(missing.standardError.hasPrefix("smpctl: /nonexistent/capture.bin: cannot read capture"))
+        #expect(missing.status == 66)
+        #expect(missing.standardError.hasPrefix("smpctl: /nonexistent/capture.bin: does not exist"))
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import SMPSerialTesting
 import Testing
+import SMPSystem
 
 @testable import SMPSerial
 

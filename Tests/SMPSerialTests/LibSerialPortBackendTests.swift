@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import SMPSerialTesting
 import Testing
+import SMPSystem
 
 @testable import SMPSerial
 
@@ -70,7 +71,7 @@ struct LibSerialPortBackendTests {
         // Unregister first: closing the master frees the PTY number for other tests to be handed.
         smp_test_interposer_unregister_pty(pty.slavePath)
         let start = ContinuousClock.now
-        pty.closeMaster()
+        pty.close()
         let error = await #expect(throws: SerialError.self) {
             while try await incoming.next() != nil {}
         }

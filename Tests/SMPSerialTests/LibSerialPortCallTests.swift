@@ -1,6 +1,7 @@
 import CLibSerialPort
 import Glibc
 import Testing
+import SMPSystem
 
 @testable import SMPSerial
 
@@ -34,7 +35,7 @@ struct LibSerialPortCallTests {
     )
     func otherCodes(code: Int32, kind: SerialError.Kind, name: String) throws {
         let faults = FaultInjection()
-        faults.fail("sp_set_baudrate", errorNumber: 0, libserialportResult: code)
+        faults.fail("sp_set_baudrate", errorNumber: 0, returnValue: code)
         let error = FaultInjection.$current.withValue(faults) {
             #expect(throws: SerialError.self) {
                 try LibSerialPortCall.run("sp_set_baudrate", port: "/dev/ttyUSB1") { SP_OK }

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import SMPSerialTesting
 import Testing
+import SMPSystem
 
 @testable import SMPSerial
 
@@ -51,7 +52,7 @@ struct TermiosBackendTests {
         #expect(try await collect(&incoming, count: 1) == [42])
 
         let start = ContinuousClock.now
-        pty.closeMaster()
+        pty.close()
         let error = await #expect(throws: SerialError.self) {
             while try await incoming.next() != nil {}
         }
@@ -153,7 +154,7 @@ struct PendingWriteTests {
         let connection = try SerialPort.open(pty.slavePath)
         // More than the PTY buffers, and the peer never reads: the write stays pending.
         let writer = Task { try await connection.write([UInt8](repeating: 7, count: 1 << 20)) }
-        pty.closeMaster()
+        pty.close()
         let error = await #expect(throws: SerialError.self) { try await writer.value }
         #expect(error?.kind == .deviceLost)
         await connection.close()
@@ -174,7 +175,7 @@ struct PendingWriteTests {
         let first = try PseudoTerminal()
         let lostConnection = try SerialPort.open(first.slavePath)
         var lostIncoming = lostConnection.bytes.makeAsyncIterator()
-        first.closeMaster()
+        first.close()
         await #expect(throws: SerialError.self) { while try await lostIncoming.next() != nil {} }
         await lostConnection.close()
 
