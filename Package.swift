@@ -84,7 +84,7 @@ let package = Package(
         // Runs the built `smpctl` as a user would; depends on it so that `swift test` builds it first.
         .testTarget(
             name: "SMPCtlEndToEndTests",
-            dependencies: ["smpctl", "SMPHardware", "SMPSerial", "SMPSerialTesting", "SMPWire", "SMPSystem"],
+            dependencies: ["smpctl", "SMPHardware", "SMPBoardSim", "SMPSerial", "SMPSerialTesting", "SMPWire", "SMPSystem"],
             swiftSettings: strict),
     ]
 )

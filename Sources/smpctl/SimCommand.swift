@@ -67,8 +67,6 @@ struct SimCommand: ParsableCommand {
             throw CommandFailure(
                 .usage, "--pty: required (the simulator runs on a pseudo-terminal; dry runs use the in-process bench)")
         }
-        try CommandFiles.checkInput(board, expected: "a board definition (JSON)")
-        try CommandFiles.checkInput(handpiece, expected: "a handpiece definition (JSON)")
         if let truth { try CommandFiles.checkOutput(truth) }
         let boardFile: String
         let handpieceFile: String
@@ -81,6 +79,8 @@ struct SimCommand: ParsableCommand {
             boardFile = board ?? location.boardFile(model: BoardDefinition.r1.model)
             handpieceFile = handpiece ?? location.handpieceFile(model: HandpieceDefinition.rotaryR1.model)
         }
+        try CommandFiles.checkInput(boardFile, expected: "a board definition (JSON)")
+        try CommandFiles.checkInput(handpieceFile, expected: "a handpiece definition (JSON)")
         let setup: SimulationSetup
         do {
             let skinType = try SkinType(parsing: skin)

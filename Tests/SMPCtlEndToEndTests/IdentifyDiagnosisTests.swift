@@ -1,5 +1,7 @@
 import Foundation
 import Glibc
+import SMPBoardSim
+import SMPHardware
 import SMPSerialTesting
 import SMPSystem
 import SMPWire
@@ -47,7 +49,7 @@ final class HostilePeer: @unchecked Sendable {
 
     static let identity = BoardHello(
         sessionID: 424_242, boardModel: "smp-driver-r1", firmwareVersion: "other-1.0", serialNumber: "X1",
-        clockHertz: 1_000_000, queueCapacity: 64, limits: .smpDriverR1, boardTime: 0, lastCompletedDot: 0,
+        clockHertz: 1_000_000, queueCapacity: 128, limits: BoardLimits(BoardDefinition.r1), boardTime: 0, lastCompletedDot: 0,
         pendingCompletions: 0)
 
     /// `message` as a handshake frame on the wire, with a leading delimiter.

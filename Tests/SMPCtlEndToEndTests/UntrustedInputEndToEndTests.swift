@@ -1,5 +1,7 @@
 import Foundation
 import Glibc
+import SMPBoardSim
+import SMPHardware
 import SMPSerialTesting
 import SMPSystem
 import SMPWire
@@ -199,7 +201,7 @@ struct UntrustedInputEndToEndTests {
 
         let hello = BoardHello(
             sessionID: 7, boardModel: "m\u{1B}]0;title\u{7}", firmwareVersion: "f\u{1B}[2J", serialNumber: "s",
-            clockHertz: 1_000_000, queueCapacity: 64, limits: .smpDriverR1, boardTime: 0, lastCompletedDot: 0,
+            clockHertz: 1_000_000, queueCapacity: 128, limits: BoardLimits(BoardDefinition.r1), boardTime: 0, lastCompletedDot: 0,
             pendingCompletions: 0)
         let capture = try HostilePeer.frame(.boardHello(hello))
         for arguments in [["wire", "decode"], ["wire", "decode", "--json"]] {
