@@ -33,9 +33,11 @@ struct SamplingField: Sendable {
         return ramp.isFull(atY: y)
     }
 
-    /// The smallest non-zero density region r's map takes (its hairline front, if it has one).
+    /// The smallest non-zero density region r's growth uses: its hairline front, if it has one, or its thinnest
+    /// ghosts past the edge (`GhostZone`).
     func sparsestDensity(region r: Int) -> Double {
-        guard let hairline, hairline.spec.regionIndex == r else { return densityPerMM2[r] }
-        return densityPerMM2[r] * hairline.spec.frontDensityFraction
+        let ghosts = densityPerMM2[r] * GhostZone.sparsestWeight
+        guard let hairline, hairline.spec.regionIndex == r else { return ghosts }
+        return min(ghosts, densityPerMM2[r] * hairline.spec.frontDensityFraction)
     }
 }
