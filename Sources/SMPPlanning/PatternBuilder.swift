@@ -44,20 +44,39 @@ struct PatternBuilder {
         // Padded so that every region's ghost zone (at its first, sparsest layer; the zone reaches up to 1.7
         // margins) lies on the raster and the grid.
         let firstFraction = plan.session.fractions.first ?? 1
-        let padding =
+        let fadeBands = plan.regions.map { r in
+            r.feather.map { PatternBuilder.ghostMargin(density: r.densityPerCM2 / 100 * $0.endFraction, scale: 1) } ?? 0
+        }
+        let padding = max(
             1.8
-            * (plan.regions.map {
-                PatternBuilder.ghostMargin(density: $0.densityPerCM2 / 100 * firstFraction, scale: 1)
-            }.max() ?? 0)
+                * (plan.regions.map {
+                    PatternBuilder.ghostMargin(density: $0.densityPerCM2 / 100 * firstFraction, scale: 1)
+                }.max() ?? 0),
+            (fadeBands.max() ?? 0) + 1)
         let raster = RegionRaster(
             regions: plan.regions, cell: min(0.5, max(0.05, finestRadius / 2)), padding: padding)
         let hairs = HairIndex(hairs: plan.existingHairs, clearance: plan.hairClearanceMM)
         let hairline = plan.hairline.map {
             HairlineField(spec: $0, region: plan.regions[$0.regionIndex].shape, seed: plan.seed, parallel: parallel)
         }
+        let edges = plan.regions.indices.map { r -> EdgeField? in
+            let neighbours = plan.blends.filter { $0.first == r || $0.second == r }.map { blend in
+                let other = blend.first == r ? blend.second : blend.first
+                return (
+                    shape: plan.regions[other].shape,
+                    ratio: plan.regions[other].densityPerCM2 / plan.regions[r].densityPerCM2, band: blend.bandMM
+                )
+            }
+            guard plan.regions[r].feather != nil || !neighbours.isEmpty else { return nil }
+            return EdgeField(
+                region: plan.regions[r].shape, feather: plan.regions[r].feather, neighbours: neighbours,
+                seed: plan.seed, stream: 0x4645_4154_0000 + UInt64(r), padding: padding, fadeBand: fadeBands[r],
+                parallel: parallel)
+        }
         field = SamplingField(
-            raster: raster, hairs: hairs, hairline: hairline, densityPerMM2: plan.regions.map { $0.densityPerCM2 / 100 }
-        )
+            raster: raster, hairs: hairs, hairline: hairline,
+            densityPerMM2: plan.regions.map { $0.densityPerCM2 / 100 },
+            edges: edges)
         grid = SamplingGrid(origin: .init(0, 0), finestRadius: 1, columns: 1, rows: 1)
         columnIntegrals = PatternBuilder.integrate(field: field, regions: plan.regions.count, parallel: parallel)
     }
@@ -223,7 +242,7 @@ struct PatternBuilder {
                 whole.grow(field: field, zone: zone, grid: grid, box: box, scale: scale)
                 alive = committed.count + whole.aliveCount
             }
-            whole.eliminate(alive - needed, grid: grid)
+            whole.eliminate(alive - needed, grid: grid, field: field)
             commit([whole])
             return
         }
@@ -231,8 +250,10 @@ struct PatternBuilder {
         let removals = PatternBuilder.removals(
             existing: strips.map(\.existing), grown: strips.map(\.aliveCount), shares: strips.map(\.target),
             surplus: alive - needed)
-        let grid = grid
-        for parity in 0..<2 { runPhase(&strips, parity: parity) { $1.eliminate(removals[$0], grid: grid) } }
+        let (grid, field) = (grid, field)
+        for parity in 0..<2 {
+            runPhase(&strips, parity: parity) { $1.eliminate(removals[$0], grid: grid, field: field) }
+        }
         commit(strips)
     }
 
@@ -374,7 +395,7 @@ struct PatternBuilder {
         guard count > 0 else { return }
         var rng = SeededGenerator(seed: plan.seed, stream: 0x5345_4E54)  // "SENT"
         let r = spec.regionIndex
-        let frontDensity = field.sparsestDensity(region: r)
+        let frontDensity = field.densityPerMM2[r] * spec.frontDensityFraction
         // Sentinels stand alone: keep 1.5 times the front's spacing from any dot and from each other.
         let spacing = 1.5 * DotGenerator.kappa / frontDensity.squareRoot()
         let layerIndex = plan.session.count - 1

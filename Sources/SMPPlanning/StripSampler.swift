@@ -126,11 +126,38 @@ struct StripSampler {
     /// where this region takes no dot at p.
     @inline(__always)
     func site(at p: Point, field: SamplingField, zone: GhostZone, scale: Double) -> Site? {
-        let isGhost = field.raster.region(at: p) != region
+        var isGhost = field.raster.region(at: p) != region
         var d = field.mapDensity(at: p, region: region)
         if isGhost { d *= zone.ghostWeight(at: p) }
+        if d == 0 && field.isFeathered(region: region) {
+            d = field.fadeGhostDensity(at: p, region: region)
+            isGhost = true
+        }
         guard d > 0 else { return nil }
         return Site(density: d, radius: scale * DotGenerator.kappa / (d * fraction).squareRoot(), isGhost: isGhost)
+    }
+
+    /// True when a dot lies too close to a candidate at p with radius r: closer than r, or, where the region's
+    /// density falls off over a feather (`EdgeField`), closer than the mean of r and that dot's own radius. The
+    /// symmetric rule keeps a steep fall-off where the map puts it: with the candidate's radius alone, a sparse
+    /// candidate keeps its wide radius from dense dots and a dense one packs up to sparse dots, which moves the
+    /// fall-off towards the dense side.
+    @inline(__always)
+    func crowded(_ p: Point, _ r: Double, field: SamplingField, grid: SamplingGrid) -> Bool {
+        guard field.isFeathered(region: region) else { return grid.anyWithin(p, radius: r) }
+        var crowded = false
+        let scale = r * (field.mapDensity(at: p, region: region) * fraction).squareRoot()
+        let widest = scale / (field.sparsestDensity(region: region) * fraction).squareRoot()
+        grid.forEachWithin(p, radius: 0.5 * (r + widest)) { cell, d2 in
+            guard !crowded else { return }
+            let q = grid.point(at: cell)
+            // A committed dot of another region has that region's map (a ghost or a dot of this layer, this one's).
+            let owner = field.raster.region(at: q) ?? region
+            let rq = scale / (max(field.mapDensity(at: q, region: owner), 1e-9) * fraction).squareRoot()
+            let limit = 0.5 * (r + min(rq, widest))
+            if d2 < limit * limit { crowded = true }
+        }
+        return crowded
     }
 
     /// Bridson growth from the seeds, then a sweep over the strip's empty cells inside `box` that seeds every
@@ -157,7 +184,7 @@ struct StripSampler {
                     continue
                 }
                 guard let site = site(at: p, field: field, zone: zone, scale: scale),
-                    site.radius <= finest || !grid.anyWithin(p, radius: site.radius), !field.hairs.blocks(p)
+                    site.radius <= finest || !crowded(p, site.radius, field: field, grid: grid), !field.hairs.blocks(p)
                 else { continue }
                 active.append(add(p, site, grid: grid))
                 growFrom(&active, field: field, zone: zone, grid: grid, scale: scale)
@@ -199,7 +226,7 @@ struct StripSampler {
                     continue
                 }
                 guard let site = site(at: c, field: field, zone: zone, scale: scale),
-                    site.radius <= finest || !grid.anyWithin(c, radius: site.radius), !field.hairs.blocks(c)
+                    site.radius <= finest || !crowded(c, site.radius, field: field, grid: grid), !field.hairs.blocks(c)
                 else { continue }
                 active.append(add(c, site, grid: grid))
                 placed = true
@@ -225,9 +252,17 @@ struct StripSampler {
     /// r_max = sqrt(1 / (2 sqrt 3 rho)) being the hexagonal-packing radius at the target density. Neighbours
     /// anywhere count, ghosts too. Ghosts are thinned like any dot (the pattern past the edge stays as even as
     /// the one inside it), but only dots inside the region count towards `count`.
-    mutating func eliminate(_ count: Int, grid: SamplingGrid) {
+    mutating func eliminate(_ count: Int, grid: SamplingGrid, field: SamplingField) {
         guard count > 0, !xs.isEmpty else { return }
+        // Where the density falls off over a feather, a pair counts only within the denser dot's reach:
+        // a sparse dot's wide reach over dense neighbours would make it look crowded and thin the sparse side.
+        let varying = field.isFeathered(region: region)
         let hexFactor = 1 / (2 * 3.0.squareRoot())
+        let (region, fraction) = (region, fraction)
+        func reachOf(_ q: Point) -> Double {
+            let owner = field.raster.region(at: q) ?? region
+            return 2 * (hexFactor / max(field.mapDensity(at: q, region: owner) * fraction, 1e-9)).squareRoot()
+        }
         var twoRMax = [Double](repeating: 0, count: xs.count)
         var weights = [Double](repeating: 0, count: xs.count)
         for k in xs.indices where alive[k] {
@@ -238,7 +273,12 @@ struct StripSampler {
             var w = 0.0
             grid.forEachWithin(p, radius: reach) { cell, d2 in
                 if cell == own { return }
-                let t = 1 - d2.squareRoot() / reach
+                var pairReach = reach
+                if varying {
+                    pairReach = min(reach, reachOf(grid.point(at: cell)))
+                    guard d2 < pairReach * pairReach else { return }
+                }
+                let t = 1 - d2.squareRoot() / pairReach
                 let t2 = t * t
                 let t4 = t2 * t2
                 w += t4 * t4
@@ -261,8 +301,9 @@ struct StripSampler {
                 guard let j = local(grid.slot(at: cell)), heap.contains(j)
                 else { return }
                 let d = d2.squareRoot()
-                guard d < twoRMax[j] else { return }
-                let t = 1 - d / twoRMax[j]
+                let pairReach = varying ? min(twoRMax[j], twoRMax[k]) : twoRMax[j]
+                guard d < pairReach else { return }
+                let t = 1 - d / pairReach
                 let t2 = t * t
                 let t4 = t2 * t2
                 heap.decrease(j, by: t4 * t4)
