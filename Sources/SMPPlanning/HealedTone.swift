@@ -55,6 +55,14 @@ public enum HealedTone {
     )
 
     public static func predict(pigment: LabColour, dilution: Double, depthMM: Double, skin: LabColour) -> LabColour {
+        predict(pigment: pigment, dilution: dilution, depthMM: depthMM, skin: skin, ratios: scatteringRatios)
+    }
+
+    /// The model with other per-channel scattering ratios (tests compare against a wavelength-neutral skin).
+    static func predict(
+        pigment: LabColour, dilution: Double, depthMM: Double, skin: LabColour,
+        ratios: (r: Double, g: Double, b: Double)
+    ) -> LabColour {
         let p = pigment.linear
         let s = skin.linear
         func channel(_ pc: Double, _ sc: Double, _ ratio: Double) -> Double {
@@ -63,7 +71,6 @@ public enum HealedTone {
             return e * ink + (1 - e) * sc
         }
         return LabColour.fromLinear(
-            channel(p.r, s.r, scatteringRatios.r), channel(p.g, s.g, scatteringRatios.g),
-            channel(p.b, s.b, scatteringRatios.b))
+            channel(p.r, s.r, ratios.r), channel(p.g, s.g, ratios.g), channel(p.b, s.b, ratios.b))
     }
 }

@@ -31,6 +31,14 @@ public struct PlanRegion: Sendable {
     public var strokesPerDot: Int
     /// Open edges (meeting existing hair) over which the density fades out, if any.
     public var feather: FeatherSpec? = nil
+    /// The pigment and dilution of each session's dots (one per session), if the plan names pigments.
+    public var pigments: [PigmentChoice]? = nil
+
+    /// The pigment of this region's dots in session `session` (1-based), if the plan names pigments.
+    public func pigment(session: Int) -> PigmentChoice? {
+        guard let pigments, session >= 1, session <= pigments.count else { return nil }
+        return pigments[session - 1]
+    }
 
     /// The hang used for this region's dots.
     public var hangMM: Double { depthOverrideMM ?? profile.plannedHangMM }

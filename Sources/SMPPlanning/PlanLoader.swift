@@ -53,7 +53,7 @@ public enum PlanLoader {
         let root = JSONNode(value: value, path: "", file: file)
         let top = try root.object(allowed: [
             "format", "name", "description", "board", "seed", "svg", "regions", "hairline", "session",
-            "existing_hairs", "dots", "blends",
+            "existing_hairs", "dots", "blends", "pigment_catalogue",
         ])
         guard let formatNode = top["format"] else {
             throw PlanError(file: file, location: "format", reason: "missing; expected \"\(format)\"")
@@ -118,6 +118,9 @@ public enum PlanLoader {
         }
 
         let session = try top["session"].map(parseSession) ?? .single
+        try applyPigments(
+            regionNodes, to: &regions, sessions: session.count, catalogueNode: top["pigment_catalogue"],
+            directory: directory)
 
         var hairs: [Point] = []
         var clearance = 0.0
@@ -188,7 +191,7 @@ public enum PlanLoader {
     {
         let object = try node.object(allowed: [
             "name", "kind", "polygon", "holes", "svg_id", "density", "pitch_mm", "needle", "profile", "depth_mm",
-            "strokes", "feather",
+            "strokes", "feather", "pigment",
         ])
         guard let nameNode = object["name"] else { throw node.fail("missing \"name\"; expected a region name") }
         let name = try nameNode.string()

@@ -181,3 +181,28 @@ import Testing
         #expect(abs(bins[0] - 70) <= 3 && abs(bins[bins.count - 1] - 85) <= 3, "bins \(bins)")
     }
 }
+
+@Suite struct EdgeValidationTests {
+    @Test func featherWiderThanItsRegionIsRefused() throws {
+        let json = FeatherAndBlendTests.featheredPlan(waves: false).replacingOccurrences(
+            of: #""width_mm": 8"#, with: #""width_mm": 45"#)
+        let error = try #require(Fixtures.error(json))
+        #expect(error.location == "regions[0].feather.width_mm", "\(error)")
+        #expect(error.reason.contains("expected a feather narrower than its region"), "\(error)")
+    }
+
+    @Test func blendBetweenRegionsThatDoNotTouchIsRefused() throws {
+        let json = FeatherAndBlendTests.blendedPlan(band: 10).replacingOccurrences(
+            of: "[[90,50],[130,50],[130,150],[90,150]]", with: "[[95,50],[130,50],[130,150],[95,150]]")
+        let error = try #require(Fixtures.error(json))
+        #expect(error.location == "blends[0].regions", "\(error)")
+        #expect(error.reason.contains("do not touch (5 mm apart)"), "\(error)")
+    }
+
+    @Test func featherEdgeOutOfRangeIsRefused() throws {
+        let json = FeatherAndBlendTests.featheredPlan(waves: false).replacingOccurrences(
+            of: #""edges": [3]"#, with: #""edges": [4]"#)
+        let error = try #require(Fixtures.error(json))
+        #expect(error.location == "regions[0].feather.edges[0]", "\(error)")
+    }
+}
