@@ -62,18 +62,30 @@ extension PlanLoader {
         }
         let macro = try wave("macro", amplitude: min(2, 0.3 * width), wavelength: 25)
         let micro = try wave("micro", amplitude: 0.5, wavelength: 4)
-        // The fade must fit inside the region: its deepest point behind every line is farther than the width
-        // plus the waves' recess.
+        // The fade must fit inside the region: some point of it lies farther behind every line than the width
+        // plus the waves' recess (sampled on a 48 x 48 grid over the region's bounds).
         let needed = width + macro.0 + micro.0
-        for (k, line) in lines.enumerated() {
-            let depth =
-                shape.outer.points.map { p in
-                    (0..<(line.count - 1)).map { Polyline.distanceSquared(p, line[$0], line[$0 + 1]) }.min() ?? 0
-                }.max().map { $0.squareRoot() } ?? 0
+        let box = shape.bounds ?? Rect(minX: 0, minY: 0, maxX: 0, maxY: 0)
+        for (k, points) in lines.enumerated() {
+            let line = Polyline(points, reach: needed)
+            var depth = 0.0
+            search: for i in 0..<48 {
+                for j in 0..<48 {
+                    let p = Point(
+                        box.minX + (Double(i) + 0.5) / 48 * box.width, box.minY + (Double(j) + 0.5) / 48 * box.height)
+                    guard shape.contains(p) else { continue }
+                    guard let nearest = line.nearest(to: p) else {
+                        depth = needed
+                        break search
+                    }
+                    depth = max(depth, nearest.distance)
+                    if depth >= needed { break search }
+                }
+            }
             guard depth >= needed else {
                 let which = lines.count > 1 ? " (line \(k))" : ""
                 throw widthNode.fail(
-                    "the feather\(which) needs \(decimal(needed)) mm (width plus waves) but the region reaches only \(decimal(depth)) mm behind its open edge; expected a feather narrower than its region"
+                    "the feather\(which) needs \(decimal(needed)) mm (width plus waves) but the region reaches only \(DotsDocument.fixed(depth, 1)) mm behind its open edge; expected a feather narrower than its region"
                 )
             }
         }
