@@ -11,6 +11,9 @@ struct SamplingField: Sendable {
     /// Each region's feather and blend multiplier, if it has any (`EdgeField`).
     let edges: [EdgeField?]
     private let hasEdges: Bool
+    /// Per region: it has a feather (read per candidate, hence plain flags rather than the optional fields).
+    private let feathered: [Bool]
+    private let anyFeather: Bool
 
     init(
         raster: RegionRaster, hairs: HairIndex, hairline: HairlineField?, densityPerMM2: [Double],
@@ -24,6 +27,8 @@ struct SamplingField: Sendable {
         self.densityPerMM2 = densityPerMM2
         self.edges = edges
         hasEdges = edges.contains { $0 != nil }
+        feathered = edges.map { ($0?.endFraction ?? 1) < 1 }
+        anyFeather = feathered.contains(true)
     }
 
     /// The density map at p for region r, all sessions, dots per mm^2 (0 where no dot may go).
@@ -35,7 +40,8 @@ struct SamplingField: Sendable {
     }
 
     /// True when region r has a feather (its density falls steeply to a fraction of itself).
-    func isFeathered(region r: Int) -> Bool { r < edges.count && (edges[r]?.endFraction ?? 1) < 1 }
+    @inline(__always)
+    func isFeathered(region r: Int) -> Bool { anyFeather && feathered[r] }
 
     /// The density of a ghost in front of region r's feathered edge at p (0 where there is none).
     func fadeGhostDensity(at p: Point, region r: Int) -> Double {

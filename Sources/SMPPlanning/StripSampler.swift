@@ -271,17 +271,24 @@ struct StripSampler {
             let reach = 2 * (hexFactor / max(density[k] * fraction, 1e-9)).squareRoot()
             twoRMax[k] = reach
             var w = 0.0
-            grid.forEachWithin(p, radius: reach) { cell, d2 in
-                if cell == own { return }
-                var pairReach = reach
-                if varying {
-                    pairReach = min(reach, reachOf(grid.point(at: cell)))
+            if varying {
+                grid.forEachWithin(p, radius: reach) { cell, d2 in
+                    if cell == own { return }
+                    let pairReach = min(reach, reachOf(grid.point(at: cell)))
                     guard d2 < pairReach * pairReach else { return }
+                    let t = 1 - d2.squareRoot() / pairReach
+                    let t2 = t * t
+                    let t4 = t2 * t2
+                    w += t4 * t4
                 }
-                let t = 1 - d2.squareRoot() / pairReach
-                let t2 = t * t
-                let t4 = t2 * t2
-                w += t4 * t4
+            } else {
+                grid.forEachWithin(p, radius: reach) { cell, d2 in
+                    if cell == own { return }
+                    let t = 1 - d2.squareRoot() / reach
+                    let t2 = t * t
+                    let t4 = t2 * t2
+                    w += t4 * t4
+                }
             }
             weights[k] = w
         }
