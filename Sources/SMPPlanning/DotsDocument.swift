@@ -21,8 +21,17 @@ public enum DotsDocument {
             out +=
                 "    {\"name\": \(quoted(r.name)), \"kind\": \"\(r.kind.rawValue)\", \"needle\": \"\(r.needle.name)\", "
             out += "\"profile\": \"\(r.profile.name)\", \"density\": \(fixed(r.densityPerCM2, 2)), "
-            out += "\"hang_mm\": \(fixed(r.hangMM, 3)), \"strokes\": \(r.strokesPerDot)}"
+            out += "\"hang_mm\": \(fixed(r.hangMM, 3)), \"strokes\": \(r.strokesPerDot)"
+            if let pigment = r.pigment(session: plan.session.index) { out += pigmentFields(pigment) }
+            out += "}"
             out += i + 1 < plan.regions.count ? ",\n" : "\n"
+        }
+        out += "  ],\n"
+        out += "  \"steps\": [\n"
+        for (k, step) in result.steps.enumerated() {
+            out += "    {\"before_dot\": \(step.beforeDot), \"needle\": \"\(step.needle)\""
+            if let pigment = step.pigment { out += pigmentFields(pigment) }
+            out += k + 1 < result.steps.count ? "},\n" : "}\n"
         }
         out += "  ],\n"
         out += "  \"dots\": [\n"
@@ -32,11 +41,16 @@ public enum DotsDocument {
             out += "\"region\": \(quoted(r.name)), \"session\": \(dot.session), \"needle\": \"\(r.needle.name)\", "
             out += "\"profile\": \"\(r.profile.name)\", \"strokes\": \(r.strokesPerDot)"
             if let depth = r.depthOverrideMM { out += ", \"depth_mm\": \(fixed(depth, 3))" }
+            if let pigment = r.pigment(session: dot.session) { out += pigmentFields(pigment) }
             if dot.isSentinel { out += ", \"sentinel\": true" }
             out += k + 1 < result.sessionDots.count ? "},\n" : "}\n"
         }
         out += "  ]\n}\n"
         return out
+    }
+
+    static func pigmentFields(_ pigment: PigmentChoice) -> String {
+        ", \"pigment\": \(quoted(pigment.name)), \"dilution\": \(fixed(pigment.dilution, 2))"
     }
 
     /// Decimal text with exactly `digits` decimals, by integer rounding (half away from zero).

@@ -27,18 +27,7 @@ final class HairlineField: @unchecked Sendable {
         var rng = SeededGenerator(seed: seed, stream: 0x4841_4952)  // "HAIR"
         macroPhases = (0..<3).map { _ in rng.nextUnit() * 2 * Double.pi }
         microPhases = (0..<3).map { _ in rng.nextUnit() * 2 * Double.pi }
-        // Which side is the region's? Probe both sides of the line's middle at growing offsets.
-        var side = 1.0
-        let middle = line.length / 2
-        for offset in [0.5, 1.0, 2.0, 4.0, 8.0] {
-            let (p, n) = line.frame(at: middle)
-            let left = region.contains(p + n * offset)
-            let right = region.contains(p - n * offset)
-            if left != right {
-                side = left ? 1 : -1
-                break
-            }
-        }
+        let side = HairlineField.inwardSide(of: line, in: region)
         inwardSide = side
         // Tabulate the recess every 0.05 mm (waves are >= 0.5 mm long): the sampler asks for it per candidate.
         let count = Int((line.length / HairlineField.tableStep).rounded(.up)) + 2
@@ -85,6 +74,19 @@ final class HairlineField: @unchecked Sendable {
         for row in 0..<rows {
             fullRows[row] = rampValues[(row * columns)..<((row + 1) * columns)].allSatisfy { $0 >= 1 }
         }
+    }
+
+    /// Which side of the line (+1 left, -1 right, in `Polyline.Nearest.side` terms) the region lies on: probes
+    /// both sides of the line's middle at growing offsets.
+    static func inwardSide(of line: Polyline, in region: PolygonWithHoles) -> Double {
+        let middle = line.length / 2
+        for offset in [0.5, 1.0, 2.0, 4.0, 8.0] {
+            let (p, n) = line.frame(at: middle)
+            let left = region.contains(p + n * offset)
+            let right = region.contains(p - n * offset)
+            if left != right { return left ? 1 : -1 }
+        }
+        return 1
     }
 
     deinit {

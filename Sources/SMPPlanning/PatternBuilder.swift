@@ -42,14 +42,42 @@ struct PatternBuilder {
         let finestRadius = DotGenerator.kappa / (maxDensity / 100).squareRoot()
         // Raster cells half the finest radius. Cells an edge crosses get exact region tests and 2 x 2 samples in
         // the density integral, so the cell size sets no boundary error.
-        let raster = RegionRaster(regions: plan.regions, cell: min(0.5, max(0.05, finestRadius / 2)))
+        // Padded so that every region's ghost zone (at its first, sparsest layer; the zone reaches up to 1.7
+        // margins) lies on the raster and the grid.
+        let firstFraction = plan.session.fractions.first ?? 1
+        let fadeBands = plan.regions.map { r in
+            r.feather.map { PatternBuilder.ghostMargin(density: r.densityPerCM2 / 100 * $0.endFraction, scale: 1) } ?? 0
+        }
+        let padding = max(
+            1.8
+                * (plan.regions.map {
+                    PatternBuilder.ghostMargin(density: $0.densityPerCM2 / 100 * firstFraction, scale: 1)
+                }.max() ?? 0),
+            (fadeBands.max() ?? 0) + 1)
+        let raster = RegionRaster(
+            regions: plan.regions, cell: min(0.5, max(0.05, finestRadius / 2)), padding: padding)
         let hairs = HairIndex(hairs: plan.existingHairs, clearance: plan.hairClearanceMM)
         let hairline = plan.hairline.map {
             HairlineField(spec: $0, region: plan.regions[$0.regionIndex].shape, seed: plan.seed, parallel: parallel)
         }
+        let edges = plan.regions.indices.map { r -> EdgeField? in
+            let neighbours = plan.blends.filter { $0.first == r || $0.second == r }.map { blend in
+                let other = blend.first == r ? blend.second : blend.first
+                return (
+                    shape: plan.regions[other].shape,
+                    ratio: plan.regions[other].densityPerCM2 / plan.regions[r].densityPerCM2, band: blend.bandMM
+                )
+            }
+            guard plan.regions[r].feather != nil || !neighbours.isEmpty else { return nil }
+            return EdgeField(
+                region: plan.regions[r].shape, feather: plan.regions[r].feather, neighbours: neighbours,
+                seed: plan.seed, stream: 0x4645_4154_0000 + UInt64(r), padding: padding, fadeBand: fadeBands[r],
+                parallel: parallel)
+        }
         field = SamplingField(
-            raster: raster, hairs: hairs, hairline: hairline, densityPerMM2: plan.regions.map { $0.densityPerCM2 / 100 }
-        )
+            raster: raster, hairs: hairs, hairline: hairline,
+            densityPerMM2: plan.regions.map { $0.densityPerCM2 / 100 },
+            edges: edges)
         grid = SamplingGrid(origin: .init(0, 0), finestRadius: 1, columns: 1, rows: 1)
         columnIntegrals = PatternBuilder.integrate(field: field, regions: plan.regions.count, parallel: parallel)
     }
@@ -128,6 +156,14 @@ struct PatternBuilder {
         for i in xs.indices { grid.insert(SamplingGrid.committedSlot, at: Point(xs[i], ys[i])) }
     }
 
+    static let ghostMarginRadii = 2.5
+    /// How far past a region's edge growth continues with ghost dots (`GhostZone`) at a layer density (dots per
+    /// mm^2): `ghostMarginRadii` radii, beyond the reach of elimination's weights (1.3 radii) and of the ordering a wall imposes
+    /// on Poisson-disk growth (about two spacings).
+    static func ghostMargin(density: Double, scale: Double) -> Double {
+        ghostMarginRadii * scale * DotGenerator.kappa / density.squareRoot()
+    }
+
     /// How far (mm) a strip's work reaches beyond its columns, at the region's sparsest density: a candidate lies
     /// up to 1.15 radii from its seed and is tested against dots one radius farther (2.15 kappa / sqrt(density));
     /// elimination updates neighbours within 1.5 x 2 r_max (1.61 / sqrt(density)).
@@ -165,6 +201,9 @@ struct PatternBuilder {
                 rng: SeededGenerator(seed: plan.seed, stream: stream + UInt64(s)))
         }
         let committed = xs.indices.filter { region[$0] == Int32(r) }
+        let zone = GhostZone(
+            shape: plan.regions[r].shape,
+            margin: PatternBuilder.ghostMargin(density: field.densityPerMM2[r] * fraction, scale: layerScale))
         assignTargets(&strips, region: r, committed: committed)
         let seedColumns =
             Int(
@@ -177,7 +216,9 @@ struct PatternBuilder {
             }
             let (field, grid) = (field, grid)
             let layerScale = layerScale
-            runPhase(&strips, parity: parity) { $1.grow(field: field, grid: grid, box: box, scale: layerScale) }
+            runPhase(&strips, parity: parity) {
+                $1.grow(field: field, zone: zone, grid: grid, box: box, scale: layerScale)
+            }
         }
 
         let needed = max(Int((fraction * columnIntegrals[r].reduce(0, +)).rounded()), committed.count)
@@ -199,10 +240,10 @@ struct PatternBuilder {
                 whole.seeds =
                     committed.map { GrowthSeed(x: xs[$0], y: ys[$0], density: densityOfCommitted($0)) }
                     + whole.liveSeeds
-                whole.grow(field: field, grid: grid, box: box, scale: scale)
+                whole.grow(field: field, zone: zone, grid: grid, box: box, scale: scale)
                 alive = committed.count + whole.aliveCount
             }
-            whole.eliminate(alive - needed, grid: grid)
+            whole.eliminate(alive - needed, grid: grid, field: field)
             commit([whole])
             return
         }
@@ -210,8 +251,10 @@ struct PatternBuilder {
         let removals = PatternBuilder.removals(
             existing: strips.map(\.existing), grown: strips.map(\.aliveCount), shares: strips.map(\.target),
             surplus: alive - needed)
-        let grid = grid
-        for parity in 0..<2 { runPhase(&strips, parity: parity) { $1.eliminate(removals[$0], grid: grid) } }
+        let (grid, field) = (grid, field)
+        for parity in 0..<2 {
+            runPhase(&strips, parity: parity) { $1.eliminate(removals[$0], grid: grid, field: field) }
+        }
         commit(strips)
     }
 
@@ -322,7 +365,7 @@ struct PatternBuilder {
     }
 
     /// Appends the strips' live dots, in strip order (their grid cells keep the strips' slots, which no later
-    /// strip's range includes).
+    /// strip's range includes), and takes their ghosts off the grid.
     mutating func commit(_ strips: [StripSampler]) {
         let added = strips.reduce(0) { $0 + $1.aliveCount }
         xs.reserveCapacity(xs.count + added)
@@ -332,6 +375,10 @@ struct PatternBuilder {
         sentinel.reserveCapacity(sentinel.count + added)
         for strip in strips {
             for k in strip.xs.indices where strip.alive[k] {
+                if strip.ghost[k] {
+                    grid.remove(at: Point(strip.xs[k], strip.ys[k]))
+                    continue
+                }
                 xs.append(strip.xs[k])
                 ys.append(strip.ys[k])
                 region.append(Int32(strip.region))
@@ -349,7 +396,7 @@ struct PatternBuilder {
         guard count > 0 else { return }
         var rng = SeededGenerator(seed: plan.seed, stream: 0x5345_4E54)  // "SENT"
         let r = spec.regionIndex
-        let frontDensity = field.sparsestDensity(region: r)
+        let frontDensity = field.densityPerMM2[r] * spec.frontDensityFraction
         // Sentinels stand alone: keep 1.5 times the front's spacing from any dot and from each other.
         let spacing = 1.5 * DotGenerator.kappa / frontDensity.squareRoot()
         let layerIndex = plan.session.count - 1

@@ -31,6 +31,16 @@ public struct PlanRegion: Sendable {
     /// Hang override in mm, if the plan sets one; otherwise the profile's planned hang applies.
     public var depthOverrideMM: Double?
     public var strokesPerDot: Int
+    /// Open edges (meeting existing hair) over which the density fades out, if any.
+    public var feather: FeatherSpec? = nil
+    /// The pigment and dilution of each session's dots (one per session), if the plan names pigments.
+    public var pigments: [PigmentChoice]? = nil
+
+    /// The pigment of this region's dots in session `session` (1-based), if the plan names pigments.
+    public func pigment(session: Int) -> PigmentChoice? {
+        guard let pigments, session >= 1, session <= pigments.count else { return nil }
+        return pigments[session - 1]
+    }
 
     /// The hang used for this region's dots.
     public var hangMM: Double { depthOverrideMM ?? profile.plannedHangMM }
@@ -87,4 +97,30 @@ public struct Plan: Sendable {
     /// Dots designed elsewhere: validated and ordered but not regenerated.
     public var explicitDots: [Point]?
     public var board: BoardDefinition
+    /// Borders between touching regions over which their densities blend instead of stepping.
+    public var blends: [BlendSpec] = []
+}
+
+/// Open edges of a region: where it meets the client's remaining hair, density falls off over `widthMM` behind
+/// each line, from the region's density to `endFraction` of it, and is zero in front. The line recedes into the
+/// region by macro and micro waves (as the hairline does), so the fade never ends along a straight line.
+public struct FeatherSpec: Sendable {
+    /// The open edges, each a polyline along the region's border (mm).
+    public var lines: [[Point]]
+    public var widthMM: Double
+    /// Relative density at the receded line (0-1); it rises to 1 over the width (smoothstep).
+    public var endFraction: Double
+    public var macroAmplitudeMM: Double
+    public var macroWavelengthMM: Double
+    public var microAmplitudeMM: Double
+    public var microWavelengthMM: Double
+}
+
+/// Two touching regions whose densities blend linearly across their border over `bandMM` (half on each side):
+/// at the border both are at the mean of the two densities.
+public struct BlendSpec: Sendable, Equatable {
+    /// Indices into `Plan.regions`.
+    public var first: Int
+    public var second: Int
+    public var bandMM: Double
 }

@@ -54,7 +54,7 @@ public enum PlanLoader {
         let root = JSONNode(value: value, path: "", file: file)
         let top = try root.object(allowed: [
             "format", "name", "description", "board", "seed", "svg", "regions", "hairline", "session",
-            "existing_hairs", "dots",
+            "existing_hairs", "dots", "blends", "pigment_catalogue",
         ])
         guard let formatNode = top["format"] else {
             throw PlanError(file: file, location: "format", reason: "missing; expected \"\(format)\"")
@@ -123,6 +123,9 @@ public enum PlanLoader {
         }
 
         let session = try top["session"].map(parseSession) ?? .single
+        try applyPigments(
+            regionNodes, to: &regions, sessions: session.count, catalogueNode: top["pigment_catalogue"],
+            directory: directory)
 
         var hairs: [Point] = []
         var clearance = 0.0
@@ -159,7 +162,8 @@ public enum PlanLoader {
 
         return Plan(
             file: file, seed: seed, regions: regions, hairline: hairline, session: session, existingHairs: hairs,
-            hairClearanceMM: clearance, explicitDots: explicitDots, board: board)
+            hairClearanceMM: clearance, explicitDots: explicitDots, board: board,
+            blends: try top["blends"].map { try parseBlends($0, regions: regions) } ?? [])
     }
 
     static func resolve(_ path: String, against directory: URL?) -> URL {
@@ -192,7 +196,7 @@ public enum PlanLoader {
     {
         let object = try node.object(allowed: [
             "name", "kind", "polygon", "holes", "svg_id", "density", "pitch_mm", "needle", "profile", "depth_mm",
-            "strokes",
+            "strokes", "feather", "pigment",
         ])
         guard let nameNode = object["name"] else { throw node.fail("missing \"name\"; expected a region name") }
         let name = try nameNode.string()
@@ -302,7 +306,8 @@ public enum PlanLoader {
 
         return PlanRegion(
             name: name, kind: kind, shape: shape, densityPerCM2: density, needle: needle, profile: profile,
-            depthOverrideMM: depth, strokesPerDot: strokes)
+            depthOverrideMM: depth, strokesPerDot: strokes,
+            feather: try object["feather"].map { try parseFeather($0, shape: shape, board: board) })
     }
 
     /// Checks a polygon with holes: enough distinct vertices, non-zero area, no self-intersection, holes inside

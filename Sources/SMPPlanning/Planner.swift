@@ -15,6 +15,18 @@ public struct PlanResult: Sendable {
     /// True if the ordering's wall-clock safety cutoff fired (the order is then valid but maybe not reproducible).
     public var orderingStoppedByClock: Bool
     public var needleChanges: Int
+    /// Changes of pigment between consecutive dots where the needle stays (each is a cartridge change too).
+    public var pigmentChanges: Int = 0
+    /// What the operator loads before the session and changes during it, in visiting order.
+    public var steps: [OperatorStep] = []
+}
+
+/// An operator step: before the dot at `beforeDot` (0-based position in the visiting order), load a cartridge with
+/// this needle and pigment. The first step (before dot 0) is the session's first cartridge.
+public struct OperatorStep: Sendable, Equatable {
+    public var beforeDot: Int
+    public var needle: String
+    public var pigment: PigmentChoice?
 }
 
 /// Plan file in, ordered dots out: validation, generation, ordering, estimation.
@@ -37,12 +49,23 @@ public enum Planner {
         let ordered = VisitOrderer.order(mine, regions: plan.regions, options: options)
         let time = SessionTimeEstimator.estimate(order: ordered.dots, regions: plan.regions, board: plan.board)
         var changes = 0
-        for k in 1..<max(ordered.dots.count, 1)
-        where plan.regions[ordered.dots[k].regionIndex].needle != plan.regions[ordered.dots[k - 1].regionIndex].needle {
-            changes += 1
+        var pigmentChanges = 0
+        var steps: [OperatorStep] = []
+        for (k, dot) in ordered.dots.enumerated() {
+            let region = plan.regions[dot.regionIndex]
+            let step = OperatorStep(
+                beforeDot: k, needle: region.needle.name, pigment: region.pigment(session: dot.session))
+            guard let last = steps.last else {
+                steps.append(step)
+                continue
+            }
+            guard last.needle != step.needle || last.pigment != step.pigment else { continue }
+            if last.needle != step.needle { changes += 1 } else { pigmentChanges += 1 }
+            steps.append(step)
         }
         return PlanResult(
             plan: plan, allDots: all, sessionDots: ordered.dots, counts: counts, travelMM: ordered.travelMM,
-            time: time, orderingStoppedByClock: ordered.stoppedByClock, needleChanges: changes)
+            time: time, orderingStoppedByClock: ordered.stoppedByClock, needleChanges: changes,
+            pigmentChanges: pigmentChanges, steps: steps)
     }
 }

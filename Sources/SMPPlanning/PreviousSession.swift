@@ -19,7 +19,8 @@ public enum PreviousSession {
         }
         let root = JSONNode(value: value, path: "", file: file)
         let top = try root.object(allowed: [
-            "format", "generator", "board", "seed", "session", "travel_mm", "estimated_seconds", "regions", "dots",
+            "format", "generator", "board", "seed", "session", "travel_mm", "estimated_seconds", "regions", "steps",
+            "dots",
         ])
         func required(_ key: String, in fields: [String: JSONNode], of parent: JSONNode) throws -> JSONNode {
             guard let member = fields[key] else {
@@ -72,7 +73,8 @@ public enum PreviousSession {
         var seen: Set<Int> = []
         for dot in dots {
             let fields = try dot.object(allowed: [
-                "id", "x", "y", "region", "session", "needle", "profile", "strokes", "depth_mm", "sentinel",
+                "id", "x", "y", "region", "session", "needle", "profile", "strokes", "depth_mm", "sentinel", "pigment",
+                "dilution",
             ])
             guard let idNode = fields["id"], let xNode = fields["x"], let yNode = fields["y"] else {
                 throw dot.fail("expected id, x and y")

@@ -16,7 +16,8 @@ struct RegionRaster {
     let priorityOrder: [Int]
     let shapes: [PolygonWithHoles]
 
-    init(regions: [PlanRegion], cell: Double) {
+    /// `padding` (mm) widens the raster beyond the regions' bounding box on every side.
+    init(regions: [PlanRegion], cell: Double, padding: Double = 0) {
         self.cell = cell
         shapes = regions.map(\.shape)
         priorityOrder = regions.indices.sorted {
@@ -24,9 +25,10 @@ struct RegionRaster {
         }
         var box = regions[0].shape.bounds ?? Rect(minX: 0, minY: 0, maxX: 1, maxY: 1)
         for r in regions { if let b = r.shape.bounds { box = box.union(b) } }
-        origin = Point(box.minX - cell, box.minY - cell)
-        columns = max(1, Int((box.width / cell).rounded(.up)) + 3)
-        rows = max(1, Int((box.height / cell).rounded(.up)) + 3)
+        let pad = (padding / cell).rounded(.up)
+        origin = Point(box.minX - (1 + pad) * cell, box.minY - (1 + pad) * cell)
+        columns = max(1, Int((box.width / cell).rounded(.up) + 2 * pad) + 3)
+        rows = max(1, Int((box.height / cell).rounded(.up) + 2 * pad) + 3)
         owner = [UInt16](repeating: RegionRaster.outside, count: columns * rows)
         fillSpans(regions: regions)
         markBoundaries()

@@ -61,7 +61,7 @@ public enum SessionTimeEstimator {
     ) -> Breakdown {
         var result = Breakdown(travelSeconds: 0, dipSeconds: 0, strokeSeconds: 0, cartridgeChangeSeconds: 0)
         var here = home
-        var needle: String?
+        var cartridge: String?
         for dot in order {
             let region = regions[dot.regionIndex]
             result.travelSeconds += xyMoveTime(from: here, to: dot.position, board: board)
@@ -71,10 +71,12 @@ public enum SessionTimeEstimator {
                 board: board)
             result.dipSeconds += dip
             result.strokeSeconds += strokes
-            if let current = needle, current != region.needle.name {
+            // A new needle or a new pigment: the operator changes the cartridge either way.
+            let loaded = region.needle.name + " " + (region.pigment(session: dot.session)?.label ?? "")
+            if let current = cartridge, current != loaded {
                 result.cartridgeChangeSeconds += cartridgeChangeSeconds
             }
-            needle = region.needle.name
+            cartridge = loaded
         }
         return result
     }

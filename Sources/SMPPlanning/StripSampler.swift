@@ -8,7 +8,10 @@ struct GrowthSeed {
 }
 
 /// Samples one region's new dots of one session layer inside a band of grid columns: Bridson growth and weighted
-/// sample elimination, as `DotGenerator` describes. It writes only its own arrays and the grid cells of its
+/// sample elimination, as `DotGenerator` describes. Growth continues a little way past the region's edge
+/// (`GhostZone`): those ghost dots are neighbours like any other while the layer is grown and thinned, so a dot
+/// at the edge sees the same crowding as one inside and no row forms along the edge, and they are dropped before
+/// the layer is committed. It writes only its own arrays and the grid cells of its
 /// columns, and reads the grid only within `PatternBuilder.reach(region:scale:)` of them, so strips two apart
 /// can run at the same time.
 struct StripSampler {
@@ -38,6 +41,9 @@ struct StripSampler {
     /// raster read that mostly misses the cache.
     private(set) var density: [Double] = []
     private(set) var alive: [Bool] = []
+    /// True for a ghost dot (outside the region, never committed, never eliminated).
+    private(set) var ghost: [Bool] = []
+    /// Live dots inside the region (ghosts are not counted).
     private(set) var aliveCount = 0
 
     init(region: Int, layer: Int, fraction: Double, columns: Range<Int>, firstSlot: Int32, rng: SeededGenerator) {
@@ -66,22 +72,24 @@ struct StripSampler {
     /// Takes over another strip's new dots (when a region is resampled as one strip); the caller relabels them.
     mutating func adopt(_ other: StripSampler) {
         for k in other.xs.indices where other.alive[k] {
-            append(Point(other.xs[k], other.ys[k]), density: other.density[k])
+            append(Point(other.xs[k], other.ys[k]), density: other.density[k], ghost: other.ghost[k])
         }
     }
 
     @discardableResult
-    private mutating func append(_ p: Point, density d: Double) -> Int {
+    private mutating func append(_ p: Point, density d: Double, ghost isGhost: Bool) -> Int {
         xs.append(p.x)
         ys.append(p.y)
         density.append(d)
         alive.append(true)
-        aliveCount += 1
+        ghost.append(isGhost)
+        if !isGhost { aliveCount += 1 }
         return xs.count - 1
     }
 
-    private mutating func add(_ p: Point, density d: Double, grid: SamplingGrid) -> GrowthSeed {
-        let k = append(p, density: d)
+    private mutating func add(_ p: Point, _ site: Site, grid: SamplingGrid) -> GrowthSeed {
+        let d = site.density
+        let k = append(p, density: d, ghost: site.isGhost)
         grid.insert(slot(k), at: p)
         return GrowthSeed(x: p.x, y: p.y, density: d)
     }
@@ -108,20 +116,57 @@ struct StripSampler {
 
     // MARK: Growth
 
-    /// The map density at p and the radius a new dot there needs (nil where this region takes no dot at p).
+    /// What growth may put at a point: the region's map density there, the radius a dot there needs, and
+    /// whether it would be a ghost.
+    struct Site {
+        var density: Double
+        var radius: Double
+        var isGhost: Bool
+    }
+
+    /// The site at p: inside the region, or in its ghost zone (the region's map continued past its edge); nil
+    /// where this region takes no dot at p.
     @inline(__always)
-    func radius(at p: Point, field: SamplingField, scale: Double) -> (density: Double, radius: Double)? {
-        guard field.raster.region(at: p) == region else { return nil }
-        let d = field.mapDensity(at: p, region: region)
+    func site(at p: Point, field: SamplingField, zone: GhostZone, scale: Double) -> Site? {
+        var isGhost = field.raster.region(at: p) != region
+        var d = field.mapDensity(at: p, region: region)
+        if isGhost { d *= zone.ghostWeight(at: p) }
+        if d == 0 && field.isFeathered(region: region) {
+            d = field.fadeGhostDensity(at: p, region: region)
+            isGhost = true
+        }
         guard d > 0 else { return nil }
-        return (d, scale * DotGenerator.kappa / (d * fraction).squareRoot())
+        return Site(density: d, radius: scale * DotGenerator.kappa / (d * fraction).squareRoot(), isGhost: isGhost)
+    }
+
+    /// True when a dot lies too close to a candidate at p with radius r: closer than r, or, where the region's
+    /// density falls off over a feather (`EdgeField`), closer than the mean of r and that dot's own radius. The
+    /// symmetric rule keeps a steep fall-off where the map puts it: with the candidate's radius alone, a sparse
+    /// candidate keeps its wide radius from dense dots and a dense one packs up to sparse dots, which moves the
+    /// fall-off towards the dense side.
+    @inline(__always)
+    func crowded(_ p: Point, _ r: Double, field: SamplingField, grid: SamplingGrid) -> Bool {
+        guard field.isFeathered(region: region) else { return grid.anyWithin(p, radius: r) }
+        var crowded = false
+        let scale = r * (field.mapDensity(at: p, region: region) * fraction).squareRoot()
+        let widest = scale / (field.sparsestDensity(region: region) * fraction).squareRoot()
+        grid.forEachWithin(p, radius: 0.5 * (r + widest)) { cell, d2 in
+            guard !crowded else { return }
+            let q = grid.point(at: cell)
+            // A committed dot of another region has that region's map (a ghost or a dot of this layer, this one's).
+            let owner = field.raster.region(at: q) ?? region
+            let rq = scale / (max(field.mapDensity(at: q, region: owner), 1e-9) * fraction).squareRoot()
+            let limit = 0.5 * (r + min(rq, widest))
+            if d2 < limit * limit { crowded = true }
+        }
+        return crowded
     }
 
     /// Bridson growth from the seeds, then a sweep over the strip's empty cells inside `box` that seeds every
     /// part of the region growth did not reach.
-    mutating func grow(field: SamplingField, grid: SamplingGrid, box: Rect, scale: Double) {
+    mutating func grow(field: SamplingField, zone: GhostZone, grid: SamplingGrid, box: Rect, scale: Double) {
         var active = seeds
-        growFrom(&active, field: field, grid: grid, scale: scale)
+        growFrom(&active, field: field, zone: zone, grid: grid, scale: scale)
         let c0 = max(firstColumn, grid.column(box.minX))
         let c1 = min(endColumn - 1, grid.column(box.maxX))
         let r0 = max(0, grid.row(box.minY))
@@ -140,17 +185,17 @@ struct StripSampler {
                     blocker = grid.point(at: cell)
                     continue
                 }
-                guard let (d, rp) = radius(at: p, field: field, scale: scale),
-                    rp <= finest || !grid.anyWithin(p, radius: rp), !field.hairs.blocks(p)
+                guard let site = site(at: p, field: field, zone: zone, scale: scale),
+                    site.radius <= finest || !crowded(p, site.radius, field: field, grid: grid), !field.hairs.blocks(p)
                 else { continue }
-                active.append(add(p, density: d, grid: grid))
-                growFrom(&active, field: field, grid: grid, scale: scale)
+                active.append(add(p, site, grid: grid))
+                growFrom(&active, field: field, zone: zone, grid: grid, scale: scale)
             }
         }
     }
 
     private mutating func growFrom(
-        _ active: inout [GrowthSeed], field: SamplingField, grid: SamplingGrid, scale: Double
+        _ active: inout [GrowthSeed], field: SamplingField, zone: GhostZone, grid: SamplingGrid, scale: Double
     ) {
         let directions = DotGenerator.directions
         let step = directions.count / DotGenerator.attempts
@@ -182,10 +227,10 @@ struct StripSampler {
                     blocker = grid.point(at: cell)
                     continue
                 }
-                guard let (d, rc) = radius(at: c, field: field, scale: scale),
-                    rc <= finest || !grid.anyWithin(c, radius: rc), !field.hairs.blocks(c)
+                guard let site = site(at: c, field: field, zone: zone, scale: scale),
+                    site.radius <= finest || !crowded(c, site.radius, field: field, grid: grid), !field.hairs.blocks(c)
                 else { continue }
-                active.append(add(c, density: d, grid: grid))
+                active.append(add(c, site, grid: grid))
                 placed = true
                 break
             }
@@ -207,10 +252,19 @@ struct StripSampler {
     /// Weighted sample elimination (Yuksel 2015) among this strip's new dots: repeatedly drop the dot whose
     /// neighbourhood is most crowded, with weight (1 - d / 2 r_max)^8 per neighbour closer than 2 r_max,
     /// r_max = sqrt(1 / (2 sqrt 3 rho)) being the hexagonal-packing radius at the target density. Neighbours
-    /// anywhere count; only this strip's dots are removed.
-    mutating func eliminate(_ count: Int, grid: SamplingGrid) {
+    /// anywhere count, ghosts too. Ghosts are thinned like any dot (the pattern past the edge stays as even as
+    /// the one inside it), but only dots inside the region count towards `count`.
+    mutating func eliminate(_ count: Int, grid: SamplingGrid, field: SamplingField) {
         guard count > 0, !xs.isEmpty else { return }
+        // Where the density falls off over a feather, a pair counts only within the denser dot's reach:
+        // a sparse dot's wide reach over dense neighbours would make it look crowded and thin the sparse side.
+        let varying = field.isFeathered(region: region)
         let hexFactor = 1 / (2 * 3.0.squareRoot())
+        let (region, fraction) = (region, fraction)
+        func reachOf(_ q: Point) -> Double {
+            let owner = field.raster.region(at: q) ?? region
+            return 2 * (hexFactor / max(field.mapDensity(at: q, region: owner) * fraction, 1e-9)).squareRoot()
+        }
         var twoRMax = [Double](repeating: 0, count: xs.count)
         var weights = [Double](repeating: 0, count: xs.count)
         for k in xs.indices where alive[k] {
@@ -219,29 +273,46 @@ struct StripSampler {
             let reach = 2 * (hexFactor / max(density[k] * fraction, 1e-9)).squareRoot()
             twoRMax[k] = reach
             var w = 0.0
-            grid.forEachWithin(p, radius: reach) { cell, d2 in
-                if cell == own { return }
-                let t = 1 - d2.squareRoot() / reach
-                let t2 = t * t
-                let t4 = t2 * t2
-                w += t4 * t4
+            if varying {
+                grid.forEachWithin(p, radius: reach) { cell, d2 in
+                    if cell == own { return }
+                    let pairReach = min(reach, reachOf(grid.point(at: cell)))
+                    guard d2 < pairReach * pairReach else { return }
+                    let t = 1 - d2.squareRoot() / pairReach
+                    let t2 = t * t
+                    let t4 = t2 * t2
+                    w += t4 * t4
+                }
+            } else {
+                grid.forEachWithin(p, radius: reach) { cell, d2 in
+                    if cell == own { return }
+                    let t = 1 - d2.squareRoot() / reach
+                    let t2 = t * t
+                    let t4 = t2 * t2
+                    w += t4 * t4
+                }
             }
             weights[k] = w
         }
         // Elimination runs once, right after growth, so every dot is alive here.
         var heap = IndexedMaxHeap(keys: weights)
-        for _ in 0..<count {
+        var removed = 0
+        while removed < count {
             guard let k = heap.popMax() else { break }
             let p = Point(xs[k], ys[k])
             alive[k] = false
-            aliveCount -= 1
+            if !ghost[k] {
+                aliveCount -= 1
+                removed += 1
+            }
             grid.remove(at: p)
             grid.forEachWithin(p, radius: twoRMax[k] * 1.5) { cell, d2 in
                 guard let j = local(grid.slot(at: cell)), heap.contains(j)
                 else { return }
                 let d = d2.squareRoot()
-                guard d < twoRMax[j] else { return }
-                let t = 1 - d / twoRMax[j]
+                let pairReach = varying ? min(twoRMax[j], twoRMax[k]) : twoRMax[j]
+                guard d < pairReach else { return }
+                let t = 1 - d / pairReach
                 let t2 = t * t
                 let t4 = t2 * t2
                 heap.decrease(j, by: t4 * t4)

@@ -1,5 +1,7 @@
 /// Puts a session's dots in visiting order: grouped by needle (finest first, one cartridge change per needle
-/// type), each group ordered for short travel, entered from where the previous group ended (the first from home).
+/// type) and within a needle by pigment (weakest dilution first, then by name: a pigment change is a cartridge
+/// change too), each group ordered for short travel, entered from where the previous group ended (the first from
+/// home).
 public enum VisitOrderer {
     public struct Result: Sendable {
         public var dots: [PlannedDot]
@@ -12,8 +14,22 @@ public enum VisitOrderer {
         _ dots: [PlannedDot], regions: [PlanRegion], home: Point = Point(0, 0),
         options: TourOptimizer.Options = TourOptimizer.Options()
     ) -> Result {
-        var groups: [Int: [PlannedDot]] = [:]
-        for dot in dots { groups[regions[dot.regionIndex].needle.orderRank, default: []].append(dot) }
+        struct GroupKey: Hashable, Comparable {
+            var needleRank: Int
+            var dilution: Double
+            var pigment: String
+            static func < (a: GroupKey, b: GroupKey) -> Bool {
+                (a.needleRank, a.dilution, a.pigment) < (b.needleRank, b.dilution, b.pigment)
+            }
+        }
+        var groups: [GroupKey: [PlannedDot]] = [:]
+        for dot in dots {
+            let region = regions[dot.regionIndex]
+            let pigment = region.pigment(session: dot.session)
+            let key = GroupKey(
+                needleRank: region.needle.orderRank, dilution: pigment?.dilution ?? 0, pigment: pigment?.name ?? "")
+            groups[key, default: []].append(dot)
+        }
         var ordered: [PlannedDot] = []
         ordered.reserveCapacity(dots.count)
         var here = home

@@ -20,6 +20,7 @@ struct SMPCtl: AsyncParsableCommand {
             PortsCommand.self,
             IdentifyCommand.self,
             WireCommand.self,
+            PigmentCommand.self,
         ]
     )
 
