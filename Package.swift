@@ -69,10 +69,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "SMPBoardSimTests", dependencies: ["SMPBoardSim", "SMPWire", "SMPWireTesting", "SMPSystem"], swiftSettings: strict),
+            name: "SMPBoardSimTests", dependencies: ["SMPBoardSim", "SMPWire", "SMPWireTesting", "SMPSystem"],
+            swiftSettings: strict),
         // Runs the built `smpctl` as a user would; depends on it so that `swift test` builds it first.
         .testTarget(
-            name: "SMPCtlEndToEndTests", dependencies: ["smpctl", "SMPSerial", "SMPSerialTesting", "SMPWire", "SMPSystem"],
+            name: "SMPCtlEndToEndTests",
+            dependencies: ["smpctl", "SMPSerial", "SMPSerialTesting", "SMPWire", "SMPSystem"],
             swiftSettings: strict),
     ]
 )

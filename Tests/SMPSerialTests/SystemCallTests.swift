@@ -1,6 +1,6 @@
 import Glibc
-import Testing
 import SMPSystem
+import Testing
 
 @testable import SMPSerial
 
