@@ -20,6 +20,8 @@ let package = Package(
         .library(name: "SMPSerial", targets: ["SMPSerial"]),
         .library(name: "SMPSerialTesting", targets: ["SMPSerialTesting"]),
         .library(name: "SMPBoardSim", targets: ["SMPBoardSim"]),
+        // For the benchmarks package: the pseudo-terminal its serial benchmarks play the board on.
+        .library(name: "SMPSystem", targets: ["SMPSystem"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")

@@ -42,7 +42,7 @@ let package = Package(
             "SerialBenchmarks",
             [
                 .product(name: "SMPSerial", package: "smpctl"), .product(name: "SMPSerialTesting", package: "smpctl"),
-                .product(name: "SMPWire", package: "smpctl"),
+                .product(name: "SMPSystem", package: "smpctl"), .product(name: "SMPWire", package: "smpctl"),
             ]
         ),
     ]

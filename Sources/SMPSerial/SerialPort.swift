@@ -39,7 +39,7 @@ public enum SerialPort {
                 kind: .notASerialPort,
                 operation: "stat",
                 port: path,
-                message: "it is \(fileTypeName(type)), not a character device"
+                message: "it is \(FileType.description(of: type)), not a character device"
             )
         }
         guard requested == .automatic else { return requested }
@@ -51,16 +51,5 @@ public enum SerialPort {
         let device = UInt64(info.st_rdev)
         let major = ((device >> 8) & 0xfff) | ((device >> 32) & ~UInt64(0xfff))
         return (136...143).contains(major)
-    }
-
-    private static func fileTypeName(_ type: mode_t) -> String {
-        switch type {
-        case S_IFREG: return "a regular file"
-        case S_IFDIR: return "a directory"
-        case S_IFBLK: return "a block device"
-        case S_IFIFO: return "a pipe"
-        case S_IFSOCK: return "a socket"
-        default: return "not a device"
-        }
     }
 }

@@ -100,7 +100,8 @@ public enum AtomicFileWriter {
         guard type == S_IFREG else {
             throw FileWriteError(
                 path: path,
-                reason: "is \(fileTypeDescription(type)), not a regular file; expected a regular file or a new name"
+                reason:
+                    "is \(FileType.description(of: type)), not a regular file; expected a regular file or a new name"
                     + (type == S_IFLNK ? " (name the file itself, not a link to it)" : ""))
         }
         return info.st_mode
@@ -147,10 +148,13 @@ public enum AtomicFileWriter {
         default: return "cannot be used: \(error.message)"
         }
     }
+}
 
-    /// "a directory", "a character device", ... for messages.
-    package static func fileTypeDescription(_ type: mode_t) -> String {
-        switch type {
+/// File types named for messages.
+package enum FileType {
+    /// "a regular file", "a directory", "a character device", ... for the `S_IFMT` bits of `mode`.
+    package static func description(of mode: mode_t) -> String {
+        switch mode & S_IFMT {
         case S_IFREG: return "a regular file"
         case S_IFDIR: return "a directory"
         case S_IFCHR: return "a character device"

@@ -112,7 +112,7 @@ public enum InputFile {
             || (type == S_IFCHR && alsoAllowed.contains(.characterDevice))
         guard allowed else {
             throw FileReadError(
-                path: path, reason: "is \(AtomicFileWriter.fileTypeDescription(type)); expected \(expected)")
+                path: path, reason: "is \(FileType.description(of: type)); expected \(expected)")
         }
         return type
     }

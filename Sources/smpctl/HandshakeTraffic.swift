@@ -74,12 +74,11 @@ struct HandshakeTraffic {
             heard.append("\(sessionFrames) valid frame(s) but no hello")
         }
         if badFrames > 0 && heard.isEmpty {
-            heard.append(
-                "\(bytes) bytes in \(badFrames) bad frame(s) and no valid frame (noise, or the wrong baud rate?)")
+            heard.append("\(badFrames) bad frame(s) and no valid frame (noise, or the wrong baud rate?)")
         } else if badFrames > 0 {
             heard.append("\(badFrames) bad frame(s)")
         }
-        if heard.isEmpty { heard.append("\(bytes) bytes and no frame (the wrong baud rate, or not an SMP board?)") }
+        if heard.isEmpty { heard.append("no frame (the wrong baud rate, or not an SMP board?)") }
         return "got \(bytes) bytes: " + heard.joined(separator: "; ")
     }
 }

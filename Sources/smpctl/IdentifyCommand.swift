@@ -12,7 +12,9 @@ struct IdentifyCommand: AsyncParsableCommand {
         discussion: """
             Prints the board's model, firmware, serial number, protocol version, clock and limits, as the board \
             announces them in its hello. Exit 69 when the port cannot be used or the board speaks another protocol \
-            version, 74 when it does not answer or the line fails.
+            version, 74 when it does not answer (saying what came back instead: nothing, noise, its own hellos, \
+            another session's or protocol's hello) or the line fails. --timeout takes 100-3600000 ms, --baud \
+            50-4000000.
             """
     )
 

@@ -119,12 +119,19 @@ struct SimCommand: ParsableCommand {
         runner.terminal.close()
 
         let truthRecord = simulated.truth()
+        // A truth that cannot be written at the stop (the disk filled during the session) still leaves the
+        // summary printed; the failure is reported after it.
+        var truthFailure: CommandFailure?
         if let truth {
-            try CommandFiles.write(try truthRecord.jsonData(), to: truth)
+            do {
+                try CommandFiles.write(try truthRecord.jsonData(), to: truth)
+            } catch let failure as CommandFailure {
+                truthFailure = failure
+            }
         }
         let report = SimRunReport(
-            device: runner.terminal.slavePath, truthFile: truth, summary: truthRecord.summary,
-            link: runner.statistics)
+            device: runner.terminal.slavePath, truthFile: truthFailure == nil ? truth : nil,
+            truthWriteFailed: truthFailure != nil, summary: truthRecord.summary, link: runner.statistics)
         // With --truth -, the truth is stdout; the summary goes to stderr so that the two do not mix.
         let summaryOnStderr = CommandFiles.isStandardOutput(truth)
         if json {
@@ -134,6 +141,7 @@ struct SimCommand: ParsableCommand {
                 if summaryOnStderr { Output.diagnostic(line) } else { Output.line(line) }
             }
         }
+        if let truthFailure { throw truthFailure }
     }
 }
 
@@ -141,6 +149,8 @@ struct SimCommand: ParsableCommand {
 struct SimRunReport: Encodable {
     let device: String
     let truthFile: String?
+    /// --truth was given but the file could not be written; the error follows the summary.
+    let truthWriteFailed: Bool
     let summary: SimulationSummary
     let link: PTYBoardRunner.Statistics
 
@@ -155,7 +165,9 @@ struct SimRunReport: Encodable {
                 + "mean deposit \(String(format: "%.3f", summary.meanDepositDepthMM)) mm",
             "faults: \(summary.faults) (\(summary.boardResets) resets); frame errors: \(summary.frameErrors)",
             "link: \(link.bytesFromHost) bytes in, \(link.bytesToHost) bytes out, \(link.bytesDiscarded) discarded",
-            truthFile.map { "truth written to \($0)" } ?? "truth not written (no --truth)",
+            truthFile.map { "truth written to \($0)" }
+                ?? (truthWriteFailed
+                    ? "truth not written (the write failed, see below)" : "truth not written (no --truth)"),
         ]
     }
 }

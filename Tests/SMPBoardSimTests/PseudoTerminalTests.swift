@@ -1,8 +1,8 @@
 import Foundation
 import SMPBoardSim
+import SMPSystem
 import SMPWire
 import Testing
-import SMPSystem
 
 #if canImport(Glibc)
     import Glibc

@@ -242,3 +242,41 @@ final class TemporaryDirectory {
         return mknod(node, S_IFCHR | 0o666, dev_t((1 << 8) | 7)) == 0 ? node : "/dev/full"
     }
 }
+
+@Suite("smpctl sim, a truth file lost during the session")
+struct SimTruthLostTests {
+    @Test("the truth's directory removed while serving: the summary is still printed, then one error line, exit 74")
+    func summarySurvivesAFailedTruth() throws {
+        let directory = try TemporaryDirectory()
+        let truth = directory.path + "/sub/truth.json"
+        try FileManager.default.createDirectory(atPath: directory.path + "/sub", withIntermediateDirectories: false)
+        let process = Process()
+        process.executableURL = SMPCtlProcess.executable
+        process.arguments = ["sim", "--pty", "--truth", truth]
+        process.currentDirectoryURL = SMPCtlProcess.repositoryRoot
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let errors = ConcurrentRead(error.fileHandleForReading)
+        var firstLine = Data()
+        while !firstLine.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            firstLine.append(chunk)
+        }
+        try #require(String(decoding: firstLine, as: UTF8.self).hasPrefix("/dev/pts/"))
+        try FileManager.default.removeItem(atPath: directory.path + "/sub")
+        process.interrupt()
+        let rest = output.fileHandleForReading.readDataToEndOfFile()
+        let errorText = String(decoding: errors.wait(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 74)
+        let stdout = String(decoding: firstLine + rest, as: UTF8.self)
+        #expect(stdout.contains("dots: "), "stdout: \(stdout)")
+        #expect(stdout.contains("truth not written (the write failed, see below)"))
+        let lastLine = errorText.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(lastLine.hasPrefix("smpctl: \(truth): directory"), "stderr: \(errorText)")
+    }
+}

@@ -2,8 +2,8 @@ import CSerialTestInterposer
 import Foundation
 import Glibc
 import SMPSerialTesting
-import Testing
 import SMPSystem
+import Testing
 
 @testable import SMPSerial
 

@@ -1,7 +1,7 @@
 import CLibSerialPort
 import Glibc
-import Testing
 import SMPSystem
+import Testing
 
 @testable import SMPSerial
 

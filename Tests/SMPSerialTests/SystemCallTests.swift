@@ -1,10 +1,10 @@
 import Glibc
-import Testing
 import SMPSystem
+import Testing
 
 @testable import SMPSerial
 
-@Suite("System call wrapper")
+@Suite("System calls as SMPSerial reports them (SerialError naming the call and the port)")
 struct SystemCallTests {
     @Test("-1 with errno becomes a SerialError naming the call and the port")
     func failureBecomesError() throws {

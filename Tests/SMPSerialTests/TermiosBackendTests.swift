@@ -1,8 +1,8 @@
 import Foundation
 import Glibc
 import SMPSerialTesting
-import Testing
 import SMPSystem
+import Testing
 
 @testable import SMPSerial
 

@@ -1,9 +1,9 @@
 import Foundation
 import Glibc
-import SMPSerialTesting
+import SMPSystem
 
 /// The board's side of a pseudo-terminal for the transport benchmarks: an echo or sink thread on the master of an
-/// SMPSerialTesting `PseudoTerminal`. No wire protocol: the figures are the transport alone.
+/// SMPSystem `PseudoTerminal`. No wire protocol: the figures are the transport alone.
 final class PseudoTerminalPeer: @unchecked Sendable {
     enum Behaviour {
         /// Writes back every byte it reads.
@@ -27,7 +27,7 @@ final class PseudoTerminalPeer: @unchecked Sendable {
 
     /// Hangs up; the peer thread sees the master closed and ends.
     func closeMaster() {
-        terminal.closeMaster()
+        terminal.close()
     }
 
     private func serve(echo: Bool) {
