@@ -44,19 +44,13 @@ public enum PlanLoader {
             throw PlanError(
                 file: file, location: "", reason: "file is \(data.count) bytes; expected at most \(maxFileBytes)")
         }
-        let value: JSONValue
-        do {
-            value = try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw PlanError(file: file, location: "", reason: "malformed JSON: \(describe(error))")
-        }
-        let root = JSONNode(value: value, path: "", file: file)
+        let root = try JSONNode.document(data, file: file)
         let top = try root.object(allowed: [
             "format", "name", "description", "board", "seed", "svg", "regions", "hairline", "session",
             "existing_hairs", "dots",
         ])
         guard let formatNode = top["format"] else {
-            throw PlanError(file: file, location: "format", reason: "missing; expected \"\(format)\"")
+            throw root.fail(member: "format", "missing; expected \"\(format)\"")
         }
         let found = try formatNode.string()
         guard found == format else { throw formatNode.fail("expected \"\(format)\", found \"\(found)\"") }
@@ -87,7 +81,7 @@ public enum PlanLoader {
         }
 
         guard let regionsNode = top["regions"] else {
-            throw PlanError(file: file, location: "regions", reason: "missing; expected an array of regions")
+            throw root.fail(member: "regions", "missing; expected an array of regions")
         }
         let regionNodes = try regionsNode.array(minCount: 1, maxCount: 1000)
         var regions: [PlanRegion] = []
@@ -95,14 +89,12 @@ public enum PlanLoader {
         for node in regionNodes {
             let region = try parseRegion(node, board: board, svg: svg, svgName: svgName)
             if let other = regions.first(where: { $0.name == region.name }) {
-                throw PlanError(
-                    file: file, location: node.child("name"), reason: "duplicate region name \"\(other.name)\"")
+                throw node.fail(
+                    member: "name", "duplicate region name \"\(printableText(other.name))\"; expected unique names")
             }
             if region.kind == .hairline {
                 if let earlier = hairlineRegionPath {
-                    throw PlanError(
-                        file: file, location: node.child("kind"),
-                        reason: "a plan has at most one hairline region; \(earlier) is one already")
+                    throw node.fail(member: "kind", "a plan has at most one hairline region; \(earlier) is one already")
                 }
                 hairlineRegionPath = node.path
             }
@@ -113,8 +105,7 @@ public enum PlanLoader {
         if let hairlineNode = top["hairline"] {
             hairline = try parseHairline(hairlineNode, regions: regions, svg: svg, svgName: svgName, board: board)
         } else if let path = hairlineRegionPath {
-            throw PlanError(
-                file: file, location: "hairline", reason: "missing; \(path) is a hairline region and needs the line")
+            throw root.fail(member: "hairline", "missing; \(path) is a hairline region and needs the line")
         }
 
         let session = try top["session"].map(parseSession) ?? .single
@@ -160,16 +151,6 @@ public enum PlanLoader {
     static func resolve(_ path: String, against directory: URL?) -> URL {
         if path.hasPrefix("/") || directory == nil { return URL(fileURLWithPath: path) }
         return URL(fileURLWithPath: path, relativeTo: directory).standardizedFileURL
-    }
-
-    static func describe(_ error: any Error) -> String {
-        if let decoding = error as? DecodingError {
-            switch decoding {
-            case .dataCorrupted(let context): return context.underlyingError.map { "\($0)" } ?? context.debugDescription
-            default: return "\(decoding)"
-            }
-        }
-        return error.localizedDescription
     }
 
     static func checkOnBoard(_ p: Point, board: BoardDefinition, node: JSONNode) throws {
@@ -320,7 +301,7 @@ public enum PlanLoader {
                 throw fail("\(label)crosses itself (edges \(e) and \(f)); expected a simple polygon")
             }
             guard ring.area >= 0.01 else {
-                throw fail("\(label)is degenerate (area \(ring.area) mm2); expected an area")
+                throw fail("\(label)is degenerate (area \(decimal(ring.area)) mm2); expected at least 0.01 mm2")
             }
         }
         try check(shape.outer, "")
