@@ -7,6 +7,10 @@ public enum PlanLoader {
     /// Plans are hand-written or exported; 16 MiB is far beyond any real one (35k explicit dots is ~1 MiB).
     public static let maxFileBytes = 16 << 20
     public static let densityRange: ClosedRange<Double> = 5...150
+    /// Holes per region and vertices per region (outline and holes together), so that validating a region costs
+    /// well under a second (Docs/PlanFormat.md, "Limits").
+    public static let maxHolesPerRegion = 256
+    public static let maxVerticesPerRegion = 100_000
 
     /// Loads the plan at `url`. `board` overrides the plan's own `"board"` entry (the CLI's `--board`).
     public static func load(contentsOf url: URL, displayName: String? = nil, board: BoardDefinition? = nil) throws
@@ -297,50 +301,66 @@ public enum PlanLoader {
                     "\(label)vertex \(i) (\(decimal(p.x)), \(decimal(p.y))) is outside the board's travel; expected 0...\(decimal(board.x.travelMM)) x 0...\(decimal(board.y.travelMM)) mm (\(board.model))"
                 )
             }
-            if let (e, f) = ring.firstSelfIntersection() {
-                throw fail("\(label)crosses itself (edges \(e) and \(f)); expected a simple polygon")
-            }
-            guard ring.area >= 0.01 else {
-                throw fail("\(label)is degenerate (area \(decimal(ring.area)) mm2); expected at least 0.01 mm2")
+        }
+        let rings = [shape.outer] + shape.holes
+        let vertexCount = rings.reduce(0) { $0 + $1.points.count }
+        guard shape.holes.count <= maxHolesPerRegion else {
+            throw fail("has \(shape.holes.count) holes; expected at most \(maxHolesPerRegion)")
+        }
+        guard vertexCount <= maxVerticesPerRegion else {
+            throw fail(
+                "has \(vertexCount) vertices (outline and holes); expected at most \(maxVerticesPerRegion) (simplify it, or raise the SVG tolerance_mm)"
+            )
+        }
+        func label(_ ring: Int) -> String { ring == 0 ? "" : "hole \(ring - 1): " }
+        for (r, ring) in rings.enumerated() { try check(ring, label(r)) }
+        // All on one line: say so before the sweep calls its doubling back a crossing.
+        for (r, ring) in rings.enumerated() where ring.area < 0.01 && isCollinear(ring.points) {
+            throw fail("\(label(r))is degenerate (area \(decimal(ring.area)) mm2); expected at least 0.01 mm2")
+        }
+        // One sweep over every edge finds a ring crossing itself, a hole crossing the outline and holes crossing
+        // each other; with none of those, a ring lies wholly inside or outside another, so one vertex tells which.
+        if let c = SegmentSweep.firstCrossing(rings.map(\.points)) {
+            if c.ringA == c.ringB {
+                throw fail(
+                    "\(label(c.ringA))crosses itself (edges \(c.edgeA) and \(c.edgeB)); expected a simple polygon")
+            } else if c.ringA == 0 {
+                throw fail(
+                    "\(label(c.ringB))crosses the region's outline (its edge \(c.edgeB), outline edge \(c.edgeA)); expected holes inside it"
+                )
+            } else {
+                throw fail("\(label(c.ringB))overlaps hole \(c.ringA - 1); expected separate holes")
             }
         }
-        try check(shape.outer, "")
+        for (r, ring) in rings.enumerated() where ring.area < 0.01 {
+            throw fail("\(label(r))is degenerate (area \(decimal(ring.area)) mm2); expected at least 0.01 mm2")
+        }
+        let holeBoxes = shape.holes.map(\.bounds)
         for (i, hole) in shape.holes.enumerated() {
-            let label = "hole \(i): "
-            try check(hole, label)
-            for p in hole.points where !shape.outer.contains(p) {
+            let p = hole.points[0]
+            guard shape.outer.contains(p) else {
                 throw fail(
-                    "\(label)vertex (\(decimal(p.x)), \(decimal(p.y))) is outside its region; expected holes inside the outline"
+                    "hole \(i): vertex (\(decimal(p.x)), \(decimal(p.y))) is outside its region; expected holes inside the outline"
                 )
             }
-            if ringsCross(hole, shape.outer) {
-                throw fail("\(label)crosses the region's outline; expected holes inside it")
-            }
-            for (j, other) in shape.holes.enumerated() where j < i {
-                if ringsCross(hole, other) || hole.points.contains(where: other.contains)
-                    || other.points.contains(where: hole.contains)
-                {
-                    throw fail("\(label)overlaps hole \(j); expected separate holes")
+            for (j, other) in shape.holes.enumerated() where j != i {
+                guard let box = holeBoxes[j], box.intersects(Rect(minX: p.x, minY: p.y, maxX: p.x, maxY: p.y))
+                else { continue }
+                if other.contains(p) {
+                    throw fail("hole \(max(i, j)): overlaps hole \(min(i, j)); expected separate holes")
                 }
             }
         }
     }
 
-    static func ringsCross(_ a: Ring, _ b: Ring) -> Bool {
-        let combinedCount = a.points.count * b.points.count
-        if combinedCount > 4_000_000 {
-            // Too many pairs for a quadratic check: rely on the vertex tests alone.
-            return false
+    static func isCollinear(_ points: [Point]) -> Bool {
+        guard let first = points.first,
+            let far = points.max(by: { first.distanceSquared(to: $0) < first.distanceSquared(to: $1) })
+        else { return true }
+        let d = far - first
+        return points.allSatisfy { p in
+            abs(d.x * (p.y - first.y) - d.y * (p.x - first.x)) <= 1e-9 * max(1, d.x * d.x + d.y * d.y)
         }
-        for i in 0..<a.points.count {
-            let a0 = a.points[i]
-            let a1 = a.points[(i + 1) % a.points.count]
-            for j in 0..<b.points.count
-            where Ring.segmentsIntersect(a0, a1, b.points[j], b.points[(j + 1) % b.points.count]) {
-                return true
-            }
-        }
-        return false
     }
 
     // MARK: Hairline
