@@ -195,6 +195,17 @@ struct JSONNode {
     }
 }
 
+/// An integer with thousands separators, for counts in messages: 150,000,000.
+func grouped(_ value: Int) -> String {
+    let digits = String(value.magnitude)
+    var out = ""
+    for (i, c) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(c)
+    }
+    return value < 0 ? "-" + out : out
+}
+
 /// Short decimal text for messages: at most six decimals (a micrometre in mm), no trailing zeros, so that an
 /// area of 0.009000000000014552 reads 0.009.
 func decimal(_ value: Double) -> String {

@@ -90,8 +90,10 @@ public enum PlanLoader {
         let regionNodes = try regionsNode.array(minCount: 1, maxCount: 1000)
         var regions: [PlanRegion] = []
         var hairlineRegionPath: String?
+        var budget = PlanLimits.Budget()
         for node in regionNodes {
             let region = try parseRegion(node, board: board, svg: svg, svgName: svgName)
+            try budget.add(region, node: node)
             if let other = regions.first(where: { $0.name == region.name }) {
                 throw node.fail(
                     member: "name", "duplicate region name \"\(printableText(other.name))\"; expected unique names")
@@ -134,10 +136,11 @@ public enum PlanLoader {
             let nodes = try dotsNode.array(minCount: 1, maxCount: 1_000_000)
             var dots: [Point] = []
             dots.reserveCapacity(nodes.count)
+            let raster = RegionRaster(regions: regions, cell: 0.25)
             for p in nodes {
                 let point = try p.point()
                 try checkOnBoard(point, board: board, node: p)
-                guard regions.contains(where: { $0.shape.contains(point) }) else {
+                guard raster.region(at: point) != nil else {
                     throw p.fail(
                         "dot at (\(decimal(point.x)), \(decimal(point.y))) lies in no region; expected a dot inside one"
                     )
@@ -419,6 +422,13 @@ public enum PlanLoader {
         for p in line where cleaned.last.map({ $0.distanceSquared(to: p) > 1e-12 }) ?? true { cleaned.append(p) }
         line = cleaned
         guard line.count >= 2 else { throw node.fail("the hairline has fewer than two distinct points") }
+        var length = 0.0
+        for k in 1..<line.count { length += line[k - 1].distance(to: line[k]) }
+        guard length <= PlanLimits.maxHairlineLengthMM else {
+            throw node.fail(
+                "the hairline is \(grouped(Int(length.rounded()))) mm long; expected at most \(Int(PlanLimits.maxHairlineLengthMM)) mm"
+            )
+        }
         for (i, p) in line.enumerated()
         where !(p.x >= 0 && p.x <= board.x.travelMM && p.y >= 0 && p.y <= board.y.travelMM) {
             throw node.fail(
