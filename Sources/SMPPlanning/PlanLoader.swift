@@ -4,8 +4,11 @@ import Foundation
 /// SVG element id, and what was expected; nothing is generated from a plan that fails here.
 public enum PlanLoader {
     public static let format = "smpctl-plan/1"
-    /// Plans are hand-written or exported; 16 MiB is far beyond any real one (35k explicit dots is ~1 MiB).
-    public static let maxFileBytes = 16 << 20
+    /// Room for the largest `dots` list the schema allows (`maxExplicitDots`) at 64 bytes a dot: a pretty-printed
+    /// dot with 3 decimals takes about 25.
+    public static let maxFileBytes = 64 << 20
+    /// The longest explicit `dots` list: the same bound as generated dots.
+    public static let maxExplicitDots = PlanLimits.maxDots
     public static let densityRange: ClosedRange<Double> = 5...150
     /// Holes per region and vertices per region (outline and holes together), so that validating a region costs
     /// well under a second (Docs/PlanFormat.md, "Limits").
@@ -133,7 +136,7 @@ public enum PlanLoader {
 
         var explicitDots: [Point]?
         if let dotsNode = top["dots"] {
-            let nodes = try dotsNode.array(minCount: 1, maxCount: 1_000_000)
+            let nodes = try dotsNode.array(minCount: 1, maxCount: maxExplicitDots)
             var dots: [Point] = []
             dots.reserveCapacity(nodes.count)
             let raster = RegionRaster(regions: regions, cell: 0.25)
@@ -203,7 +206,7 @@ public enum PlanLoader {
             var holes: [Ring] = []
             var holeNodes: [JSONNode] = []
             if let holesNode = object["holes"] {
-                holeNodes = try holesNode.array(maxCount: 10_000)
+                holeNodes = try holesNode.array(maxCount: maxHolesPerRegion)
                 for h in holeNodes { holes.append(Ring(try h.points(minCount: 3, maxCount: 100_000))) }
             }
             shape = PolygonWithHoles(outer: Ring(outer), holes: holes)

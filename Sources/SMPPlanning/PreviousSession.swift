@@ -10,7 +10,9 @@ public enum PreviousSession {
     /// Throws unless `data` (the DOTS.json written for an earlier session of this plan) holds exactly the dots
     /// `result` regenerates for that session: same generator, seed and session count, the same ids at the same
     /// positions (to the file's 1 um). Errors name the file and the JSON path.
-    public static func verify(_ data: Data, file: String, against result: PlanResult) throws {
+    /// Returns the earlier session's index that the file holds.
+    @discardableResult
+    public static func verify(_ data: Data, file: String, against result: PlanResult) throws -> Int {
         let root = try JSONNode.document(data, file: file)
         let top = try root.object(allowed: [
             "format", "generator", "board", "seed", "session", "travel_mm", "estimated_seconds", "regions", "dots",
@@ -85,5 +87,17 @@ public enum PreviousSession {
                 )
             }
         }
+        return index
+    }
+
+    /// The warning for a later session planned without every earlier session's dots file, nil when there is
+    /// nothing to warn about: the new dots were then not checked against the ones already needled.
+    public static func uncheckedWarning(session: SessionSpec, checked: Set<Int>) -> String? {
+        let missing = (1..<max(session.index, 1)).filter { !checked.contains($0) }
+        guard !missing.isEmpty else { return nil }
+        let list = missing.map(String.init).joined(separator: ", ")
+        let noun = missing.count == 1 ? "session" : "sessions"
+        return
+            "planning session \(session.index) of \(session.count) without the dots of earlier \(noun) \(list): they were not checked against what was needled; pass each earlier session's dots file with --previous"
     }
 }

@@ -45,6 +45,7 @@ struct PlanCommand: ParsableCommand {
             let loaded = try PlanLoader.load(
                 contentsOf: URL(fileURLWithPath: plan), displayName: plan, board: boardDefinition)
             result = try Planner.run(loaded)
+            var checked: Set<Int> = []
             for path in previous {
                 let data: Data
                 do {
@@ -52,7 +53,10 @@ struct PlanCommand: ParsableCommand {
                 } catch {
                     throw PlanError(file: path, location: "", reason: "cannot be read (\(error.localizedDescription))")
                 }
-                try PreviousSession.verify(data, file: path, against: result)
+                checked.insert(try PreviousSession.verify(data, file: path, against: result))
+            }
+            if let warning = PreviousSession.uncheckedWarning(session: result.plan.session, checked: checked) {
+                Output.diagnostic("smpctl: warning: \(warning)")
             }
         } catch let error as PlanError {
             throw CommandFailure(.dataError, error.description)
