@@ -24,23 +24,40 @@ public enum PlanLoader {
         return try parse(data, file: name, directory: url.deletingLastPathComponent(), board: board)
     }
 
+    /// Reads a regular file of at most `limit` bytes. A directory, FIFO or device is refused by what it is (a
+    /// FIFO would block, /dev/zero would never end), and a read error by its errno text.
     static func readFile(_ url: URL, name: String, limit: Int) throws -> Data {
-        let data: Data
-        do {
-            let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
-            if let size = attributes[.size] as? Int, size > limit {
-                throw PlanError(file: name, location: "", reason: "file is \(size) bytes; expected at most \(limit)")
+        func failure(_ reason: String) -> PlanError { PlanError(file: name, location: "", reason: reason) }
+        func errnoText() -> String { String(cString: strerror(errno)) }
+        let fd = open(url.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw failure("cannot open the file: \(errnoText())") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw failure("cannot read the file: \(errnoText())") }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw failure("is a directory; expected a file")
+        case S_IFIFO: throw failure("is a FIFO; expected a regular file")
+        case S_IFCHR, S_IFBLK: throw failure("is a device; expected a regular file")
+        default: throw failure("is not a regular file; expected one")
+        }
+        guard Int(info.st_size) <= limit else {
+            throw failure("file is \(grouped(Int(info.st_size))) bytes; expected at most \(grouped(limit))")
+        }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size) + 1)
+        var count = 0
+        while count < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw failure("cannot read the file: \(errnoText())")
             }
-            data = try Data(contentsOf: url)
-        } catch let error as PlanError {
-            throw error
-        } catch {
-            throw PlanError(file: name, location: "", reason: "cannot read the file (\(error.localizedDescription))")
+            if n == 0 { break }
+            count += n
         }
-        guard data.count <= limit else {
-            throw PlanError(file: name, location: "", reason: "file is \(data.count) bytes; expected at most \(limit)")
-        }
-        return data
+        // One byte more than fstat said: the file grows while it is read.
+        guard count < bytes.count else { throw failure("the file changed while it was read; expected a finished file") }
+        return Data(bytes[0..<count])
     }
 
     /// Parses plan JSON. `directory` resolves the relative `board` and `svg` file names.
@@ -49,7 +66,8 @@ public enum PlanLoader {
     {
         guard data.count <= maxFileBytes else {
             throw PlanError(
-                file: file, location: "", reason: "file is \(data.count) bytes; expected at most \(maxFileBytes)")
+                file: file, location: "",
+                reason: "file is \(grouped(data.count)) bytes; expected at most \(grouped(maxFileBytes))")
         }
         let root = try JSONNode.document(data, file: file)
         let top = try root.object(allowed: [
