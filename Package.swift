@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "SMPWire", targets: ["SMPWire"]),
         .library(name: "SMPWireTesting", targets: ["SMPWireTesting"]),
         .library(name: "SMPPlanning", targets: ["SMPPlanning"]),
+        .library(name: "SMPPlanningTesting", targets: ["SMPPlanningTesting"]),
         .library(name: "SMPSerial", targets: ["SMPSerial"]),
         .library(name: "SMPSerialTesting", targets: ["SMPSerialTesting"]),
         .library(name: "SMPBoardSim", targets: ["SMPBoardSim"]),
@@ -31,6 +32,9 @@ let package = Package(
         .target(name: "SMPWireTesting", dependencies: ["SMPWire"], swiftSettings: strict),
         // Plan model, validation, SVG import, dot generation and visiting order. Imports nothing of ours.
         .target(name: "SMPPlanning", swiftSettings: strict),
+        // The fuzz harness for the plan loader and SVG importer, shared by the libFuzzer targets and the test that
+        // replays their corpus. Never used by the product.
+        .target(name: "SMPPlanningTesting", dependencies: ["SMPPlanning"], swiftSettings: strict),
         // libserialport, as Debian's libserialport-dev ships it.
         .systemLibrary(
             name: "CLibSerialPort",
@@ -55,7 +59,9 @@ let package = Package(
         .testTarget(
             name: "SMPWireTests", dependencies: ["SMPWire", "SMPWireTesting"], resources: [.copy("Corpus")],
             swiftSettings: strict),
-        .testTarget(name: "SMPPlanningTests", dependencies: ["SMPPlanning"], swiftSettings: strict),
+        .testTarget(
+            name: "SMPPlanningTests", dependencies: ["SMPPlanning", "SMPPlanningTesting"], resources: [.copy("Corpus")],
+            swiftSettings: strict),
         // Test-only: answers libserialport's sysfs look-ups and modem ioctls for registered PTYs. Never a dependency
         // of a product.
         .target(name: "CSerialTestInterposer", path: "Tests/CSerialTestInterposer"),

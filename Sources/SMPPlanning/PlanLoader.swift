@@ -311,7 +311,9 @@ public enum PlanLoader {
 
     /// Checks a polygon with holes: enough distinct vertices, non-zero area, no self-intersection, holes inside
     /// the outline and apart from each other, everything within the board's travel. `fail` builds the error.
-    static func validate(_ shape: PolygonWithHoles, board: BoardDefinition, fail: (String) -> PlanError) throws {
+    public static func validate(_ shape: PolygonWithHoles, board: BoardDefinition, fail: (String) -> PlanError)
+        throws
+    {
         func check(_ ring: Ring, _ label: String) throws {
             guard ring.points.count >= 3 else {
                 throw fail("\(label)has \(ring.points.count) distinct vertices; expected at least 3")

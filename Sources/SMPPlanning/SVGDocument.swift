@@ -105,8 +105,9 @@ public struct SVGDocument: Sendable {
         return false
     }
 
-    /// A region outline: the subpath of largest area is the outline, the others are holes.
-    func region(id: String, file: String) throws -> PolygonWithHoles {
+    /// A region outline: the subpath of largest area is the outline, the others are holes. Throws when there is
+    /// no such element or it has no closed shape.
+    public func region(id: String, file: String) throws -> PolygonWithHoles {
         guard let subpaths = shapes[id] else {
             throw PlanError(
                 file: file, location: "svg#\(id)",
@@ -121,8 +122,9 @@ public struct SVGDocument: Sendable {
         return PolygonWithHoles(outer: outer, holes: holes)
     }
 
-    /// An open line (the hairline): the first subpath.
-    func polyline(id: String, file: String) throws -> [Point] {
+    /// An open line (the hairline): the first subpath. Throws when there is no such element or it has fewer than
+    /// two points.
+    public func polyline(id: String, file: String) throws -> [Point] {
         guard let subpaths = shapes[id] else {
             throw PlanError(
                 file: file, location: "svg#\(id)",
