@@ -8,8 +8,8 @@ public enum PlanLimits {
     /// The box spanned by all regions, mm2 (1 m2: about 30 MB of planning grids).
     public static let maxBoxAreaMM2 = 1_000_000.0
     /// Every region's outline and hole edges, mm, and their vertices, all regions together.
-    public static let maxOutlineLengthMM = 100_000.0
-    public static let maxVertices = 200_000
+    public static let maxOutlineLengthMM = 20_000.0
+    public static let maxVertices = 100_000
     /// The hairline's length, mm (a real one is 150-300 mm).
     public static let maxHairlineLengthMM = 2_000.0
 
@@ -23,6 +23,16 @@ public enum PlanLimits {
         mutating func add(_ region: PlanRegion, node: JSONNode) throws {
             let shape = region.shape
             let rings = [shape.outer] + shape.holes
+            let areaCM2 = shape.area / 100
+            let estimate = areaCM2 * region.densityPerCM2
+            dots += estimate
+            if dots > Double(PlanLimits.maxDots) {
+                let mine =
+                    "region \"\(printableText(region.name))\" would make about \(grouped(Int(estimate.rounded()))) dots (\(grouped(Int(areaCM2.rounded()))) cm2 at \(decimal(region.densityPerCM2)) dots/cm2)"
+                let total = estimate == dots ? "" : "; \(grouped(Int(dots.rounded()))) with the regions before it"
+                throw node.fail(
+                    "\(mine)\(total); expected at most \(grouped(PlanLimits.maxDots)) dots in all sessions together")
+            }
             vertices += rings.reduce(0) { $0 + $1.points.count }
             if vertices > PlanLimits.maxVertices {
                 throw node.fail(
@@ -40,15 +50,6 @@ public enum PlanLimits {
                 throw node.fail(
                     "the outlines up to this region are \(grouped(Int(outline.rounded()))) mm long; expected at most \(grouped(Int(PlanLimits.maxOutlineLengthMM))) mm in a plan"
                 )
-            }
-            let areaCM2 = shape.area / 100
-            let estimate = areaCM2 * region.densityPerCM2
-            dots += estimate
-            if dots > Double(PlanLimits.maxDots) {
-                let mine =
-                    "region \"\(printableText(region.name))\" would make about \(grouped(Int(estimate.rounded()))) dots (\(grouped(Int(areaCM2.rounded()))) cm2 at \(decimal(region.densityPerCM2)) dots/cm2)"
-                let total = estimate == dots ? "" : "; \(grouped(Int(dots.rounded()))) with the regions before it"
-                throw node.fail("\(mine)\(total); expected at most \(grouped(PlanLimits.maxDots)) dots in all sessions together")
             }
             if let b = shape.bounds { box = box.map { $0.union(b) } ?? b }
             if let box, box.width * box.height > PlanLimits.maxBoxAreaMM2 {

@@ -449,7 +449,7 @@ public enum PlanLoader {
         for k in 1..<line.count { length += line[k - 1].distance(to: line[k]) }
         guard length <= PlanLimits.maxHairlineLengthMM else {
             throw node.fail(
-                "the hairline is \(grouped(Int(length.rounded()))) mm long; expected at most \(Int(PlanLimits.maxHairlineLengthMM)) mm"
+                "the hairline is \(grouped(Int(length.rounded()))) mm long; expected at most \(grouped(Int(PlanLimits.maxHairlineLengthMM))) mm"
             )
         }
         for (i, p) in line.enumerated()
