@@ -30,7 +30,7 @@ public enum PlanLoader {
         func failure(_ reason: String) -> PlanError { PlanError(file: name, location: "", reason: reason) }
         func errnoText() -> String { String(cString: strerror(errno)) }
         let fd = open(url.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw failure("cannot open the file: \(errnoText())") }
+        guard fd >= 0 else { throw failure("cannot read the file: \(errnoText())") }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw failure("cannot read the file: \(errnoText())") }

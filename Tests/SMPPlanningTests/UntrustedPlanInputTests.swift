@@ -7,8 +7,8 @@ import Testing
 /// line that says where, what was found and what was expected. Work is bounded by counts (`SegmentSweepTests`);
 /// the wall-clock limits here only stop a hang from stalling the suite.
 @Suite struct UntrustedPlanInputTests {
-    /// Debug builds run these ~20 times slower than the release figures in Docs/Performance.md.
-    static let hangGuard = Duration.seconds(5)
+    /// Debug builds (`make test`) run these 10-50 times slower than the release figures in Docs/Performance.md.
+    static let hangGuard = Duration.seconds(20)
 
     /// The PlanError that loading `json` raises, and how long it took.
     func refusal(_ json: String, board: BoardDefinition? = nil, directory: URL? = Fixtures.examples) -> (
@@ -50,7 +50,7 @@ import Testing
         let (error, elapsed) = refusal(json, board: Self.board(travel: 10_000))
         let refusal = try #require(error)
         #expect(refusal.location == "regions[0]", "\(refusal)")
-        #expect(refusal.line == 3 && refusal.column != nil, "\(refusal)")
+        #expect(refusal.line == 2 && refusal.column == 14, "\(refusal)")
         #expect(refusal.reason.contains("150,000,000 dots"), "\(refusal)")
         #expect(refusal.reason.contains("at most 1,000,000"), "\(refusal)")
         #expect(elapsed < Self.hangGuard)
@@ -189,7 +189,7 @@ import Testing
         let plan = try Fixtures.plan(json)
         let result = try Planner.run(plan)
         #expect(!result.sessionDots.isEmpty)
-        #expect(clock.now - start < Self.hangGuard * 6)
+        #expect(clock.now - start < Self.hangGuard * 3)
     }
 
     // MARK: Silently accepted
@@ -286,7 +286,7 @@ import Testing
     @Test("XML errors are words with line and column, not NSXMLParserErrorDomain error 9")
     func xmlErrorsAreWords() throws {
         let text =
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10mm\" height=\"10mm\">\n<path id=\"a\" d=\"M 0 0 & 1\"/></svg>"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10mm\" height=\"10mm\">\n<g><rect id=\"a\" width=\"1\" height=\"1\"/></h></svg>"
         let error = try #require(throws: PlanError.self) {
             try SVGDocument.parse(Data(text.utf8), file: "t.svg", toleranceMM: 0.05)
         }
