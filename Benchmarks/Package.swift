@@ -27,7 +27,9 @@ let package = Package(
             "WireBenchmarks",
             [.product(name: "SMPWire", package: "smpctl"), .product(name: "SMPWireTesting", package: "smpctl")]
         ),
-        benchmarkTarget("PlanningBenchmarks", [.product(name: "SMPPlanning", package: "smpctl")]),
+        benchmarkTarget(
+            "PlanningBenchmarks",
+            [.product(name: "SMPPlanning", package: "smpctl"), .product(name: "SMPPlanningTesting", package: "smpctl")]),
         benchmarkTarget(
             "SimBenchmarks",
             [.product(name: "SMPBoardSim", package: "smpctl"), .product(name: "SMPWire", package: "smpctl")]

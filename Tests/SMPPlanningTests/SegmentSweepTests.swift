@@ -1,4 +1,5 @@
 import Foundation
+import SMPPlanningTesting
 import Testing
 
 @testable import SMPPlanning
@@ -75,31 +76,19 @@ import Testing
         }
     }
 
-    /// The outline of one rectangle walked `laps` times: every edge lies on another.
-    static func lappedRectangle(vertices: Int) -> [Point] {
-        let corners = [Point(10, 10), Point(150, 10), Point(150, 150), Point(10, 150)]
-        return (0..<vertices).map { corners[$0 % 4] + Point(Double($0 / 4) * 1e-4, 0) }
-    }
-
     @Test("a polygon going round one rectangle 1,500 times is refused after a handful of tests")
     func lappedRectangleStopsAtTheFirstCrossing() {
         for n in [3001, 6001, 100_000] {
-            let (crossing, tests) = SegmentSweep.search([Self.lappedRectangle(vertices: n)])
+            let (crossing, tests) = SegmentSweep.search([AdversarialInputs.lappedRectangle(vertices: n)])
             #expect(crossing != nil)
             #expect(tests < 100, "\(n) vertices: \(tests) pair tests")
         }
     }
 
-    @Test("a simple comb of 100,000 vertices (every edge long, all in the set at once): linear in tests")
+    @Test("a simple comb of 100,000 vertices: linear in tests")
     func simpleCombCostsLinearWork() {
-        // Teeth 0.002 mm apart, each 100 mm long: a grid of buckets would hold thousands of edges per cell.
-        var points: [Point] = []
-        let teeth = 25_000
-        for t in 0..<teeth {
-            let x = 10 + Double(t) * 0.004
-            points += [Point(x, 10), Point(x, 110), Point(x + 0.002, 110), Point(x + 0.002, 10)]
-        }
-        points += [Point(10 + Double(teeth) * 0.004, 5), Point(10, 5)]
+        // Teeth 0.002 mm wide: a grid of buckets would hold thousands of edges per cell.
+        let points = AdversarialInputs.comb()
         let (crossing, tests) = SegmentSweep.search([points])
         #expect(crossing == nil)
         // Each insertion and removal tests at most two pairs.

@@ -1,4 +1,5 @@
 import Foundation
+import SMPPlanningTesting
 import Testing
 
 @testable import SMPPlanning
@@ -99,16 +100,10 @@ import Testing
 
     // MARK: Time
 
-    /// A polygon whose vertices go round one rectangle again and again, each lap shifted a little.
-    static func lapped(_ count: Int) -> [Point] {
-        let corners = [Point(10, 10), Point(150, 10), Point(150, 150), Point(10, 150)]
-        return (0..<count).map { corners[$0 % 4] + Point(Double($0 / 4) * 0.001, 0) }
-    }
-
     @Test("3,001 and 6,001 vertices going round one rectangle (18 s and minutes before) are refused at once")
     func lappedRectangleIsRefusedQuickly() throws {
         for count in [3001, 6001] {
-            let (error, elapsed) = refusal(Self.region(Self.lapped(count)))
+            let (error, elapsed) = refusal(Self.region(AdversarialInputs.lappedRectangle(vertices: count)))
             let refusal = try #require(error)
             #expect(refusal.location == "regions[0].polygon", "\(refusal)")
             #expect(refusal.reason.contains("crosses itself"), "\(refusal)")
@@ -140,21 +135,16 @@ import Testing
 
     @Test("800 overlapping curves in one SVG path (11.5 s before) are refused at once")
     func overlappingCurvesAreRefusedQuickly() throws {
-        // 800 circles of radius 40 around nearly the same centre: as subpaths, as curves of one subpath.
-        let circles = (0..<800).map { k in
-            let cx = 100 + Double(k % 20) * 0.1
-            return "M \(cx - 40) 100 C \(cx - 40) 78 \(cx - 22) 60 \(cx) 60 S \(cx + 40) 78 \(cx + 40) 100 "
-                + "S \(cx + 22) 140 \(cx) 140 S \(cx - 40) 122 \(cx - 40) 100 Z"
-        }
-        let (many, manyElapsed) = svgRefusal(#"<path id="s" d="\#(circles.joined(separator: " "))"/>"#)
+        let (many, manyElapsed) = svgRefusal(
+            #"<path id="s" d="\#(AdversarialInputs.overlappingCurves(800, joined: false))"/>"#)
         #expect(try #require(many).reason.contains("holes; expected at most 256"))
         #expect(manyElapsed < Self.hangGuard)
-        let (some, someElapsed) = svgRefusal(#"<path id="s" d="\#(circles.prefix(200).joined(separator: " "))"/>"#)
+        let (some, someElapsed) = svgRefusal(
+            #"<path id="s" d="\#(AdversarialInputs.overlappingCurves(200, joined: false))"/>"#)
         let overlap = try #require(some)
         #expect(overlap.reason.contains("overlaps") || overlap.reason.contains("crosses"), "\(overlap)")
         #expect(someElapsed < Self.hangGuard)
-        let oneSubpath = circles.map { $0.replacingOccurrences(of: " Z", with: "") }.joined(separator: " L ")
-            .replacingOccurrences(of: "L M", with: "L")
+        let oneSubpath = AdversarialInputs.overlappingCurves(800, joined: true)
         let (crossing, crossingElapsed) = svgRefusal(#"<path id="s" d="\#(oneSubpath)"/>"#)
         let crossingReason = try #require(crossing).reason
         #expect(crossingReason.contains("crosses itself") || crossingReason.contains("points"), "\(crossingReason)")
@@ -163,26 +153,16 @@ import Testing
 
     @Test("a 3 MB path (under the file and path caps) is refused by the vertex limit at once")
     func threeMegabytePathIsRefusedQuickly() throws {
-        var d = "M 10 10"
-        for k in 0..<250_000 {
-            d += k % 2 == 0 ? " L 190 \(10 + Double(k) * 0.0007)" : " L 10 \(10 + Double(k) * 0.0007)"
-        }
+        let d = AdversarialInputs.zigzagPath(points: 250_000)
         #expect(d.utf8.count > 3_000_000 && d.utf8.count < SVGPathParser.maxLength)
-        let (error, elapsed) = svgRefusal(#"<path id="s" d="\#(d) Z"/>"#)
+        let (error, elapsed) = svgRefusal(#"<path id="s" d="\#(d)"/>"#)
         #expect(try #require(error).reason.contains("more than 100000 points"), "\(String(describing: error))")
         #expect(elapsed < Self.hangGuard)
     }
 
     @Test("the largest admitted region (100,000 vertices, a fine comb) validates, plans and orders in bounded time")
     func largestAdmittedRegionPlans() throws {
-        // 24,999 teeth 0.004 mm apart and 0.2 mm tall (outline 20 m): every raster row is full of edges.
-        var points: [Point] = []
-        let teeth = 24_999
-        for t in 0..<teeth {
-            let x = 20 + Double(t) * 0.004
-            points += [Point(x, 20), Point(x, 20.19), Point(x + 0.002, 20.19), Point(x + 0.002, 20)]
-        }
-        points += [Point(20 + Double(teeth) * 0.004, 19), Point(20, 19)]
+        let points = AdversarialInputs.comb()
         let json = Self.region(points, density: 20)
         let clock = ContinuousClock()
         let start = clock.now
