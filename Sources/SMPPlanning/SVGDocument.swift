@@ -29,6 +29,16 @@ public struct SVGDocument: Sendable {
             throw PlanError(
                 file: file, location: "", reason: "SVG is \(data.count) bytes; expected at most \(maxFileBytes)")
         }
+        // FoundationXML traps on an element or attribute name that is not UTF-8 (found by SVGImportFuzz): refuse
+        // such bytes first, naming where they are.
+        if let offset = firstInvalidUTF8(data) {
+            let (line, column) = JSONParser.lineAndColumn(of: offset, in: data)
+            throw PlanError(
+                file: file, location: "",
+                reason:
+                    "byte \(offset) is not UTF-8 (\(String(format: "0x%02X", data[data.startIndex + offset]))); expected UTF-8 text",
+                line: line, column: column)
+        }
         // Refuse DTDs outright: no entity can then be declared, expanded or fetched.
         let lowered = data.map { $0 | 0x20 }
         if containsToken(lowered, "<!doctype") || containsToken(lowered, "<!entity") {
@@ -64,6 +74,46 @@ public struct SVGDocument: Sendable {
     }
 
     init(file: String) { self.file = file }
+
+    /// Offset of the first byte that does not belong to a well-formed UTF-8 sequence (RFC 3629: no overlong
+    /// forms, no surrogates, nothing above U+10FFFF), or nil.
+    static func firstInvalidUTF8(_ data: Data) -> Int? {
+        let bytes = [UInt8](data)
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b < 0x80 {
+                i += 1
+                continue
+            }
+            let length: Int
+            var low: UInt8 = 0x80
+            var high: UInt8 = 0xBF
+            switch b {
+            case 0xC2...0xDF: length = 2
+            case 0xE0:
+                length = 3
+                low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED:
+                length = 3
+                high = 0x9F
+            case 0xF0:
+                length = 4
+                low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4:
+                length = 4
+                high = 0x8F
+            default: return i
+            }
+            guard i + length <= bytes.count else { return i }
+            guard bytes[i + 1] >= low, bytes[i + 1] <= high else { return i }
+            for k in 2..<max(length, 2) where !(0x80...0xBF).contains(bytes[i + k]) { return i }
+            i += length
+        }
+        return nil
+    }
 
     /// XMLParser's error as words: its own text is "The operation could not be completed (NSXMLParserErrorDomain
     /// error 9)".

@@ -275,6 +275,20 @@ import Testing
         #expect(error.reason.contains("malformed SVG"), "\(error)")
     }
 
+    @Test("an attribute name that is not UTF-8 (it trapped inside FoundationXML) is refused naming the byte")
+    func invalidUTF8IsRefused() throws {
+        var bytes = Array(#"<svg xmlns="http://www.w3.org/2000/svg" width="9mm" height="9mm" v"#.utf8)
+        bytes += [0xEF, 0xBF, 0x20, 0xFF]
+        bytes += Array(#"iewBox="0 0 9 9"><rect id="r" width="1" height="1"/></svg>"#.utf8)
+        let error = try #require(throws: PlanError.self) {
+            try SVGDocument.parse(Data(bytes), file: "t.svg", toleranceMM: 0.05)
+        }
+        #expect(error.reason.contains("byte 66 is not UTF-8") && error.column == 67, "\(error)")
+        #expect(SVGDocument.firstInvalidUTF8(Data("café ✓ 😀".utf8)) == nil)
+        #expect(SVGDocument.firstInvalidUTF8(Data([0x41, 0xC0, 0x80])) == 1)
+        #expect(SVGDocument.firstInvalidUTF8(Data([0xED, 0xA0, 0x80])) == 0)
+    }
+
     @Test("a directory, a FIFO or /dev/zero as the plan is refused by what it is, without reading forever")
     func nonRegularFilesAreRefused() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plan10-\(UUID().uuidString)")
