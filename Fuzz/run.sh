@@ -40,6 +40,8 @@ for target in "${targets[@]}"; do
     mkdir -p "$work/corpus" "$work/crashes"
     cp -n "$corpus"/* "$work/corpus/" 2>/dev/null || true
     echo "fuzz: $target for ${seconds}s (timeout ${timeout}s, rss limit ${rss} MB per input)"
+    # LeakSanitizer's report at exit follows ASAN_OPTIONS, not -detect_leaks.
+    export ASAN_OPTIONS="detect_leaks=$leaks"
     "$bin/$target" "$work/corpus" -max_total_time="$seconds" -max_len="$max_len" -timeout="$timeout" \
         -rss_limit_mb="$rss" -malloc_limit_mb="$rss" -detect_leaks="$leaks" -print_final_stats=1 -artifact_prefix="$work/crashes/" 2>&1 |
         grep -E "INITED|DONE|ERROR|SUMMARY|stat::|Slowest|timeout|out-of-memory" || true
