@@ -347,7 +347,14 @@ public enum PlanLoader {
         // One sweep over every edge finds a ring crossing itself, a hole crossing the outline and holes crossing
         // each other; with none of those, a ring lies wholly inside or outside another, so one vertex tells which.
         if let c = SegmentSweep.firstCrossing(rings.map(\.points)) {
-            if c.ringA == c.ringB {
+            if c.ringA == c.ringB,
+                c.edgeB - c.edgeA == 1 || (c.edgeA == 0 && c.edgeB == rings[c.ringA].points.count - 1)
+            {
+                let vertex = c.edgeB - c.edgeA == 1 ? c.edgeB : 0
+                throw fail(
+                    "\(label(c.ringA))doubles back on itself at vertex \(vertex) (edges \(c.edgeA) and \(c.edgeB) overlap); expected a simple polygon"
+                )
+            } else if c.ringA == c.ringB {
                 throw fail(
                     "\(label(c.ringA))crosses itself (edges \(c.edgeA) and \(c.edgeB)); expected a simple polygon")
             } else if c.ringA == 0 {
