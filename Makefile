@@ -48,11 +48,14 @@ format: deps
 	$(SWIFT) format --in-place --recursive --parallel Package.swift Sources Tests Benchmarks/Benchmarks Benchmarks/Package.swift \
 	    Fuzz/Package.swift Fuzz/Sources
 
-# libFuzzer on the frame decoder. SwiftPM's fuzz build records no coverage with the default linker, so link with
-# lld; backtraces off so that libFuzzer's own crash report is what you see. FUZZ_SECONDS sets the run length.
+# libFuzzer on the frame decoder, the plan loader and the SVG importer (Fuzz/run.sh). SwiftPM's fuzz build records
+# no coverage with the default linker, so link with lld; backtraces off so that libFuzzer's own crash report is what
+# you see. FUZZ_SECONDS is each target's run length, FUZZ_TARGETS picks targets (default all), FUZZ_TIMEOUT and
+# FUZZ_RSS_MB bound each input.
 FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?=
 fuzz: deps
-	./Fuzz/run.sh $(FUZZ_SECONDS)
+	./Fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf .build Benchmarks/.build Fuzz/work

@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "SMPWire", targets: ["SMPWire"]),
         .library(name: "SMPWireTesting", targets: ["SMPWireTesting"]),
         .library(name: "SMPPlanning", targets: ["SMPPlanning"]),
+        .library(name: "SMPPlanningTesting", targets: ["SMPPlanningTesting"]),
         .library(name: "SMPSerial", targets: ["SMPSerial"]),
         .library(name: "SMPSerialTesting", targets: ["SMPSerialTesting"]),
         .library(name: "SMPBoardSim", targets: ["SMPBoardSim"]),
@@ -38,6 +39,9 @@ let package = Package(
             name: "SMPWireTesting", dependencies: ["SMPWire", "SMPHardware", "SMPBoardSim"], swiftSettings: strict),
         // Plan model, validation, SVG import, dot generation and visiting order.
         .target(name: "SMPPlanning", dependencies: ["SMPHardware"], swiftSettings: strict),
+        // The fuzz harness for the plan loader and SVG importer, shared by the libFuzzer targets and the test that
+        // replays their corpus. Never used by the product.
+        .target(name: "SMPPlanningTesting", dependencies: ["SMPPlanning", "SMPHardware"], swiftSettings: strict),
         // libserialport, as Debian's libserialport-dev ships it.
         .systemLibrary(
             name: "CLibSerialPort",
@@ -70,7 +74,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "SMPHardwareTests", dependencies: ["SMPHardware"], swiftSettings: strict),
         .testTarget(name: "SMPSystemTests", dependencies: ["SMPSystem"], swiftSettings: strict),
-        .testTarget(name: "SMPPlanningTests", dependencies: ["SMPPlanning", "SMPHardware"], swiftSettings: strict),
+        .testTarget(
+            name: "SMPPlanningTests", dependencies: ["SMPPlanning", "SMPPlanningTesting", "SMPHardware"],
+            resources: [.copy("Corpus")], swiftSettings: strict),
         // Test-only: answers libserialport's sysfs look-ups and modem ioctls for registered PTYs. Never a dependency
         // of a product.
         .target(name: "CSerialTestInterposer", path: "Tests/CSerialTestInterposer"),

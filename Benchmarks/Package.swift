@@ -30,7 +30,9 @@ let package = Package(
                 .product(name: "SMPHardware", package: "smpctl"),
             ]
         ),
-        benchmarkTarget("PlanningBenchmarks", [.product(name: "SMPPlanning", package: "smpctl")]),
+        benchmarkTarget(
+            "PlanningBenchmarks",
+            [.product(name: "SMPPlanning", package: "smpctl"), .product(name: "SMPPlanningTesting", package: "smpctl")]),
         benchmarkTarget(
             "SimBenchmarks",
             [

@@ -1,5 +1,5 @@
 // swift-tools-version: 6.2
-// The libFuzzer target for the frame decoder, session and message codecs. A separate package so that `swift build`
+// The libFuzzer targets: the frame decoder, session and message codecs; the plan loader; the SVG importer. A separate package so that `swift build`
 // of the main package never links an executable without a main. Run with `make fuzz` (Fuzz/run.sh).
 import PackageDescription
 
@@ -12,6 +12,16 @@ let package = Package(
             name: "FrameDecoderFuzz",
             dependencies: [.product(name: "SMPWireTesting", package: "smpctl")],
             swiftSettings: [.swiftLanguageMode(.v6), .unsafeFlags(["-parse-as-library"])]
-        )
+        ),
+        .executableTarget(
+            name: "PlanLoaderFuzz",
+            dependencies: [.product(name: "SMPPlanningTesting", package: "smpctl")],
+            swiftSettings: [.swiftLanguageMode(.v6), .unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "SVGImportFuzz",
+            dependencies: [.product(name: "SMPPlanningTesting", package: "smpctl")],
+            swiftSettings: [.swiftLanguageMode(.v6), .unsafeFlags(["-parse-as-library"])]
+        ),
     ]
 )

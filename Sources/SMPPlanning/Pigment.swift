@@ -158,13 +158,7 @@ public struct PigmentCatalogue: Sendable {
     }
 
     public static func parse(_ data: Data, file: String) throws -> PigmentCatalogue {
-        let value: JSONValue
-        do {
-            value = try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw PlanError(file: file, location: "", reason: "malformed JSON: \(PlanLoader.describe(error))")
-        }
-        let top = try JSONNode(value: value, path: "", file: file).object(allowed: [
+        let top = try JSONNode.document(data, file: file).object(allowed: [
             "format", "description", "pigments",
         ])
         guard let formatNode = top["format"] else {

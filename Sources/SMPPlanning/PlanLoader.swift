@@ -5,9 +5,16 @@ import SMPHardware
 /// SVG element id, and what was expected; nothing is generated from a plan that fails here.
 public enum PlanLoader {
     public static let format = "smpctl-plan/1"
-    /// Plans are hand-written or exported; 16 MiB is far beyond any real one (35k explicit dots is ~1 MiB).
-    public static let maxFileBytes = 16 << 20
+    /// Room for the largest `dots` list the schema allows (`maxExplicitDots`) at 64 bytes a dot: a pretty-printed
+    /// dot with 3 decimals takes about 25.
+    public static let maxFileBytes = 64 << 20
+    /// The longest explicit `dots` list: the same bound as generated dots.
+    public static let maxExplicitDots = PlanLimits.maxDots
     public static let densityRange: ClosedRange<Double> = 5...150
+    /// Holes per region and vertices per region (outline and holes together), so that validating a region costs
+    /// well under a second (Docs/PlanFormat.md, "Limits").
+    public static let maxHolesPerRegion = 256
+    public static let maxVerticesPerRegion = 100_000
 
     /// Loads the plan at `url`. `board` overrides the plan's own `"board"` entry (the CLI's `--board`).
     public static func load(contentsOf url: URL, displayName: String? = nil, board: BoardDefinition? = nil) throws
@@ -18,23 +25,40 @@ public enum PlanLoader {
         return try parse(data, file: name, directory: url.deletingLastPathComponent(), board: board)
     }
 
+    /// Reads a regular file of at most `limit` bytes. A directory, FIFO or device is refused by what it is (a
+    /// FIFO would block, /dev/zero would never end), and a read error by its errno text.
     static func readFile(_ url: URL, name: String, limit: Int) throws -> Data {
-        let data: Data
-        do {
-            let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
-            if let size = attributes[.size] as? Int, size > limit {
-                throw PlanError(file: name, location: "", reason: "file is \(size) bytes; expected at most \(limit)")
+        func failure(_ reason: String) -> PlanError { PlanError(file: name, location: "", reason: reason) }
+        func errnoText() -> String { String(cString: strerror(errno)) }
+        let fd = open(url.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw failure("cannot read the file: \(errnoText())") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw failure("cannot read the file: \(errnoText())") }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw failure("is a directory; expected a file")
+        case S_IFIFO: throw failure("is a FIFO; expected a regular file")
+        case S_IFCHR, S_IFBLK: throw failure("is a device; expected a regular file")
+        default: throw failure("is not a regular file; expected one")
+        }
+        guard Int(info.st_size) <= limit else {
+            throw failure("file is \(grouped(Int(info.st_size))) bytes; expected at most \(grouped(limit))")
+        }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size) + 1)
+        var count = 0
+        while count < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw failure("cannot read the file: \(errnoText())")
             }
-            data = try Data(contentsOf: url)
-        } catch let error as PlanError {
-            throw error
-        } catch {
-            throw PlanError(file: name, location: "", reason: "cannot read the file (\(error.localizedDescription))")
+            if n == 0 { break }
+            count += n
         }
-        guard data.count <= limit else {
-            throw PlanError(file: name, location: "", reason: "file is \(data.count) bytes; expected at most \(limit)")
-        }
-        return data
+        // One byte more than fstat said: the file grows while it is read.
+        guard count < bytes.count else { throw failure("the file changed while it was read; expected a finished file") }
+        return Data(bytes[0..<count])
     }
 
     /// Parses plan JSON. `directory` resolves the relative `board` and `svg` file names.
@@ -43,21 +67,16 @@ public enum PlanLoader {
     {
         guard data.count <= maxFileBytes else {
             throw PlanError(
-                file: file, location: "", reason: "file is \(data.count) bytes; expected at most \(maxFileBytes)")
+                file: file, location: "",
+                reason: "file is \(grouped(data.count)) bytes; expected at most \(grouped(maxFileBytes))")
         }
-        let value: JSONValue
-        do {
-            value = try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw PlanError(file: file, location: "", reason: "malformed JSON: \(describe(error))")
-        }
-        let root = JSONNode(value: value, path: "", file: file)
+        let root = try JSONNode.document(data, file: file)
         let top = try root.object(allowed: [
             "format", "name", "description", "board", "seed", "svg", "regions", "hairline", "session",
             "existing_hairs", "dots", "blends", "pigment_catalogue",
         ])
         guard let formatNode = top["format"] else {
-            throw PlanError(file: file, location: "format", reason: "missing; expected \"\(format)\"")
+            throw root.fail(member: "format", "missing; expected \"\(format)\"")
         }
         let found = try formatNode.string()
         guard found == format else { throw formatNode.fail("expected \"\(format)\", found \"\(found)\"") }
@@ -92,22 +111,22 @@ public enum PlanLoader {
         }
 
         guard let regionsNode = top["regions"] else {
-            throw PlanError(file: file, location: "regions", reason: "missing; expected an array of regions")
+            throw root.fail(member: "regions", "missing; expected an array of regions")
         }
         let regionNodes = try regionsNode.array(minCount: 1, maxCount: 1000)
         var regions: [PlanRegion] = []
         var hairlineRegionPath: String?
+        var budget = PlanLimits.Budget()
         for node in regionNodes {
             let region = try parseRegion(node, board: board, svg: svg, svgName: svgName)
+            try budget.add(region, node: node)
             if let other = regions.first(where: { $0.name == region.name }) {
-                throw PlanError(
-                    file: file, location: node.child("name"), reason: "duplicate region name \"\(other.name)\"")
+                throw node.fail(
+                    member: "name", "duplicate region name \"\(printableText(other.name))\"; expected unique names")
             }
             if region.kind == .hairline {
                 if let earlier = hairlineRegionPath {
-                    throw PlanError(
-                        file: file, location: node.child("kind"),
-                        reason: "a plan has at most one hairline region; \(earlier) is one already")
+                    throw node.fail(member: "kind", "a plan has at most one hairline region; \(earlier) is one already")
                 }
                 hairlineRegionPath = node.path
             }
@@ -118,8 +137,7 @@ public enum PlanLoader {
         if let hairlineNode = top["hairline"] {
             hairline = try parseHairline(hairlineNode, regions: regions, svg: svg, svgName: svgName, board: board)
         } else if let path = hairlineRegionPath {
-            throw PlanError(
-                file: file, location: "hairline", reason: "missing; \(path) is a hairline region and needs the line")
+            throw root.fail(member: "hairline", "missing; \(path) is a hairline region and needs the line")
         }
 
         let session = try top["session"].map(parseSession) ?? .single
@@ -144,13 +162,14 @@ public enum PlanLoader {
 
         var explicitDots: [Point]?
         if let dotsNode = top["dots"] {
-            let nodes = try dotsNode.array(minCount: 1, maxCount: 1_000_000)
+            let nodes = try dotsNode.array(minCount: 1, maxCount: maxExplicitDots)
             var dots: [Point] = []
             dots.reserveCapacity(nodes.count)
+            let raster = RegionRaster(regions: regions, cell: 0.25)
             for p in nodes {
                 let point = try p.point()
                 try checkOnBoard(point, board: board, node: p)
-                guard regions.contains(where: { $0.shape.contains(point) }) else {
+                guard raster.region(at: point) != nil else {
                     throw p.fail(
                         "dot at (\(decimal(point.x)), \(decimal(point.y))) lies in no region; expected a dot inside one"
                     )
@@ -169,16 +188,6 @@ public enum PlanLoader {
     static func resolve(_ path: String, against directory: URL?) -> URL {
         if path.hasPrefix("/") || directory == nil { return URL(fileURLWithPath: path) }
         return URL(fileURLWithPath: path, relativeTo: directory).standardizedFileURL
-    }
-
-    static func describe(_ error: any Error) -> String {
-        if let decoding = error as? DecodingError {
-            switch decoding {
-            case .dataCorrupted(let context): return context.underlyingError.map { "\($0)" } ?? context.debugDescription
-            default: return "\(decoding)"
-            }
-        }
-        return error.localizedDescription
     }
 
     static func checkOnBoard(_ p: Point, board: BoardDefinition, node: JSONNode) throws {
@@ -224,7 +233,7 @@ public enum PlanLoader {
             var holes: [Ring] = []
             var holeNodes: [JSONNode] = []
             if let holesNode = object["holes"] {
-                holeNodes = try holesNode.array(maxCount: 10_000)
+                holeNodes = try holesNode.array(maxCount: maxHolesPerRegion)
                 for h in holeNodes { holes.append(Ring(try h.points(minCount: 3, maxCount: 100_000))) }
             }
             shape = PolygonWithHoles(outer: Ring(outer), holes: holes)
@@ -312,7 +321,9 @@ public enum PlanLoader {
 
     /// Checks a polygon with holes: enough distinct vertices, non-zero area, no self-intersection, holes inside
     /// the outline and apart from each other, everything within the board's travel. `fail` builds the error.
-    static func validate(_ shape: PolygonWithHoles, board: BoardDefinition, fail: (String) -> PlanError) throws {
+    public static func validate(_ shape: PolygonWithHoles, board: BoardDefinition, fail: (String) -> PlanError)
+        throws
+    {
         func check(_ ring: Ring, _ label: String) throws {
             guard ring.points.count >= 3 else {
                 throw fail("\(label)has \(ring.points.count) distinct vertices; expected at least 3")
@@ -326,50 +337,73 @@ public enum PlanLoader {
                     "\(label)vertex \(i) (\(decimal(p.x)), \(decimal(p.y))) is outside the board's travel; expected 0...\(decimal(board.axes.x.travelMM)) x 0...\(decimal(board.axes.y.travelMM)) mm (\(board.model))"
                 )
             }
-            if let (e, f) = ring.firstSelfIntersection() {
-                throw fail("\(label)crosses itself (edges \(e) and \(f)); expected a simple polygon")
-            }
-            guard ring.area >= 0.01 else {
-                throw fail("\(label)is degenerate (area \(ring.area) mm2); expected an area")
+        }
+        let rings = [shape.outer] + shape.holes
+        let vertexCount = rings.reduce(0) { $0 + $1.points.count }
+        guard shape.holes.count <= maxHolesPerRegion else {
+            throw fail("has \(shape.holes.count) holes; expected at most \(maxHolesPerRegion)")
+        }
+        guard vertexCount <= maxVerticesPerRegion else {
+            throw fail(
+                "has \(vertexCount) vertices (outline and holes); expected at most \(maxVerticesPerRegion) (simplify it, or raise the SVG tolerance_mm)"
+            )
+        }
+        func label(_ ring: Int) -> String { ring == 0 ? "" : "hole \(ring - 1): " }
+        for (r, ring) in rings.enumerated() { try check(ring, label(r)) }
+        // All on one line: say so before the sweep calls its doubling back a crossing.
+        for (r, ring) in rings.enumerated() where ring.area < 0.01 && isCollinear(ring.points) {
+            throw fail("\(label(r))is degenerate (area \(decimal(ring.area)) mm2); expected at least 0.01 mm2")
+        }
+        // One sweep over every edge finds a ring crossing itself, a hole crossing the outline and holes crossing
+        // each other; with none of those, a ring lies wholly inside or outside another, so one vertex tells which.
+        if let c = SegmentSweep.firstCrossing(rings.map(\.points)) {
+            if c.ringA == c.ringB,
+                c.edgeB - c.edgeA == 1 || (c.edgeA == 0 && c.edgeB == rings[c.ringA].points.count - 1)
+            {
+                let vertex = c.edgeB - c.edgeA == 1 ? c.edgeB : 0
+                throw fail(
+                    "\(label(c.ringA))doubles back on itself at vertex \(vertex) (edges \(c.edgeA) and \(c.edgeB) overlap); expected a simple polygon"
+                )
+            } else if c.ringA == c.ringB {
+                throw fail(
+                    "\(label(c.ringA))crosses itself (edges \(c.edgeA) and \(c.edgeB)); expected a simple polygon")
+            } else if c.ringA == 0 {
+                throw fail(
+                    "\(label(c.ringB))crosses the region's outline (its edge \(c.edgeB), outline edge \(c.edgeA)); expected holes inside it"
+                )
+            } else {
+                throw fail("\(label(c.ringB))overlaps hole \(c.ringA - 1); expected separate holes")
             }
         }
-        try check(shape.outer, "")
+        for (r, ring) in rings.enumerated() where ring.area < 0.01 {
+            throw fail("\(label(r))is degenerate (area \(decimal(ring.area)) mm2); expected at least 0.01 mm2")
+        }
+        let holeBoxes = shape.holes.map(\.bounds)
         for (i, hole) in shape.holes.enumerated() {
-            let label = "hole \(i): "
-            try check(hole, label)
-            for p in hole.points where !shape.outer.contains(p) {
+            let p = hole.points[0]
+            guard shape.outer.contains(p) else {
                 throw fail(
-                    "\(label)vertex (\(decimal(p.x)), \(decimal(p.y))) is outside its region; expected holes inside the outline"
+                    "hole \(i): vertex (\(decimal(p.x)), \(decimal(p.y))) is outside its region; expected holes inside the outline"
                 )
             }
-            if ringsCross(hole, shape.outer) {
-                throw fail("\(label)crosses the region's outline; expected holes inside it")
-            }
-            for (j, other) in shape.holes.enumerated() where j < i {
-                if ringsCross(hole, other) || hole.points.contains(where: other.contains)
-                    || other.points.contains(where: hole.contains)
-                {
-                    throw fail("\(label)overlaps hole \(j); expected separate holes")
+            for (j, other) in shape.holes.enumerated() where j != i {
+                guard let box = holeBoxes[j], box.intersects(Rect(minX: p.x, minY: p.y, maxX: p.x, maxY: p.y))
+                else { continue }
+                if other.contains(p) {
+                    throw fail("hole \(max(i, j)): overlaps hole \(min(i, j)); expected separate holes")
                 }
             }
         }
     }
 
-    static func ringsCross(_ a: Ring, _ b: Ring) -> Bool {
-        let combinedCount = a.points.count * b.points.count
-        if combinedCount > 4_000_000 {
-            // Too many pairs for a quadratic check: rely on the vertex tests alone.
-            return false
+    static func isCollinear(_ points: [Point]) -> Bool {
+        guard let first = points.first,
+            let far = points.max(by: { first.distanceSquared(to: $0) < first.distanceSquared(to: $1) })
+        else { return true }
+        let d = far - first
+        return points.allSatisfy { p in
+            abs(d.x * (p.y - first.y) - d.y * (p.x - first.x)) <= 1e-9 * max(1, d.x * d.x + d.y * d.y)
         }
-        for i in 0..<a.points.count {
-            let a0 = a.points[i]
-            let a1 = a.points[(i + 1) % a.points.count]
-            for j in 0..<b.points.count
-            where Ring.segmentsIntersect(a0, a1, b.points[j], b.points[(j + 1) % b.points.count]) {
-                return true
-            }
-        }
-        return false
     }
 
     // MARK: Hairline
@@ -428,6 +462,13 @@ public enum PlanLoader {
         for p in line where cleaned.last.map({ $0.distanceSquared(to: p) > 1e-12 }) ?? true { cleaned.append(p) }
         line = cleaned
         guard line.count >= 2 else { throw node.fail("the hairline has fewer than two distinct points") }
+        var length = 0.0
+        for k in 1..<line.count { length += line[k - 1].distance(to: line[k]) }
+        guard length <= PlanLimits.maxHairlineLengthMM else {
+            throw node.fail(
+                "the hairline is \(grouped(Int(length.rounded()))) mm long; expected at most \(grouped(Int(PlanLimits.maxHairlineLengthMM))) mm"
+            )
+        }
         for (i, p) in line.enumerated()
         where !(p.x >= 0 && p.x <= board.axes.x.travelMM && p.y >= 0 && p.y <= board.axes.y.travelMM) {
             throw node.fail(

@@ -59,6 +59,11 @@ public struct Rect: Sendable, Hashable {
             maxY: max(maxY, other.maxY))
     }
 
+    /// True when the two rectangles share a point.
+    public func intersects(_ other: Rect) -> Bool {
+        minX <= other.maxX && other.minX <= maxX && minY <= other.maxY && other.minY <= maxY
+    }
+
     public var width: Double { maxX - minX }
     public var height: Double { maxY - minY }
 }

@@ -10,65 +10,58 @@ public enum PreviousSession {
     /// Throws unless `data` (the DOTS.json written for an earlier session of this plan) holds exactly the dots
     /// `result` regenerates for that session: same generator, seed and session count, the same ids at the same
     /// positions (to the file's 1 um). Errors name the file and the JSON path.
-    public static func verify(_ data: Data, file: String, against result: PlanResult) throws {
-        let value: JSONValue
-        do {
-            value = try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw PlanError(file: file, location: "", reason: "malformed JSON; expected a smpctl-dots/1 file")
-        }
-        let root = JSONNode(value: value, path: "", file: file)
+    /// Returns the earlier session's index that the file holds.
+    @discardableResult
+    public static func verify(_ data: Data, file: String, against result: PlanResult) throws -> Int {
+        let root = try JSONNode.document(data, file: file)
         let top = try root.object(allowed: [
             "format", "generator", "board", "seed", "session", "travel_mm", "estimated_seconds", "regions", "steps",
             "dots",
         ])
         func required(_ key: String, in fields: [String: JSONNode], of parent: JSONNode) throws -> JSONNode {
             guard let member = fields[key] else {
-                throw PlanError(
-                    file: file, location: parent.child(key), reason: "missing; expected a smpctl-dots/1 file")
+                throw parent.fail(member: key, "missing; expected a smpctl-dots/1 file")
             }
             return member
         }
-        let format = try required("format", in: top, of: root).string()
+        let formatNode = try required("format", in: top, of: root)
+        let format = try formatNode.string()
         guard format == DotsDocument.format else {
-            throw PlanError(
-                file: file, location: "format", reason: "is \"\(format)\"; expected \"\(DotsDocument.format)\"")
+            throw formatNode.fail("is \"\(printableText(format))\"; expected \"\(DotsDocument.format)\"")
         }
         let generator = try top["generator"]?.string()
         guard generator == DotGenerator.algorithm else {
-            throw PlanError(
-                file: file, location: "generator",
-                reason:
-                    "the earlier session's dots were placed by \(generator.map { "\"\($0)\"" } ?? "a generator older than the stamp") and this smpctl places them with \"\(DotGenerator.algorithm)\"; the new session's dots would not fit around the needled ones. Plan it with the smpctl that planned the earlier sessions"
+            throw root.fail(
+                member: "generator",
+                "the earlier session's dots were placed by \(generator.map { "\"\(printableText($0))\"" } ?? "a generator older than the stamp") and this smpctl places them with \"\(DotGenerator.algorithm)\"; the new session's dots would not fit around the needled ones. Plan it with the smpctl that planned the earlier sessions"
             )
         }
         let plan = result.plan
         // The same range PlanLoader accepts for a plan's seed.
-        let seed = try required("seed", in: top, of: root).integer(in: 0...(1 << 53))
+        let seedNode = try required("seed", in: top, of: root)
+        let seed = try seedNode.integer(in: 0...(1 << 53))
         guard UInt64(seed) == plan.seed else {
-            throw PlanError(file: file, location: "seed", reason: "is \(seed); expected the plan's seed \(plan.seed)")
+            throw seedNode.fail("is \(seed); expected the plan's seed \(plan.seed)")
         }
         let sessionNode = try required("session", in: top, of: root)
         let session = try sessionNode.object(allowed: ["index", "of"])
-        let of = try required("of", in: session, of: sessionNode).integer(in: 1...100)
+        let ofNode = try required("of", in: session, of: sessionNode)
+        let of = try ofNode.integer(in: 1...100)
         guard of == plan.session.count else {
-            throw PlanError(
-                file: file, location: "session.of",
-                reason: "is \(of); expected the plan's \(plan.session.count) sessions")
+            throw ofNode.fail("is \(of); expected the plan's \(plan.session.count) sessions")
         }
-        let index = try required("index", in: session, of: sessionNode).integer(in: 1...100)
+        let indexNode = try required("index", in: session, of: sessionNode)
+        let index = try indexNode.integer(in: 1...100)
         guard index < plan.session.index else {
-            throw PlanError(
-                file: file, location: "session.index",
-                reason: "is \(index); expected an earlier session than the plan's \(plan.session.index)")
+            throw indexNode.fail("is \(index); expected an earlier session than the plan's \(plan.session.index)")
         }
         let regenerated = result.allDots.filter { $0.session == index }
         let byID = Dictionary(regenerated.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let dots = try required("dots", in: top, of: root).array()
+        let dotsNode = try required("dots", in: top, of: root)
+        let dots = try dotsNode.array()
         guard dots.count == regenerated.count else {
-            throw PlanError(
-                file: file, location: "dots",
-                reason: "holds \(dots.count) dots; this plan regenerates \(regenerated.count) for session \(index)")
+            throw dotsNode.fail(
+                "holds \(dots.count) dots; this plan regenerates \(regenerated.count) for session \(index)")
         }
         var seen: Set<Int> = []
         for dot in dots {
@@ -96,5 +89,17 @@ public enum PreviousSession {
                 )
             }
         }
+        return index
+    }
+
+    /// The warning for a later session planned without every earlier session's dots file, nil when there is
+    /// nothing to warn about: the new dots were then not checked against the ones already needled.
+    public static func uncheckedWarning(session: SessionSpec, checked: Set<Int>) -> String? {
+        let missing = (1..<max(session.index, 1)).filter { !checked.contains($0) }
+        guard !missing.isEmpty else { return nil }
+        let list = missing.map(String.init).joined(separator: ", ")
+        let noun = missing.count == 1 ? "session" : "sessions"
+        return
+            "planning session \(session.index) of \(session.count) without the dots of earlier \(noun) \(list): they were not checked against what was needled; pass each earlier session's dots file with --previous"
     }
 }

@@ -43,48 +43,11 @@ public struct Ring: Sendable, Hashable {
         return inside
     }
 
-    /// The first pair of non-adjacent edges that cross or touch, as edge indices, if any.
-    ///
-    /// Edges are bucketed on a grid so that a flattened SVG outline with thousands of edges is checked quickly.
+    /// A pair of non-adjacent edges that cross or touch, as edge indices (smaller first), if any: the first the
+    /// sweep meets (`SegmentSweep`), in O(n log n).
     public func firstSelfIntersection() -> (Int, Int)? {
-        let n = points.count
-        guard n >= 4, let box = bounds else { return nil }
-        let cells = max(1, min(256, Int(Double(n).squareRoot())))
-        let cellW = max(box.width, 1e-9) / Double(cells)
-        let cellH = max(box.height, 1e-9) / Double(cells)
-        var buckets = [[Int]](repeating: [], count: cells * cells)
-        func cellRange(_ v0: Double, _ v1: Double, _ origin: Double, _ size: Double) -> ClosedRange<Int> {
-            let lo = min(cells - 1, max(0, Int((min(v0, v1) - origin) / size)))
-            let hi = min(cells - 1, max(0, Int((max(v0, v1) - origin) / size)))
-            return lo...hi
-        }
-        for e in 0..<n {
-            let a = points[e]
-            let b = points[(e + 1) % n]
-            for cy in cellRange(a.y, b.y, box.minY, cellH) {
-                for cx in cellRange(a.x, b.x, box.minX, cellW) { buckets[cy * cells + cx].append(e) }
-            }
-        }
-        var best: (Int, Int)?
-        for bucket in buckets where bucket.count > 1 {
-            for i in 0..<bucket.count {
-                for j in (i + 1)..<bucket.count {
-                    let e = bucket[i]
-                    let f = bucket[j]
-                    let adjacent = abs(e - f) == 1 || (min(e, f) == 0 && max(e, f) == n - 1)
-                    if adjacent { continue }
-                    if Ring.segmentsIntersect(points[e], points[(e + 1) % n], points[f], points[(f + 1) % n]) {
-                        let pair = (min(e, f), max(e, f))
-                        if let current = best {
-                            if pair < current { best = pair }
-                        } else {
-                            best = pair
-                        }
-                    }
-                }
-            }
-        }
-        return best
+        guard points.count >= 4, let crossing = SegmentSweep.firstCrossing([points]) else { return nil }
+        return (min(crossing.edgeA, crossing.edgeB), max(crossing.edgeA, crossing.edgeB))
     }
 
     /// True when closed segments ab and cd share a point.

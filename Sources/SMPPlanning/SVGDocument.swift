@@ -29,6 +29,16 @@ public struct SVGDocument: Sendable {
             throw PlanError(
                 file: file, location: "", reason: "SVG is \(data.count) bytes; expected at most \(maxFileBytes)")
         }
+        // FoundationXML traps on an element or attribute name that is not UTF-8 (found by SVGImportFuzz): refuse
+        // such bytes first, naming where they are.
+        if let offset = firstInvalidUTF8(data) {
+            let (line, column) = JSONParser.lineAndColumn(of: offset, in: data)
+            throw PlanError(
+                file: file, location: "",
+                reason:
+                    "byte \(offset) is not UTF-8 (\(String(format: "0x%02X", data[data.startIndex + offset]))); expected UTF-8 text",
+                line: line, column: column)
+        }
         // Refuse DTDs outright: no entity can then be declared, expanded or fetched.
         let lowered = data.map { $0 | 0x20 }
         if containsToken(lowered, "<!doctype") || containsToken(lowered, "<!entity") {
@@ -44,24 +54,95 @@ public struct SVGDocument: Sendable {
         let ok = parser.parse()
         if let failure = delegate.failure { throw failure }
         guard ok else {
-            let reason = parser.parserError.map { "\($0.localizedDescription)" } ?? "unknown error"
             throw PlanError(
-                file: file, location: "line \(parser.lineNumber)",
-                reason: "malformed SVG (\(reason)); expected well-formed XML")
+                file: file, location: "",
+                reason: "malformed SVG: \(describeXMLError(parser.parserError)); expected well-formed XML",
+                line: parser.lineNumber, column: parser.columnNumber)
         }
         guard delegate.sawRoot else { throw PlanError(file: file, location: "", reason: "no <svg> root element") }
         // Some XMLParser builds accept a truncated document; an element left open means the file is cut short.
         guard delegate.stack.isEmpty else {
             throw PlanError(
-                file: file, location: "line \(parser.lineNumber)",
-                reason: "malformed SVG (\(delegate.stack.count) element(s) never closed); expected well-formed XML")
+                file: file, location: "",
+                reason: "malformed SVG: \(delegate.stack.count) element(s) never closed; expected well-formed XML",
+                line: parser.lineNumber, column: parser.columnNumber)
         }
+        if let problem = delegate.sizeProblem { throw problem }
         var document = SVGDocument(file: file)
         document.shapes = delegate.shapes
         return document
     }
 
     init(file: String) { self.file = file }
+
+    /// Offset of the first byte that does not belong to a well-formed UTF-8 sequence (RFC 3629: no overlong
+    /// forms, no surrogates, nothing above U+10FFFF), or nil.
+    static func firstInvalidUTF8(_ data: Data) -> Int? {
+        let bytes = [UInt8](data)
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b < 0x80 {
+                i += 1
+                continue
+            }
+            let length: Int
+            var low: UInt8 = 0x80
+            var high: UInt8 = 0xBF
+            switch b {
+            case 0xC2...0xDF: length = 2
+            case 0xE0:
+                length = 3
+                low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED:
+                length = 3
+                high = 0x9F
+            case 0xF0:
+                length = 4
+                low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4:
+                length = 4
+                high = 0x8F
+            default: return i
+            }
+            guard i + length <= bytes.count else { return i }
+            guard bytes[i + 1] >= low, bytes[i + 1] <= high else { return i }
+            for k in 2..<max(length, 2) where !(0x80...0xBF).contains(bytes[i + k]) { return i }
+            i += length
+        }
+        return nil
+    }
+
+    /// XMLParser's error as words: its own text is "The operation could not be completed (NSXMLParserErrorDomain
+    /// error 9)".
+    static func describeXMLError(_ error: (any Error)?) -> String {
+        guard let error else { return "the parser stopped" }
+        let code = (error as NSError).code
+        switch XMLParser.ErrorCode(rawValue: code) {
+        case .emptyDocumentError: return "the document is empty"
+        case .prematureDocumentEndError: return "the document ends early"
+        case .invalidCharacterError: return "a character that XML does not allow (or an unescaped '<' or '&')"
+        case .invalidCharacterRefError, .invalidDecimalCharacterRefError, .invalidHexCharacterRefError:
+            return "a bad character reference (&#...;)"
+        case .entityRefAtEOFError, .entityReferenceWithoutNameError, .entityReferenceMissingSemiError,
+            .undeclaredEntityError:
+            return "an entity reference (&...;) that is not one of &amp; &lt; &gt; &quot; &apos;"
+        case .ltRequiredError, .gtRequiredError: return "a tag is not closed with '>'"
+        case .attributeNotStartedError, .attributeNotFinishedError,
+            .attributeRedefinedError, .lessThanSymbolInAttributeError:
+            return "a malformed attribute (each needs name=\"value\", once per element)"
+        case .tagNameMismatchError: return "an end tag that does not match its start tag"
+        case .extraContentError: return "content after the root element"
+        case .notWellBalancedError: return "elements not properly nested"
+        case .unfinishedTagError: return "an unfinished tag"
+        case .stringNotClosedError, .stringNotStartedError: return "an unclosed quoted string"
+        case .commentNotFinishedError: return "an unfinished comment"
+        case .namespaceDeclarationError, .uriRequiredError: return "a malformed namespace declaration"
+        default: return "XML error \(code)"
+        }
+    }
 
     static func containsToken(_ haystack: [UInt8], _ token: String) -> Bool {
         let needle = Array(token.utf8)
@@ -74,8 +155,9 @@ public struct SVGDocument: Sendable {
         return false
     }
 
-    /// A region outline: the subpath of largest area is the outline, the others are holes.
-    func region(id: String, file: String) throws -> PolygonWithHoles {
+    /// A region outline: the subpath of largest area is the outline, the others are holes. Throws when there is
+    /// no such element or it has no closed shape.
+    public func region(id: String, file: String) throws -> PolygonWithHoles {
         guard let subpaths = shapes[id] else {
             throw PlanError(
                 file: file, location: "svg#\(id)",
@@ -90,8 +172,9 @@ public struct SVGDocument: Sendable {
         return PolygonWithHoles(outer: outer, holes: holes)
     }
 
-    /// An open line (the hairline): the first subpath.
-    func polyline(id: String, file: String) throws -> [Point] {
+    /// An open line (the hairline): the first subpath. Throws when there is no such element or it has fewer than
+    /// two points.
+    public func polyline(id: String, file: String) throws -> [Point] {
         guard let subpaths = shapes[id] else {
             throw PlanError(
                 file: file, location: "svg#\(id)",
@@ -116,6 +199,8 @@ private final class SVGParserDelegate: NSObject, XMLParserDelegate {
     var shapes: [String: [SVGPathParser.Subpath]] = [:]
     var failure: PlanError?
     var sawRoot = false
+    /// The root has no absolute size: reported once the file has no worse problem.
+    var sizeProblem: PlanError?
     var elementCount = 0
     var stack: [AffineTransform] = []
 
@@ -125,7 +210,10 @@ private final class SVGParserDelegate: NSObject, XMLParserDelegate {
     }
 
     func fail(_ parser: XMLParser, _ location: String, _ reason: String) {
-        if failure == nil { failure = PlanError(file: file, location: location, reason: reason) }
+        if failure == nil {
+            failure = PlanError(
+                file: file, location: location, reason: reason, line: parser.lineNumber, column: parser.columnNumber)
+        }
         parser.abortParsing()
     }
 
@@ -160,6 +248,11 @@ private final class SVGParserDelegate: NSObject, XMLParserDelegate {
                 return fail(parser, location, "root element is <\(elementName)>; expected <svg>")
             }
             sawRoot = true
+            if let problem = sizeProblem(attributes) {
+                sizeProblem = PlanError(
+                    file: file, location: "<svg> on line \(parser.lineNumber)", reason: problem,
+                    line: parser.lineNumber, column: parser.columnNumber)
+            }
             guard let rootTransform = rootTransform(attributes) else {
                 return fail(
                     parser, location,
@@ -201,6 +294,10 @@ private final class SVGParserDelegate: NSObject, XMLParserDelegate {
                 ]
             case "rect":
                 let v = try ["x", "y", "width", "height"].map { try number(attributes[$0] ?? "0") }
+                for (k, name) in [(2, "width"), (3, "height")] where !(v[k] > 0) {
+                    throw SVGPathParser.Failure(
+                        reason: "rect \(name) is \(decimal(v[k])); expected a length greater than 0")
+                }
                 let corners = [
                     Point(v[0], v[1]), Point(v[0] + v[2], v[1]), Point(v[0] + v[2], v[1] + v[3]),
                     Point(v[0], v[1] + v[3]),
@@ -211,6 +308,11 @@ private final class SVGParserDelegate: NSObject, XMLParserDelegate {
                 let cy = try number(attributes["cy"] ?? "0")
                 let rx = try number(attributes[name == "circle" ? "r" : "rx"] ?? "0")
                 let ry = name == "circle" ? rx : try number(attributes["ry"] ?? "0")
+                let radii = name == "circle" ? [("r", rx)] : [("rx", rx), ("ry", ry)]
+                for (attribute, value) in radii where !(value > 0) {
+                    throw SVGPathParser.Failure(
+                        reason: "\(name) \(attribute) is \(decimal(value)); expected a radius greater than 0")
+                }
                 let d = "M \(cx - rx) \(cy) A \(rx) \(ry) 0 1 0 \(cx + rx) \(cy) A \(rx) \(ry) 0 1 0 \(cx - rx) \(cy) Z"
                 subpaths = try SVGPathParser.parse(d, toleranceMM: toleranceMM, transform: transform)
             default:
@@ -243,6 +345,21 @@ private final class SVGParserDelegate: NSObject, XMLParserDelegate {
         }
         return try text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" || $0 == "\t" || $0 == "\r" })
             .map { try number(String($0)) }
+    }
+
+    /// Why the root's size does not fix millimetres, if it does not: a width or height missing or in percent
+    /// leaves the scale to a viewer's window, and shapes would come out at an arbitrary size.
+    func sizeProblem(_ attributes: [String: String]) -> String? {
+        let missing = ["width", "height"].filter { key in
+            guard let text = attributes[key]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return true }
+            return text.hasSuffix("%")
+        }
+        guard !missing.isEmpty else { return nil }
+        let found = missing.map { key in
+            attributes[key].map { "\(key)=\"\(printableText($0, limit: 20))\"" } ?? "no \(key)"
+        }
+        return
+            "\(found.joined(separator: ", ")); expected the drawing's size in absolute units, e.g. width=\"200mm\" height=\"200mm\" viewBox=\"0 0 200 200\", so that its units map to millimetres"
     }
 
     /// User units to mm from width/height units and the viewBox.

@@ -15,8 +15,9 @@ public enum SVGPathParser {
 
     /// Largest coordinate accepted (user units); bigger numbers are refused rather than overflowed.
     public static let maxMagnitude = 1e6
-    /// Cap on points produced by one path, so a hostile file cannot exhaust memory through flattening.
-    public static let maxPoints = 1_000_000
+    /// Cap on points produced by one path, so a hostile file cannot exhaust memory through flattening: no more than
+    /// a region may have (`PlanLoader.maxVerticesPerRegion`), since a path with more could not be used.
+    public static let maxPoints = 100_000
     /// Cap on the path data length, characters.
     public static let maxLength = 4 << 20
 

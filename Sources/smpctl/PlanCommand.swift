@@ -59,10 +59,14 @@ struct PlanCommand: ParsableCommand {
             let loaded = try PlanLoader.load(
                 contentsOf: URL(fileURLWithPath: plan), displayName: plan, board: boardDefinition)
             result = try Planner.run(loaded)
+            var checked: Set<Int> = []
             for path in previous {
                 let data = try CommandFiles.readInput(
                     path, expected: "a dots file (smpctl-dots/1 JSON)", limit: Self.maximumDotsFileBytes)
-                try PreviousSession.verify(data, file: path, against: result)
+                checked.insert(try PreviousSession.verify(data, file: path, against: result))
+            }
+            if let warning = PreviousSession.uncheckedWarning(session: result.plan.session, checked: checked) {
+                Output.diagnostic("smpctl: warning: \(warning)")
             }
         } catch let error as PlanError {
             throw CommandFailure(.dataError, error.description)

@@ -104,4 +104,39 @@ import Testing
         #expect(run.status == 66)
         #expect(run.stderr.contains("no-such-plan.json"))
     }
+
+    @Test("a board with 2 m travel (the most a board file may claim) and one region over it at 150 dots/cm2: exit 65 naming the count, at once")
+    func oversizedPlanIsRefusedBeforeWork() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let board = try String(
+            contentsOf: Self.repoRoot.appendingPathComponent("Hardware/smp-driver-r1/board.json"), encoding: .utf8
+        ).replacingOccurrences(of: "\"travel_mm\": 200.0", with: "\"travel_mm\": 2000.0")
+        try Data(board.utf8).write(to: directory.appendingPathComponent("board.json"))
+        let plan = directory.appendingPathComponent("plan.json")
+        try Data(
+            #"{"format": "smpctl-plan/1", "board": "board.json", "regions": [{"name": "all", "kind": "density", "polygon": [[0,0],[2000,0],[2000,2000],[0,2000]], "density": 150, "profile": "thin"}]}"#
+                .utf8
+        ).write(to: plan)
+        let run = try smpctl(["plan", plan.path])
+        #expect(run.status == 65, "\(run.stderr)")
+        #expect(run.stderr.contains("6,000,000 dots") && run.stderr.contains("at most 1,000,000"), "\(run.stderr)")
+        #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+    }
+
+    @Test("planning session 2 of 3 without --previous warns that session 1 was not checked")
+    func laterSessionWithoutPreviousWarns() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let plan = directory.appendingPathComponent("plan.json")
+        try Data(
+            #"{"format": "smpctl-plan/1", "session": {"index": 2, "of": 3}, "regions": [{"name": "a", "kind": "density", "polygon": [[10,10],[30,10],[30,30],[10,30]], "density": 50, "profile": "thin"}]}"#
+                .utf8
+        ).write(to: plan)
+        let run = try smpctl(["plan", plan.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(
+            run.stderr.contains("warning: planning session 2 of 3 without the dots of earlier session 1"),
+            "\(run.stderr)")
+    }
 }

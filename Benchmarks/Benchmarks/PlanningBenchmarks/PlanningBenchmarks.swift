@@ -4,7 +4,8 @@ import SMPPlanning
 
 /// Planning benchmarks: generation speed on a variable-density (hairline) region (on all cores and on one), pattern
 /// quality, ordering of 2,000 and 100,000 blue-noise dots, and the whole `smpctl plan` pipeline on a
-/// Norwood-5-sized plan. Figures: Docs/Performance.md.
+/// Norwood-5-sized plan; and the worst untrusted inputs (UntrustedInputBenchmarks.swift). Figures:
+/// Docs/Performance.md.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .cpuTotal, .throughput], timeUnits: .milliseconds, maxDuration: .seconds(10),
@@ -117,4 +118,6 @@ let benchmarks: @Sendable () -> Void = {
         guard let plan = try? PlanLoader.load(contentsOf: norwood) else { return }
         blackHole(try? Planner.run(plan))
     }
+
+    untrustedInputBenchmarks()
 }
