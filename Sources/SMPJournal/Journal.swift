@@ -212,7 +212,8 @@ public final class Journal {
     }
 
     /// Records a session event; a `connected` or `boardReset` naming a sent dot as the board's last completed
-    /// dot resolves that dot as completed.
+    /// dot resolves that dot as completed, and ``SessionEvent/allReportsReceived`` resolves every send still
+    /// without a report as never accepted by the board.
     public func appendSessionEvent(_ event: SessionEvent) throws(JournalError) {
         try append([.session(event)])
     }

@@ -127,6 +127,11 @@ public enum SessionEvent: Equatable, Sendable {
     case boardReset(lastCompletedDot: UInt32)
     /// The link was lost (hang-up, timeout, or the port vanished).
     case disconnected
+    /// In a session with no `board_reset`, every completion record the board re-sent (its hello's
+    /// `pending_completions`) has been received and journaled. The board gives every dot it accepted exactly one
+    /// record and the host acknowledges a record only once it is journaled, so a sent dot still without a report
+    /// was never accepted by the board: it was not needled (Docs/Journal.md, "Reconciliation").
+    case allReportsReceived
 }
 
 /// A decision the operator made, recorded with the run.
@@ -237,6 +242,8 @@ enum RecordFormat {
                 fields.u32(lastCompleted)
             case .disconnected:
                 fields.u8(2)
+            case .allReportsReceived:
+                fields.u8(3)
             }
         case .decision(let decision):
             kind = .decision
@@ -383,6 +390,7 @@ enum RecordFormat {
                 }
             case 1: entry = reader.u32().map { .session(.boardReset(lastCompletedDot: $0)) }
             case 2: entry = .session(.disconnected)
+            case 3: entry = .session(.allReportsReceived)
             default: entry = nil
             }
         case .decision:

@@ -46,6 +46,8 @@ public struct WireSend: Equatable, Sendable {
     public var strokes: UInt8
     /// The board's report; nil while none is known.
     public var report: DotReport?
+    /// Set by ``SessionEvent/allReportsReceived`` when no report came: the board never accepted this send.
+    public var notAcceptedByBoard = false
 }
 
 /// Why an entry cannot be recorded in the state the journal is in (an intent that would needle a done dot twice,
@@ -154,6 +156,8 @@ public struct JournalState: Equatable, Sendable {
                 }
             case .disconnected:
                 break
+            case .allReportsReceived:
+                resolveUnreportedSends()
             }
         case .decision(let decision):
             try applyDecision(decision)
@@ -199,6 +203,11 @@ public struct JournalState: Equatable, Sendable {
         guard var send = sends[report.wireDot] else {
             throw JournalStateError(reason: "a report for wire dot \(report.wireDot), which was never sent in this run")
         }
+        if send.notAcceptedByBoard {
+            conflicts.append(
+                "wire dot \(report.wireDot) was reported \(report.outcome) after all reports were received")
+            send.notAcceptedByBoard = false
+        }
         if let earlier = send.report {
             throw JournalStateError(
                 reason: "wire dot \(report.wireDot) was already reported \(earlier.outcome) with "
@@ -237,6 +246,22 @@ public struct JournalState: Equatable, Sendable {
             if ledger.redoCovers.isEmpty { ledger.redoStrokes = nil }
         }
         ledgers[send.planDot] = ledger
+    }
+
+    /// Every send without a report was never accepted by the board: nothing of it was delivered.
+    private mutating func resolveUnreportedSends() {
+        for (planDot, var ledger) in ledgers where !ledger.unresolved.isEmpty {
+            for wire in ledger.unresolved {
+                sends[wire]?.notAcceptedByBoard = true
+                if ledger.interrupted || ledger.delivered > 0 || ledger.lastRefusal != nil {
+                    ledger.owed = sends[wire]?.strokes
+                }
+                ledger.redoCovers.remove(wire)
+            }
+            ledger.unresolved.removeAll()
+            if ledger.redoCovers.isEmpty { ledger.redoStrokes = nil }
+            ledgers[planDot] = ledger
+        }
     }
 
     private mutating func applyDecision(_ decision: OperatorDecision) throws(JournalStateError) {
