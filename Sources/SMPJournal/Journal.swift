@@ -149,6 +149,9 @@ public final class Journal {
             do throws(SystemCallError) {
                 try lockExclusively(descriptor, path: path)
             } catch {
+                if error.errorNumber == EWOULDBLOCK {
+                    throw JournalError(path: path, reason: "is in use by another process (another smpctl run)")
+                }
                 throw JournalError(path: path, reason: "cannot be locked: \(error.message)")
             }
             let recovery = try recover(readAll(descriptor, path: path), path: path)
@@ -288,8 +291,11 @@ public final class Journal {
             }
             let common = RecordFormat.common(of: frame, in: bytes)
             if let header = state?.header {
-                guard common.plan == header.plan, common.run == header.run else {
-                    damage = (offset, "a record of another plan or run (plan hash \(common.plan), run \(common.run))")
+                guard common.belongs(to: header.plan, header.run, in: bytes) else {
+                    damage = (
+                        offset,
+                        "a record of another plan or run (plan hash \(common.plan(in: bytes)), run \(common.run(in: bytes)))"
+                    )
                     break reading
                 }
                 guard common.sequence == UInt32(records.count) else {
@@ -311,7 +317,7 @@ public final class Journal {
                 }
             }
             let entry: JournalEntry
-            switch RecordFormat.entry(of: frame, kind: common.kind, plan: common.plan, run: common.run, in: bytes) {
+            switch RecordFormat.entry(of: frame, kind: common.kind, common: common, in: bytes) {
             case .success(let found): entry = found
             case .failure(let problem):
                 damage = (offset, problem.reason)
@@ -356,7 +362,7 @@ public final class Journal {
             else { continue }
             guard let header else { return true }
             let common = RecordFormat.common(of: frame, in: bytes)
-            if common.plan == header.plan && common.run == header.run { return true }
+            if common.belongs(to: header.plan, header.run, in: bytes) { return true }
         }
         return false
     }
@@ -374,6 +380,7 @@ public final class Journal {
             switch error.errorNumber {
             case ENOENT: throw JournalError(path: path, reason: "does not exist; there is no run to resume")
             case ELOOP: throw JournalError(path: path, reason: "is a symbolic link; name the journal file itself")
+            case EISDIR: throw JournalError(path: path, reason: "is a directory; expected a journal (a regular file)")
             default: throw JournalError(path: path, reason: "cannot be opened: \(error.message)")
             }
         }
@@ -412,15 +419,7 @@ public final class Journal {
     }
 
     private static func lockExclusively(_ descriptor: Int32, path: String) throws(SystemCallError) {
-        do {
-            try SystemCall.run("flock") { flock(descriptor, LOCK_EX | LOCK_NB) }
-        } catch {
-            if error.errorNumber == EWOULDBLOCK {
-                throw SystemCallError(
-                    operation: "flock (the journal is in use by another process)", errorNumber: EWOULDBLOCK)
-            }
-            throw error
-        }
+        try SystemCall.run("flock") { flock(descriptor, LOCK_EX | LOCK_NB) }
     }
 
     private static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], at start: Int) throws(SystemCallError) {

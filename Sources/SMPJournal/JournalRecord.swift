@@ -319,13 +319,27 @@ enum RecordFormat {
         }
     }
 
-    /// The common fields of a sound frame.
+    /// The common fields of a sound frame; the plan hash and run id are read only when asked for, since the
+    /// reader compares them in place at every record.
     struct Common {
         var kind: UInt8
         var sequence: UInt32
-        var plan: PlanHash
-        var run: RunID
         var timeMilliseconds: UInt64
+        var start: Int
+
+        func plan(in bytes: [UInt8]) -> PlanHash {
+            PlanHash(uncheckedBytes: Array(bytes[(start + 5)..<(start + 37)]))
+        }
+
+        func run(in bytes: [UInt8]) -> RunID {
+            RunID(uncheckedBytes: Array(bytes[(start + 37)..<(start + 53)]))
+        }
+
+        /// Whether the record carries `plan` and `run`.
+        func belongs(to plan: PlanHash, _ run: RunID, in bytes: [UInt8]) -> Bool {
+            bytes[(start + 5)..<(start + 37)].elementsEqual(plan.bytes)
+                && bytes[(start + 37)..<(start + 53)].elementsEqual(run.bytes)
+        }
     }
 
     static func common(of frame: Frame, in bytes: [UInt8]) -> Common {
@@ -333,33 +347,32 @@ enum RecordFormat {
         return Common(
             kind: bytes[start],
             sequence: readU32(bytes, start + 1),
-            plan: PlanHash(uncheckedBytes: Array(bytes[(start + 5)..<(start + 37)])),
-            run: RunID(uncheckedBytes: Array(bytes[(start + 37)..<(start + 53)])),
-            timeMilliseconds: UInt64(readU32(bytes, start + 53)) | UInt64(readU32(bytes, start + 57)) << 32)
+            timeMilliseconds: UInt64(readU32(bytes, start + 53)) | UInt64(readU32(bytes, start + 57)) << 32,
+            start: start)
     }
 
     /// The format number of a header frame (its bytes after the magic), or nil when the magic is wrong.
     static func headerFormat(of frame: Frame, in bytes: [UInt8]) -> UInt16? {
         var reader = ByteReader(bytes: bytes, position: frame.bodyStart + commonBodySize, end: frame.end)
-        guard let found = reader.bytes(magic.count), found == magic, let format = reader.u16() else { return nil }
+        guard reader.skip(matching: magic), let format = reader.u16() else { return nil }
         return format
     }
 
     /// The entry of a sound frame of the current format, or why its fields do not parse.
-    static func entry(of frame: Frame, kind: UInt8, plan: PlanHash, run: RunID, in bytes: [UInt8]) -> Result<
+    static func entry(of frame: Frame, kind: UInt8, common: Common, in bytes: [UInt8]) -> Result<
         JournalEntry, FieldProblem
     > {
         var reader = ByteReader(bytes: bytes, position: frame.bodyStart + commonBodySize, end: frame.end)
         let entry: JournalEntry?
         switch Kind(rawValue: kind) {
         case .header:
-            if let found = reader.bytes(magic.count), found == magic, let format = reader.u16(),
+            if reader.skip(matching: magic), let format = reader.u16(),
                 let protocolVersion = reader.u16(), let model = reader.string(), let serial = reader.string(),
                 let software = reader.string()
             {
                 entry = .header(
                     JournalHeader(
-                        format: format, plan: plan, run: run,
+                        format: format, plan: common.plan(in: bytes), run: common.run(in: bytes),
                         board: BoardIdentity(model: model, serialNumber: serial, protocolVersion: protocolVersion),
                         hostSoftware: software))
             } else {
@@ -473,23 +486,44 @@ struct ByteWriter {
     }
 }
 
+/// Reads fields in place, without copying them out of the file's bytes.
 struct ByteReader {
     let bytes: [UInt8]
     var position: Int
     let end: Int
 
-    mutating func bytes(_ count: Int) -> [UInt8]? {
-        guard end - position >= count else { return nil }
-        defer { position += count }
-        return Array(bytes[position..<(position + count)])
+    /// Advances past `expected` when the next bytes are exactly it.
+    mutating func skip(matching expected: [UInt8]) -> Bool {
+        guard end - position >= expected.count,
+            bytes[position..<(position + expected.count)].elementsEqual(expected)
+        else { return false }
+        position += expected.count
+        return true
     }
-    mutating func u8() -> UInt8? { bytes(1).map { $0[0] } }
-    mutating func u16() -> UInt16? { bytes(2).map { UInt16($0[0]) | UInt16($0[1]) << 8 } }
-    mutating func u32() -> UInt32? { bytes(4).map { RecordFormat.readU32($0, 0) } }
+
+    mutating func u8() -> UInt8? {
+        guard end - position >= 1 else { return nil }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    mutating func u16() -> UInt16? {
+        guard end - position >= 2 else { return nil }
+        defer { position += 2 }
+        return UInt16(bytes[position]) | UInt16(bytes[position + 1]) << 8
+    }
+
+    mutating func u32() -> UInt32? {
+        guard end - position >= 4 else { return nil }
+        defer { position += 4 }
+        return RecordFormat.readU32(bytes, position)
+    }
+
     mutating func string() -> String? {
-        guard let count = u16(), Int(count) <= RecordFormat.maximumStringSize, let utf8 = bytes(Int(count)) else {
+        guard let count = u16().map(Int.init), count <= RecordFormat.maximumStringSize, end - position >= count else {
             return nil
         }
-        return String(validating: utf8, as: UTF8.self)
+        defer { position += count }
+        return String(validating: bytes[position..<(position + count)], as: UTF8.self)
     }
 }
