@@ -337,8 +337,8 @@ enum RecordFormat {
 
         /// Whether the record carries `plan` and `run`.
         func belongs(to plan: PlanHash, _ run: RunID, in bytes: [UInt8]) -> Bool {
-            bytes[(start + 5)..<(start + 37)].elementsEqual(plan.bytes)
-                && bytes[(start + 37)..<(start + 53)].elementsEqual(run.bytes)
+            RecordFormat.bytes(bytes, at: start + 5, equal: plan.bytes)
+                && RecordFormat.bytes(bytes, at: start + 37, equal: run.bytes)
         }
     }
 
@@ -453,6 +453,15 @@ enum RecordFormat {
         }
     }
 
+    /// Whether `bytes[offset...]` starts with `expected` (the caller has checked the length).
+    static func bytes(_ bytes: [UInt8], at offset: Int, equal expected: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { bytes in
+            expected.withUnsafeBufferPointer { expected in
+                memcmp(bytes.baseAddress! + offset, expected.baseAddress!, expected.count) == 0
+            }
+        }
+    }
+
     static func readU32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
         UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
             | UInt32(bytes[offset + 3]) << 24
@@ -494,9 +503,9 @@ struct ByteReader {
 
     /// Advances past `expected` when the next bytes are exactly it.
     mutating func skip(matching expected: [UInt8]) -> Bool {
-        guard end - position >= expected.count,
-            bytes[position..<(position + expected.count)].elementsEqual(expected)
-        else { return false }
+        guard end - position >= expected.count, RecordFormat.bytes(bytes, at: position, equal: expected) else {
+            return false
+        }
         position += expected.count
         return true
     }

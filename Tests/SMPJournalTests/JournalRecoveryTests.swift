@@ -29,7 +29,14 @@ struct JournalRecoveryTests {
             try #require(ftruncate(descriptor, off_t(cut)) == 0)
             let recovery = try Journal.read(at: copy)
             let whole = ends.firstIndex { $0 > cut } ?? full.records.count
-            #expect(recovery.records == Array(full.records[..<whole]), "cut at \(cut)")
+            // The full comparison at each record's last byte; between, the count and the last record, which with
+            // the sequence check of the reader pin the prefix.
+            if ends.contains(cut + 1) || whole == 0 {
+                #expect(recovery.records == Array(full.records[..<whole]), "cut at \(cut)")
+            } else {
+                #expect(recovery.records.count == whole, "cut at \(cut)")
+                #expect(recovery.records.last == full.records[whole - 1], "cut at \(cut)")
+            }
             #expect(recovery.soundLength == (whole == 0 ? 0 : ends[whole - 1]), "cut at \(cut)")
             #expect(recovery.state == states[whole], "cut at \(cut)")
             let isBoundary = recovery.soundLength == cut
