@@ -4,9 +4,11 @@ import SMPSystem
 /// Why a journal cannot be created, opened or appended to: the file, the byte offset where that applies, and
 /// the reason, as one line.
 public struct JournalError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The journal file, as given.
     public var path: String
     /// The offset of the record at fault, when one is.
     public var offset: Int?
+    /// What is wrong and what was expected.
     public var reason: String
 
     public init(path: String, offset: Int? = nil, reason: String) {
@@ -36,7 +38,9 @@ public struct JournalRecovery: Sendable {
 
     /// Bytes after the sound records.
     public struct Damage: Sendable, Equatable {
+        /// Where the first unsound record starts.
         public var offset: Int
+        /// Why it is not sound, e.g. "checksum mismatch".
         public var reason: String
         /// True when a sound record follows the damage: the file was damaged in place, not cut short by a crash
         /// during its last append. Such a journal is refused for appending, because the records past the damage

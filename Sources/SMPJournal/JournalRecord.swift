@@ -42,8 +42,11 @@ public struct RunID: Hashable, Sendable, CustomStringConvertible {
 
 /// The board a run was started on, from its `board_hello`. A resume must find the same board.
 public struct BoardIdentity: Equatable, Sendable, CustomStringConvertible {
+    /// `board_model`, e.g. `smp-driver-r1`.
     public var model: String
+    /// `serial_number`: the one board of that model.
     public var serialNumber: String
+    /// `protocol_version` of the hello.
     public var protocolVersion: UInt16
 
     public init(model: String, serialNumber: String, protocolVersion: UInt16) {
@@ -59,8 +62,11 @@ public struct BoardIdentity: Equatable, Sendable, CustomStringConvertible {
 public struct JournalHeader: Equatable, Sendable {
     /// The record format the file was written in.
     public var format: UInt16
+    /// The plan the run carries out.
     public var plan: PlanHash
+    /// The run, kept by every resume.
     public var run: RunID
+    /// The board the run was started on.
     public var board: BoardIdentity
     /// The program that created the journal, e.g. `smpctl 0.1.0`.
     public var hostSoftware: String
@@ -107,7 +113,9 @@ public struct DotIntent: Equatable, Sendable {
 
 /// A completion record as the board reported it, for one wire dot.
 public struct DotReport: Equatable, Sendable {
+    /// The wire dot the record is for.
     public var wireDot: UInt32
+    /// What the board did with it.
     public var outcome: DotOutcome
     /// Full-depth strokes the board counted for this send.
     public var deliveredStrokes: UInt8
@@ -155,11 +163,17 @@ public enum RunEnd: UInt8, Sendable, CaseIterable {
 
 /// The content of one journal record.
 public enum JournalEntry: Equatable, Sendable {
+    /// The first record: the run's plan, id and board.
     case header(JournalHeader)
+    /// A dot about to be sent.
     case intent(DotIntent)
+    /// The board's report of a sent dot.
     case outcome(DotReport)
+    /// The link or the board changed.
     case session(SessionEvent)
+    /// The operator decided.
     case decision(OperatorDecision)
+    /// The run ended (a resume may continue it).
     case end(RunEnd, detail: String)
 }
 
@@ -171,6 +185,7 @@ public struct JournalRecord: Equatable, Sendable {
     public var offset: Int
     /// Wall-clock time of writing, milliseconds since 1970.
     public var timeMilliseconds: UInt64
+    /// What the record says.
     public var entry: JournalEntry
 }
 

@@ -42,7 +42,9 @@ public enum DotState: Equatable, Sendable, CustomStringConvertible {
 
 /// A recorded send of one dot under one wire id.
 public struct WireSend: Equatable, Sendable {
+    /// The plan dot sent.
     public var planDot: UInt32
+    /// The strokes the send asked for.
     public var strokes: UInt8
     /// The board's report; nil while none is known.
     public var report: DotReport?
@@ -53,6 +55,7 @@ public struct WireSend: Equatable, Sendable {
 /// Why an entry cannot be recorded in the state the journal is in (an intent that would needle a done dot twice,
 /// an outcome for a wire dot never sent, ...). Nothing is written.
 public struct JournalStateError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What is wrong, e.g. "plan dot 10 is done; sending it would risk needling it twice".
     public var reason: String
     public var description: String { reason }
 }
@@ -65,6 +68,7 @@ public struct JournalStateError: Error, Sendable, Equatable, CustomStringConvert
 /// refused, nothing delivered by that send); a session's `last_completed_dot` resolves that one wire dot as
 /// completed and nothing else; the operator's redo turns an uncertain dot into one that may be sent again.
 public struct JournalState: Equatable, Sendable {
+    /// The run's header record.
     public private(set) var header: JournalHeader
     /// Every send of the run by wire id.
     public private(set) var sends: [UInt32: WireSend] = [:]
