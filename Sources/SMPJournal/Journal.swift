@@ -160,10 +160,16 @@ public final class Journal {
             }
             let recovery = try recover(readAll(descriptor, path: path), path: path)
             guard let state = recovery.state else {
-                let reason = recovery.damage?.reason ?? "the file is empty"
+                guard let damage = recovery.damage, !damage.soundRecordFollows else {
+                    throw JournalError(
+                        path: path, offset: 0,
+                        reason: "the header record is damaged (\(recovery.damage?.reason ?? "unreadable")) and "
+                            + "records follow; refused, expected a journal with a sound header")
+                }
                 throw JournalError(
                     path: path, offset: 0,
-                    reason: "no sound header record (\(reason)); no dot was journaled in it, expected a journal")
+                    reason: "holds no complete header (\(damage.reason)): its creation was cut short and no dot "
+                        + "was sent under it; remove it to start a new run")
             }
             guard state.header.plan == plan else {
                 throw JournalError(

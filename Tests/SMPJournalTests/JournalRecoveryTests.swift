@@ -153,6 +153,21 @@ struct JournalRecoveryTests {
         #expect(try fileBytes(path) == bytes)
     }
 
+    @Test("a journal whose creation was cut short is refused for resume, saying no dot was sent under it")
+    func cutShortCreation() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("DOTS.journal")
+        try Journal.create(at: path, plan: testPlan, board: testBoard, hostSoftware: "t").close()
+        let header = try fileBytes(path)
+        try writeBytes(Array(header.prefix(header.count - 3)), to: path)
+        let error = #expect(throws: JournalError.self) { try Journal.resume(at: path, plan: testPlan) }
+        #expect(
+            error?.description
+                == "\(path): offset 0: holds no complete header (the record's \(header.count - 8) body bytes are cut "
+                + "short): its creation was cut short and no dot was sent under it; remove it to start a new run")
+    }
+
     @Test("a new run never takes over an existing journal; a missing one cannot be resumed")
     func existingAndMissingJournals() throws {
         let directory = try TemporaryDirectory()
