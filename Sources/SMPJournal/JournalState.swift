@@ -72,8 +72,14 @@ public struct JournalState: Equatable, Sendable {
     public private(set) var header: JournalHeader
     /// Every send of the run by wire id.
     public private(set) var sends: [UInt32: WireSend] = [:]
-    /// The highest wire id used; the next send takes a larger one.
+    /// The highest wire id used.
     public private(set) var highestWireDot: UInt32 = 0
+    /// The highest `last_completed_dot` any session reported. It may be a dot of an earlier run on the same
+    /// board, so wire ids of this run start above it: a later hello naming it can then only mean this run's dot.
+    public private(set) var highestBoardCompletedDot: UInt32 = 0
+
+    /// The wire id the next send must use at least: above every id used and every `last_completed_dot` seen.
+    public var nextWireDot: UInt32 { max(highestWireDot, highestBoardCompletedDot) + 1 }
     /// The last session event recorded.
     public private(set) var lastSessionEvent: SessionEvent?
     /// How the run last ended; nil while it is running (or was killed).
@@ -151,6 +157,7 @@ public struct JournalState: Equatable, Sendable {
             lastSessionEvent = event
             switch event {
             case .connected(_, let last, _), .boardReset(let last):
+                highestBoardCompletedDot = max(highestBoardCompletedDot, last)
                 if last != 0, let send = sends[last], send.report == nil {
                     try applyReport(
                         DotReport(wireDot: last, outcome: .completed, deliveredStrokes: send.strokes), implied: true)
@@ -174,9 +181,10 @@ public struct JournalState: Equatable, Sendable {
         guard intent.wireDot != 0 else {
             throw JournalStateError(reason: "wire dot 0 means none; expected an id of at least 1")
         }
-        guard sends[intent.wireDot] == nil else {
+        guard intent.wireDot >= nextWireDot else {
             throw JournalStateError(
-                reason: "wire dot \(intent.wireDot) was already sent in this run; expected a new id")
+                reason: "wire dot \(intent.wireDot) is not above the ids used (\(highestWireDot)) and the board's last "
+                    + "completed dot (\(highestBoardCompletedDot)); expected \(nextWireDot) or more")
         }
         guard intent.strokes >= 1 else {
             throw JournalStateError(reason: "an intent for plan dot \(intent.planDot) with 0 strokes")

@@ -105,7 +105,7 @@ struct JournalCrashPropertyTests {
                     state.state(ofPlanDot: dot) == .neverSent || state.state(ofPlanDot: dot).strokesToSend != nil
                 }
                 guard !sendable.isEmpty else { continue }
-                var wire = state.highestWireDot
+                var wire = state.nextWireDot - 1
                 let intents = sendable.prefix(Int.random(in: 1...6, using: &generator)).map { dot in
                     wire += 1
                     return DotIntent(

@@ -42,7 +42,7 @@ struct JournalReconciliationTests {
             ),
             (
                 DotIntent(wireDot: 4, planDot: 12, strokes: 4),
-                "wire dot 4 was already sent in this run; expected a new id"
+                "wire dot 4 is not above the ids used (4) and the board's last completed dot (0); expected 5 or more"
             ),
         ] {
             let error = #expect(throws: JournalError.self) { try journal.appendIntents([intent]) }
@@ -92,6 +92,20 @@ struct JournalReconciliationTests {
         #expect(journal.state.state(ofPlanDot: 102) == .done)
         #expect(journal.state.uncertainDots == [101, 103])
         #expect(journal.state.sends[2]?.report == DotReport(wireDot: 2, outcome: .completed, deliveredStrokes: 4))
+    }
+
+    @Test("a run's wire ids start above the board's last completed dot, which may be an earlier run's")
+    func wireIdsStartAboveTheBoardsLastCompletedDot() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let journal = try journal(directory)
+        try journal.appendSessionEvent(.connected(sessionID: 1, lastCompletedDot: 500, pendingCompletions: 0))
+        #expect(journal.state.nextWireDot == 501)
+        let error = #expect(throws: JournalError.self) {
+            try journal.appendIntents([DotIntent(wireDot: 1, planDot: 10, strokes: 4)])
+        }
+        #expect(error?.reason.hasSuffix("expected 501 or more") == true)
+        try journal.appendIntents([DotIntent(wireDot: 501, planDot: 10, strokes: 4)])
     }
 
     @Test("after every re-sent report of a session without a board reset, unreported sends were never accepted")
