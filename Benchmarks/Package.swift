@@ -38,6 +38,7 @@ let package = Package(
                 .product(name: "SMPHardware", package: "smpctl"),
             ]
         ),
+        benchmarkTarget("JournalBenchmarks", [.product(name: "SMPJournal", package: "smpctl")]),
         benchmarkTarget(
             "SerialBenchmarks",
             [
