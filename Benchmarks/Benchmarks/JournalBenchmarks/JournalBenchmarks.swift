@@ -60,7 +60,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark(
-        "journal resume: open and reconcile a 10,000-dot journal (20,002 records)",
+        "journal resume: open and reconcile a 10,000-dot journal (20,001 records)",
         configuration: .init(
             metrics: [.wallClock, .cpuTotal],
             timeUnits: .milliseconds,
