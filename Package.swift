@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "SMPBoardSim", targets: ["SMPBoardSim"]),
         // For the benchmarks package: the pseudo-terminal its serial benchmarks play the board on.
         .library(name: "SMPSystem", targets: ["SMPSystem"]),
+        .library(name: "SMPJournal", targets: ["SMPJournal"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -51,6 +52,9 @@ let package = Package(
         // The one wrapper for system calls on file descriptors (EINTR, injectable faults), the pseudo-terminal and
         // the atomic file writer. Imports nothing of ours.
         .target(name: "SMPSystem", swiftSettings: strict),
+        // The run journal: append-only, checksummed, durable before a dot's bytes leave; recovery and the
+        // reconciled state for resume (Docs/Journal.md).
+        .target(name: "SMPJournal", dependencies: ["SMPSystem"], swiftSettings: strict),
         .target(name: "SMPSerial", dependencies: ["CLibSerialPort", "SMPHardware", "SMPSystem"], swiftSettings: strict),
         // Test tooling for the serial transport: a pseudo-terminal pair, a board answering on it, a host link over
         // a SerialConnection. Used by tests and benchmarks, never by the product.
@@ -74,6 +78,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "SMPHardwareTests", dependencies: ["SMPHardware"], swiftSettings: strict),
         .testTarget(name: "SMPSystemTests", dependencies: ["SMPSystem"], swiftSettings: strict),
+        .testTarget(name: "SMPJournalTests", dependencies: ["SMPJournal", "SMPSystem"], swiftSettings: strict),
         .testTarget(
             name: "SMPPlanningTests", dependencies: ["SMPPlanning", "SMPPlanningTesting", "SMPHardware"],
             resources: [.copy("Corpus")], swiftSettings: strict),

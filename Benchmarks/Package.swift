@@ -40,6 +40,7 @@ let package = Package(
                 .product(name: "SMPHardware", package: "smpctl"),
             ]
         ),
+        benchmarkTarget("JournalBenchmarks", [.product(name: "SMPJournal", package: "smpctl")]),
         benchmarkTarget(
             "SerialBenchmarks",
             [
