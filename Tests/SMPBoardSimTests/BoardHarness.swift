@@ -14,11 +14,13 @@ struct BoardHarness {
     var boardBytes: [UInt8] = []
     /// When true the host writes nothing (not even heartbeats): a yanked cable on the host side.
     var silent = false
+    let surface: SimulatedPatient.Surface
 
     init(
         skin: SkinType = .fitzpatrick1to3, surface: SimulatedPatient.Surface = .flat, seed: UInt64 = 1,
         faults: String = ""
     ) throws {
+        self.surface = surface
         let plan = try FaultPlan(parsing: faults)
         let setup = SimulationSetup(
             board: try Fixtures.board(), skinType: skin, surface: surface, seed: seed, faults: plan, faultSpec: faults,
@@ -107,13 +109,63 @@ struct BoardHarness {
         return DotTrain(strokesPerDot: strokes, strokeRateCentihertz: rate, liftMicrometres: lift, dots: dots)
     }
 
-    /// Connect, arm, and bring the motor to `rate` Hz; returns the schedule time it is at speed.
-    mutating func prepare(rate: UInt32 = 12_000) -> UInt64 {
+    /// Connect, arm, give the board its surface (the flat declaration on a flat patch, a probed grid over
+    /// `area` on a curved one), and bring the motor to `rate` Hz; returns the schedule time it is at speed.
+    mutating func prepare(rate: UInt32 = 12_000, area: ProbeArea = ProbeArea()) -> UInt64 {
         connect()
         arm()
+        if surface == .flat {
+            send(.surfaceGrid(.flat))
+        } else {
+            probe(area)
+            // Back over the patch centre, where the tests' trains start.
+            send(.moveTo(MoveTo(startTime: board.scheduleTime + 10_000, xMicrometres: 100_000, yMicrometres: 100_000)))
+        }
         let start = board.scheduleTime + 10_000
         send(.setStrokeRate(SetStrokeRate(startTime: start, centihertz: rate)))
         run(for: 400_000)
         return board.scheduleTime + 20_000
+    }
+
+    /// A grid of touch-off nodes, in um.
+    struct ProbeArea {
+        var originX: Int32 = 85_000
+        var originY: Int32 = 90_000
+        var spacing: UInt32 = 5_000
+        var nx: UInt8 = 10
+        var ny: UInt8 = 5
+        var approach: Int32 = -3_500
+    }
+
+    /// Declares `area` as the grid and touches off every node of it, as a host that knows nothing of the skin does;
+    /// returns the results in node order.
+    @discardableResult
+    mutating func probe(_ area: ProbeArea) -> [TouchOffResult] {
+        let grid = SurfaceGrid(
+            originXMicrometres: area.originX, originYMicrometres: area.originY, spacingMicrometres: area.spacing,
+            nx: area.nx, ny: area.ny)
+        send(.surfaceGrid(grid))
+        let before = touchOffResults.count
+        let nodes = Int(area.nx) * Int(area.ny)
+        var sent = 0
+        while sent < nodes {
+            guard host.availableCredit > 0, host.canSend else {
+                run(for: 50_000)
+                continue
+            }
+            let position = grid.position(ofNode: sent)
+            send(
+                .touchOff(
+                    TouchOff(
+                        startTime: board.scheduleTime + 10_000, xMicrometres: Int32(position.x),
+                        yMicrometres: Int32(position.y), approachMicrometres: area.approach, node: UInt32(sent + 1))))
+            sent += 1
+        }
+        run(for: UInt64(nodes) * 3_000_000) { $0.touchOffResults.count - before >= nodes || $0.board.state == .safe }
+        return Array(touchOffResults[before...])
+    }
+
+    var touchOffResults: [TouchOffResult] {
+        received.compactMap { if case .touchOffResult(let result) = $0.message { return result } else { return nil } }
     }
 }
