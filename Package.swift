@@ -21,11 +21,15 @@ let package = Package(
         .library(name: "SMPBoardSim", targets: ["SMPBoardSim"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
-        // Wire protocol v1: framing, CRC-32C, messages, reliable session. Imports nothing of ours.
-        .target(name: "SMPWire", swiftSettings: strict),
+        // Wire protocol v1: framing, CRC-32C, messages, reliable session. Imports nothing of ours (only swift-collections'
+        // Deque for its queues).
+        .target(
+            name: "SMPWire", dependencies: [.product(name: "DequeModule", package: "swift-collections")],
+            swiftSettings: strict),
         // Test tooling for the wire (as NIOTestUtils is for NIO): a lossy virtual link, a session pair in virtual
         // time, a decoder fed every chunking. Used by tests and benchmarks, never by the product.
         .target(name: "SMPWireTesting", dependencies: ["SMPWire"], swiftSettings: strict),
@@ -42,7 +46,10 @@ let package = Package(
         // a SerialConnection. Used by tests and benchmarks, never by the product.
         .target(name: "SMPSerialTesting", dependencies: ["SMPSerial", "SMPWire"], swiftSettings: strict),
         // The reference board: firmware model, physics, skin. Speaks only SMPWire.
-        .target(name: "SMPBoardSim", dependencies: ["SMPWire"], swiftSettings: strict),
+        .target(
+            name: "SMPBoardSim",
+            dependencies: ["SMPWire", .product(name: "DequeModule", package: "swift-collections")],
+            swiftSettings: strict),
         .executableTarget(
             name: "smpctl",
             dependencies: [

@@ -103,7 +103,9 @@ public struct SimulatedBoard: BoardCore {
             serialNumber: setup.serialNumber, clockHertz: UInt32(setup.board.clockHz),
             queueCapacity: UInt16(clamping: setup.board.queueCapacity), limits: limits, boardTime: 0,
             lastCompletedDot: lastCompletedDot, pendingCompletions: 0)
-        return WireSession(configuration: SessionConfiguration(role: .board), boardIdentity: identity)
+        var configuration = SessionConfiguration(role: .board)
+        configuration.beatRequestSilence = setup.board.watchdogMicros / 2
+        return WireSession(configuration: configuration, boardIdentity: identity)
     }
 
     // MARK: BoardCore
@@ -295,6 +297,7 @@ public struct SimulatedBoard: BoardCore {
             }
             if sent > 0 { outbox.removeFirst(sent) }
         }
+        session.watchdogArmed = state != .safe
         let (bytes, _) = session.poll(now: now)
         // Anything longer than a heartbeat byte is a frame, and every frame of ours carries the credit.
         if bytes.count > 1 { advertisedCredit = credit }
