@@ -433,7 +433,7 @@ extension SimulatedBoard {
     /// The ground truth so far. Only the simulator's API and the truth file carry this; never the wire.
     public func truth() -> SimulationTruth {
         var totals = summary
-        totals.boardTimeMicros = now
+        totals.boardTimeMicros = now - powerUpTime
         totals.strayStrokes = strayStrokes.count
         let punctured = dotTruths.filter { $0.depositDepthMM > 0 }
         totals.dotsTooDeep = dotTruths.filter { $0.tooDeep && $0.outcome != "rejected" }.count
@@ -443,13 +443,13 @@ extension SimulatedBoard {
         return SimulationTruth(
             seed: setup.seed, skinType: setup.skinType, surface: setup.surface, boardModel: setup.board.model,
             handpieceModel: setup.handpiece.model, faultSpec: setup.faultSpec, dots: dotTruths,
-            strayStrokes: strayStrokes, faults: faultTruths, summary: totals)
+            strayStrokes: strayStrokes, faults: faultTruths, boardClock: setup.clock, summary: totals)
     }
 
     /// Counters only, cheap: for progress lines and benchmarks.
     public var runningSummary: SimulationSummary {
         var totals = summary
-        totals.boardTimeMicros = now
+        totals.boardTimeMicros = now - powerUpTime
         totals.strayStrokes = strayStrokes.count
         return totals
     }
