@@ -632,7 +632,7 @@ extension SimulatedBoard {
     /// The ground truth so far. Only the simulator's API and the truth file carry this; never the wire.
     public func truth() -> SimulationTruth {
         var totals = summary
-        totals.boardTimeMicros = now
+        totals.boardTimeMicros = now - powerUpTime
         totals.strayStrokes = strayStrokes.count
         totals.touchOffs = touchOffTruths.count
         totals.touchOffPunctures = touchOffTruths.filter(\.punctured).count
@@ -646,13 +646,13 @@ extension SimulatedBoard {
             seed: setup.seed, skinType: setup.skinType, surface: setup.surface, boardModel: setup.board.model,
             handpieceModel: setup.handpiece.model, cartridges: cartridgeHistory, faultSpec: setup.faultSpec,
             dots: dotTruths, strayStrokes: strayStrokes, touchOffs: touchOffTruths, faults: faultTruths,
-            summary: totals)
+            boardClock: setup.clock, summary: totals)
     }
 
     /// Counters only, cheap: for progress lines and benchmarks.
     public var runningSummary: SimulationSummary {
         var totals = summary
-        totals.boardTimeMicros = now
+        totals.boardTimeMicros = now - powerUpTime
         totals.strayStrokes = strayStrokes.count
         return totals
     }

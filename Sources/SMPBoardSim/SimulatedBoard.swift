@@ -16,7 +16,9 @@ public struct SimulatedBoard: BoardCore {
     public internal(set) var state: BoardState = .safe
     public internal(set) var activeFault: FaultCode?
     /// Board time (µs) the model has reached.
-    public internal(set) var now: UInt64 = 0
+    public internal(set) var now: UInt64
+    /// What the board's clock read at power-up (``BoardClock/epoch``): board faults of the plan count from here.
+    public let powerUpTime: UInt64
 
     var session: WireSession
     let limits: BoardLimits
@@ -80,6 +82,9 @@ public struct SimulatedBoard: BoardCore {
     /// A board at power-up: safe state, X/Y at home, Z retracted by the clearance, motor stopped, no session.
     public init(setup: SimulationSetup) {
         self.setup = setup
+        powerUpTime = setup.clock.epoch
+        now = powerUpTime
+        armedAt = powerUpTime
         let board = setup.board
         maxStrokes = min(board.maxStrokesPerDot, DotCompletion.maximumStrokes)
         limits = BoardLimits(board)
@@ -106,7 +111,9 @@ public struct SimulatedBoard: BoardCore {
             queueCapacity: UInt16(clamping: setup.board.queueCapacity), limits: limits, boardTime: 0,
             lastCompletedDot: lastCompletedDot, pendingCompletions: 0, handpieceModel: setup.handpiece.model,
             cartridge: cartridge, surfaceMode: surfaceMode)
-        return WireSession(configuration: SessionConfiguration(role: .board), boardIdentity: identity)
+        var configuration = SessionConfiguration(role: .board)
+        configuration.beatRequestSilence = setup.board.watchdogMicros / 2
+        return WireSession(configuration: configuration, boardIdentity: identity)
     }
 
     // MARK: BoardCore
@@ -167,8 +174,10 @@ public struct SimulatedBoard: BoardCore {
         consider(batchDeadline)
         consider(stallCheckAt)
         consider(stallClearAt)
-        if nextResetIndex < setup.faults.resets.count { consider(setup.faults.resets[nextResetIndex]) }
-        if nextStallIndex < setup.faults.stalls.count { consider(setup.faults.stalls[nextStallIndex].start) }
+        if nextResetIndex < setup.faults.resets.count { consider(powerUpTime + setup.faults.resets[nextResetIndex]) }
+        if nextStallIndex < setup.faults.stalls.count {
+            consider(powerUpTime + setup.faults.stalls[nextStallIndex].start)
+        }
         return deadline
     }
 
@@ -191,15 +200,16 @@ public struct SimulatedBoard: BoardCore {
     }
 
     mutating func fireTimers() {
-        if nextResetIndex < setup.faults.resets.count && setup.faults.resets[nextResetIndex] <= now {
+        if nextResetIndex < setup.faults.resets.count && powerUpTime + setup.faults.resets[nextResetIndex] <= now {
             nextResetIndex += 1
             brownOut()
         }
-        if nextStallIndex < setup.faults.stalls.count && setup.faults.stalls[nextStallIndex].start <= now {
+        if nextStallIndex < setup.faults.stalls.count && powerUpTime + setup.faults.stalls[nextStallIndex].start <= now
+        {
             let window = setup.faults.stalls[nextStallIndex]
             nextStallIndex += 1
             physics.stallMotor(at: Self.seconds(now))
-            stallClearAt = window.end
+            stallClearAt = powerUpTime + window.end
             // The firmware notices a jam from the motor current within a couple of milliseconds.
             stallCheckAt = now + 2000
         }
@@ -232,7 +242,7 @@ public struct SimulatedBoard: BoardCore {
     }
 
     /// When the board was last armed: the watchdog counts from there if the host has said nothing since.
-    var armedAt: UInt64 = 0
+    var armedAt: UInt64
 
     mutating func handle(_ event: SessionEvent) {
         switch event {
@@ -300,6 +310,7 @@ public struct SimulatedBoard: BoardCore {
             }
             if sent > 0 { outbox.removeFirst(sent) }
         }
+        session.watchdogArmed = state != .safe
         let (bytes, _) = session.poll(now: now)
         // Anything longer than a heartbeat byte is a frame, and every frame of ours carries the credit.
         if bytes.count > 1 { advertisedCredit = credit }

@@ -21,6 +21,11 @@ public struct SimulationSetup: Sendable {
     public var homeXMM: Double
     public var homeYMM: Double
 
+    /// The board's crystal, seeded from `seed` on its own stream, within the plan's `ppm` bound and from its `epoch`.
+    public var clock: BoardClock {
+        BoardClock(errorBoundPPM: faults.crystalErrorBoundPPM, epoch: faults.boardEpoch, seed: seed)
+    }
+
     public init(
         board: BoardDefinition, handpiece: HandpieceDefinition = .rotaryR1, skinType: SkinType,
         surface: SimulatedPatient.Surface = .curved, seed: UInt64, faults: FaultPlan = FaultPlan(),

@@ -20,6 +20,8 @@ public struct SimulationTruth: Codable, Equatable, Sendable {
     /// Every touch-off, in order.
     public var touchOffs: [TouchOffTruth]
     public var faults: [FaultTruth]
+    /// The board's crystal: maps the board times above to true time (µs since power-up) for grading timing.
+    public var boardClock: BoardClock
     public var summary: SimulationSummary
 
     /// JSON with sorted keys and snake_case names (spelled out in the coding keys, so that the file reads back).
@@ -52,12 +54,14 @@ public struct SimulationTruth: Codable, Equatable, Sendable {
         case dots = "dots"
         case strayStrokes = "stray_strokes"
         case faults = "faults"
+        case boardClock = "board_clock"
         case summary = "summary"
     }
 }
 
 /// Counts over a run, for the CLI summary and the benchmark.
 public struct SimulationSummary: Codable, Equatable, Sendable {
+    /// Board time elapsed since power-up (the board's clock read ``SimulatedBoard/powerUpTime`` then).
     public var boardTimeMicros: UInt64 = 0
     public var dotsCompleted = 0
     public var dotsInterrupted = 0
