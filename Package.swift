@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "SMPSerial", targets: ["SMPSerial"]),
         .library(name: "SMPSerialTesting", targets: ["SMPSerialTesting"]),
         .library(name: "SMPBoardSim", targets: ["SMPBoardSim"]),
+        .library(name: "SMPMotion", targets: ["SMPMotion"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -43,10 +44,13 @@ let package = Package(
         .target(name: "SMPSerialTesting", dependencies: ["SMPSerial", "SMPWire"], swiftSettings: strict),
         // The reference board: firmware model, physics, skin. Speaks only SMPWire.
         .target(name: "SMPBoardSim", dependencies: ["SMPWire"], swiftSettings: strict),
+        // The exact per-dot actuation schedule the board will execute, and the session-time estimate. Never imports
+        // SMPBoardSim: it models the board from its definition, as a host must.
+        .target(name: "SMPMotion", dependencies: ["SMPPlanning"], swiftSettings: strict),
         .executableTarget(
             name: "smpctl",
             dependencies: [
-                "SMPWire", "SMPPlanning", "SMPSerial", "SMPBoardSim",
+                "SMPWire", "SMPPlanning", "SMPMotion", "SMPSerial", "SMPBoardSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -66,6 +70,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SMPBoardSimTests", dependencies: ["SMPBoardSim", "SMPWire", "SMPWireTesting"], swiftSettings: strict),
+        // The schedule against closed forms and limits, and run on the simulated board (only a test may link both).
+        .testTarget(
+            name: "SMPMotionTests", dependencies: ["SMPMotion", "SMPPlanning", "SMPBoardSim", "SMPWire"],
+            swiftSettings: strict),
         // Runs the built `smpctl` as a user would; depends on it so that `swift test` builds it first.
         .testTarget(
             name: "SMPCtlEndToEndTests", dependencies: ["smpctl", "SMPSerial", "SMPSerialTesting", "SMPWire"],
