@@ -61,7 +61,8 @@ public struct MotionMachine: Sendable, Equatable {
     public init(
         boardModel: String, handpieceModel: String, x: Axis, y: Axis, z: Axis, travelXMM: Double, travelYMM: Double,
         zRangeMM: ClosedRange<Double>, positionResolutionMM: Double, zResolutionMM: Double, hangCeilingMM: Double,
-        retractClearanceMM: Double, minClearanceMM: Double, motorRangeHz: ClosedRange<Double>, maxStrokesPerDot: Int, motorTimeConstantS: Double,
+        retractClearanceMM: Double, minClearanceMM: Double, motorRangeHz: ClosedRange<Double>, maxStrokesPerDot: Int,
+        motorTimeConstantS: Double,
         phaseLockMarginS: Double = 50e-6, boardRateTolerance: Double = 0.02, settledRateFraction: Double = 0.01,
         cartridgeChangeS: Double = 60
     ) {

@@ -84,9 +84,13 @@ public struct ScheduledDot: Sendable, Equatable {
     public var ascentStart: UInt64
     /// Z at the lift: the dot is over and its queue slot frees.
     public var end: UInt64
-    /// Axis Z of the hop height and of the hang (mm, hang coordinates).
+    /// Where the board puts X/Y (mm): the wire values rounded to the board's resolution.
+    public var xMM: Double
+    public var yMM: Double
+    /// Axis Z (mm, hang coordinates) of the hop height, the hang, and the dot's own lift where its ascent ends.
     public var hopZMM: Double
     public var hangZMM: Double
+    public var liftZMM: Double
 }
 
 /// A `set_stroke_rate` the host queues, in queue order just before dot `beforeDot` (an index into the dots).

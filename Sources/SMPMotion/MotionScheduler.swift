@@ -83,7 +83,9 @@ public struct MotionScheduler<Surface: SurfaceHeights>: Sendable {
             throw fail("y", "is \(dot.yMM) mm; expected 0...\(machine.travelYMM) mm (Y travel)")
         }
         guard dot.localHangMM.isFinite, dot.localHangMM > 0, dot.localHangMM <= machine.hangCeilingMM else {
-            throw fail("local hang", "is \(dot.localHangMM) mm; expected above 0 and at most the ceiling \(machine.hangCeilingMM) mm")
+            throw fail(
+                "local hang",
+                "is \(dot.localHangMM) mm; expected above 0 and at most the ceiling \(machine.hangCeilingMM) mm")
         }
         guard (1...machine.maxStrokesPerDot).contains(dot.strokes) else {
             throw fail("strokes", "is \(dot.strokes); expected 1...\(machine.maxStrokesPerDot)")
@@ -91,7 +93,8 @@ public struct MotionScheduler<Surface: SurfaceHeights>: Sendable {
         guard dot.rateHz.isFinite, machine.motorRangeHz.contains(dot.rateHz) else {
             throw fail(
                 "stroke rate",
-                "is \(dot.rateHz) Hz; expected \(machine.motorRangeHz.lowerBound)...\(machine.motorRangeHz.upperBound) Hz")
+                "is \(dot.rateHz) Hz; expected \(machine.motorRangeHz.lowerBound)...\(machine.motorRangeHz.upperBound) Hz"
+            )
         }
         guard liftMM.isFinite, liftMM >= machine.minClearanceMM, -liftMM >= machine.zRangeMM.lowerBound else {
             throw fail("lift", "is \(liftMM) mm; expected at least the board's clearance \(machine.minClearanceMM) mm")
@@ -185,7 +188,8 @@ public struct MotionScheduler<Surface: SurfaceHeights>: Sendable {
         var xyStart = time
         var zArrival = time
         if hopZ < head.z {
-            xyStart = Self.seconds(Self.micros(time + RestToRestMove.executedDuration(distance: head.z - hopZ, limits: machine.z)))
+            xyStart = Self.seconds(
+                Self.micros(time + RestToRestMove.executedDuration(distance: head.z - hopZ, limits: machine.z)))
         } else if hopZ > head.z {
             zArrival = time + RestToRestMove.executedDuration(distance: hopZ - head.z, limits: machine.z)
         }
@@ -225,7 +229,8 @@ public struct MotionScheduler<Surface: SurfaceHeights>: Sendable {
             id: dot.id, start: start, xMicrometres: dot.xMicrometres, yMicrometres: dot.yMicrometres,
             localHangMicrometres: dot.hangMicrometres, liftMicrometres: dot.liftMicrometres, strokes: dot.strokes,
             rateCentihertz: dot.centihertz, hopEnd: hopEnd, descentStart: descentStart, firstStrokeBottomS: firstBottom,
-            lastStrokeBottomS: lastBottom, ascentStart: ascentStart, end: end, hopZMM: hopZ, hangZMM: hangZ)
+            lastStrokeBottomS: lastBottom, ascentStart: ascentStart, end: end, xMM: dot.x, yMM: dot.y,
+            hopZMM: hopZ, hangZMM: hangZ, liftZMM: liftZ)
         var next = head
         next.time = end
         next.x = dot.x
@@ -278,7 +283,8 @@ public struct MotionScheduler<Surface: SurfaceHeights>: Sendable {
                 head.time = resume
                 head.z = -machine.retractClearanceMM
                 head.previousStart = nil
-                cartridgeChanges.append(CartridgeChange(start: stopAt, end: resume, beforeDot: k, cartridge: dot.cartridge))
+                cartridgeChanges.append(
+                    CartridgeChange(start: stopAt, end: resume, beforeDot: k, cartridge: dot.cartridge))
                 barrier = k
             }
             cartridge = dot.cartridge

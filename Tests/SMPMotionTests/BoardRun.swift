@@ -56,7 +56,8 @@ struct BoardRun {
             if let change = changes.first, change.beforeDot == index {
                 try flush()
                 while let change = changes.first, change.beforeDot == index {
-                    messages.append(.setStrokeRate(SetStrokeRate(startTime: change.time, centihertz: change.centihertz)))
+                    messages.append(
+                        .setStrokeRate(SetStrokeRate(startTime: change.time, centihertz: change.centihertz)))
                     changes = changes.dropFirst()
                 }
             }
