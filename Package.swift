@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "SMPSerialTesting", targets: ["SMPSerialTesting"]),
         .library(name: "SMPBoardSim", targets: ["SMPBoardSim"]),
         .library(name: "SMPMotion", targets: ["SMPMotion"]),
+        .library(name: "SMPControl", targets: ["SMPControl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -47,6 +48,8 @@ let package = Package(
         // The exact per-dot actuation schedule the board will execute, and the session-time estimate. Never imports
         // SMPBoardSim: it models the board from its definition, as a host must.
         .target(name: "SMPMotion", dependencies: ["SMPPlanning"], swiftSettings: strict),
+        // The host's real-time control core, sans-I/O (so far: clock synchronisation). Never imports SMPBoardSim.
+        .target(name: "SMPControl", dependencies: ["SMPWire", "SMPMotion"], swiftSettings: strict),
         .executableTarget(
             name: "smpctl",
             dependencies: [
@@ -74,6 +77,7 @@ let package = Package(
         .testTarget(
             name: "SMPMotionTests", dependencies: ["SMPMotion", "SMPPlanning", "SMPBoardSim", "SMPWire"],
             swiftSettings: strict),
+        .testTarget(name: "SMPControlTests", dependencies: ["SMPControl"], swiftSettings: strict),
         // Runs the built `smpctl` as a user would; depends on it so that `swift test` builds it first.
         .testTarget(
             name: "SMPCtlEndToEndTests", dependencies: ["smpctl", "SMPSerial", "SMPSerialTesting", "SMPWire"],
