@@ -1,4 +1,5 @@
 import Foundation
+import SMPHardware
 
 /// The rig's mechanics on the board clock: X/Y gantry, Z (hang) axis, motor, cam, and the patient under them.
 ///

@@ -1,3 +1,5 @@
+import SMPHardware
+
 /// Everything that fixes a simulated run: board, handpiece, patient, seed and faults.
 public struct SimulationSetup: Sendable {
     public var board: BoardDefinition

@@ -1,4 +1,5 @@
 import Foundation
+import SMPHardware
 
 /// Ground truth of one stroke that touched the skin. Only the simulator's API and its truth file carry this.
 public struct StrokeTruth: Codable, Equatable, Sendable {

@@ -36,13 +36,20 @@ public struct KinematicBound: Sendable, Equatable {
         for (index, dot) in schedule.dots.enumerated() {
             while let change = changes.first, change.beforeDot == index {
                 cartridgeChangeSeconds += Double(change.end - change.start) / 1_000_000
-                z = -machine.retractClearanceMM
+                z = machine.restingZMM
                 previousAscentWindow = 0
                 changes = changes.dropFirst()
             }
-            let xy = max(
-                RestToRestMove.plannedDuration(distance: dot.xMM - x, limits: machine.x),
-                RestToRestMove.plannedDuration(distance: dot.yMM - y, limits: machine.y))
+            let xy: Double
+            switch machine.hopExecution {
+            case .independentAxes:
+                xy = max(
+                    RestToRestMove.plannedDuration(distance: dot.xMM - x, limits: machine.x),
+                    RestToRestMove.plannedDuration(distance: dot.yMM - y, limits: machine.y))
+            case .straightLineAfterRaise:
+                let length = ((dot.xMM - x) * (dot.xMM - x) + (dot.yMM - y) * (dot.yMM - y)).squareRoot()
+                xy = RestToRestMove.plannedDuration(distance: length, limits: machine.straightLine)
+            }
             let raise = dot.hopZMM < z ? RestToRestMove.plannedDuration(distance: z - dot.hopZMM, limits: machine.z) : 0
             let lift = schedule.liftMM
             let descent = dot.hangZMM - dot.hopZMM

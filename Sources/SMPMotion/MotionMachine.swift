@@ -1,12 +1,22 @@
-import SMPPlanning
+import SMPHardware
 
 /// What the motion model needs to know about a board and its handpiece: the axes' limits, the resolutions the
 /// board rounds to, the clearance it enforces, the motor's range and lag, and the firmware's timing constants.
 ///
 /// Every number is the board's or the handpiece's nominal value, never a measurement of the patient. The board's
-/// numbers come from `Hardware/smp-driver-r1/board.json` (and, for the clearance, the board contract: hello field
-/// `min_clearance_um`, 150 µm on r1, Docs/Protocol.md); the handpiece's from `Hardware/handpieces/<model>.json`.
+/// numbers come from its definition (`Hardware/smp-driver-r1/board.json`) except the least lift, which is the board
+/// contract's: hello field `min_clearance_um`, 150 µm on r1 (Docs/Protocol.md; the definition file has no field for
+/// it); the motor's lag comes from the handpiece's definition (`Hardware/handpieces/<model>.json`).
 public struct MotionMachine: Sendable, Equatable {
+    /// How the board executes a dot's hop (Docs/Protocol.md §10).
+    public enum HopExecution: Sendable, Equatable {
+        /// Protocol v1: X and Y each in minimum time under its own limits; Z goes to the lift height while they move.
+        case independentAxes
+        /// Protocol v2: Z first rises to the hop height if that is higher than Z (X/Y wait; Z never descends for
+        /// a hop), then X/Y in a straight line under the lesser of the two axes' limits.
+        case straightLineAfterRaise
+    }
+
     /// One axis's limits.
     public struct Axis: Sendable, Equatable {
         /// Speed limit (mm/s).
@@ -20,6 +30,7 @@ public struct MotionMachine: Sendable, Equatable {
         }
     }
 
+    public var hopExecution: HopExecution
     public var boardModel: String
     public var handpieceModel: String
     public var x: Axis
@@ -59,13 +70,15 @@ public struct MotionMachine: Sendable, Equatable {
     public var cartridgeChangeS: Double
 
     public init(
-        boardModel: String, handpieceModel: String, x: Axis, y: Axis, z: Axis, travelXMM: Double, travelYMM: Double,
+        hopExecution: HopExecution = .straightLineAfterRaise, boardModel: String, handpieceModel: String, x: Axis,
+        y: Axis, z: Axis, travelXMM: Double, travelYMM: Double,
         zRangeMM: ClosedRange<Double>, positionResolutionMM: Double, zResolutionMM: Double, hangCeilingMM: Double,
         retractClearanceMM: Double, minClearanceMM: Double, motorRangeHz: ClosedRange<Double>, maxStrokesPerDot: Int,
         motorTimeConstantS: Double,
         phaseLockMarginS: Double = 50e-6, boardRateTolerance: Double = 0.02, settledRateFraction: Double = 0.01,
         cartridgeChangeS: Double = 60
     ) {
+        self.hopExecution = hopExecution
         self.boardModel = boardModel
         self.handpieceModel = handpieceModel
         self.x = x
@@ -88,24 +101,37 @@ public struct MotionMachine: Sendable, Equatable {
         self.cartridgeChangeS = cartridgeChangeS
     }
 
-    /// smp-driver-r1 with the rotary-r1 handpiece, mirroring `Hardware/smp-driver-r1/board.json` and
-    /// `Hardware/handpieces/rotary-r1.json` (a test checks that they agree); the clearance is the board contract's
-    /// r1 value.
-    public static let r1 = MotionMachine(planning: .r1)
+    /// Where Z rests at power-up and after a touch-off (hang coordinates, mm): the top of travel on a v2 board, the
+    /// retract clearance above the contact plane on a v1 board.
+    public var restingZMM: Double {
+        hopExecution == .straightLineAfterRaise ? zRangeMM.lowerBound : -retractClearanceMM
+    }
 
-    /// The motion numbers of a planning board definition with the rotary-r1 handpiece (45 ms motor lag), r1's
-    /// resolutions (X/Y 5 µm, Z 1 µm) and r1's 150 µm minimum clearance.
-    public init(planning board: BoardDefinition) {
+    /// The limits of a straight-line hop: the lesser of the X and Y axes'.
+    public var straightLine: Axis {
+        Axis(maxSpeed: min(x.maxSpeed, y.maxSpeed), maxAcceleration: min(x.maxAcceleration, y.maxAcceleration))
+    }
+
+    /// smp-driver-r1 with the rotary-r1 handpiece, executing dots as protocol v2 says.
+    public static let r1 = MotionMachine(board: .r1, handpiece: .rotaryR1)
+
+    /// The motion numbers of a board and handpiece definition; `minClearanceMM` is what the board's hello reports as
+    /// `min_clearance_um` (r1: 150 µm).
+    public init(
+        board: BoardDefinition, handpiece: HandpieceDefinition, minClearanceMM: Double = 0.150,
+        hopExecution: HopExecution = .straightLineAfterRaise
+    ) {
+        let axes = board.axes
         self.init(
-            boardModel: board.model, handpieceModel: "rotary-r1",
-            x: Axis(maxSpeed: board.x.maxSpeedMMPerS, maxAcceleration: board.x.maxAccelMMPerS2),
-            y: Axis(maxSpeed: board.y.maxSpeedMMPerS, maxAcceleration: board.y.maxAccelMMPerS2),
-            z: Axis(maxSpeed: board.z.maxSpeedMMPerS, maxAcceleration: board.z.maxAccelMMPerS2),
-            travelXMM: board.x.travelMM, travelYMM: board.y.travelMM,
-            zRangeMM: (board.hangCeilingMM - board.z.travelMM)...board.hangCeilingMM, positionResolutionMM: 0.005,
-            zResolutionMM: 0.001, hangCeilingMM: board.hangCeilingMM,
-            retractClearanceMM: board.retractClearanceMM, minClearanceMM: 0.150,
-            motorRangeHz: board.motorMinHz...board.motorMaxHz, maxStrokesPerDot: board.maxStrokesPerDot,
-            motorTimeConstantS: 0.045)
+            hopExecution: hopExecution, boardModel: board.model, handpieceModel: handpiece.model,
+            x: Axis(maxSpeed: axes.x.maxSpeedMMPerS, maxAcceleration: axes.x.maxAccelMMPerS2),
+            y: Axis(maxSpeed: axes.y.maxSpeedMMPerS, maxAcceleration: axes.y.maxAccelMMPerS2),
+            z: Axis(maxSpeed: axes.z.maxSpeedMMPerS, maxAcceleration: axes.z.maxAccelMMPerS2),
+            travelXMM: axes.x.travelMM, travelYMM: axes.y.travelMM, zRangeMM: board.hangRangeMM,
+            positionResolutionMM: Double(axes.x.resolutionUM) / 1000,
+            zResolutionMM: Double(axes.z.resolutionUM) / 1000, hangCeilingMM: board.hangCeilingMM,
+            retractClearanceMM: board.retractClearanceMM, minClearanceMM: minClearanceMM,
+            motorRangeHz: board.motor.minHz...board.motor.maxHz, maxStrokesPerDot: board.maxStrokesPerDot,
+            motorTimeConstantS: handpiece.motorTimeConstantMS.value / 1000)
     }
 }

@@ -52,12 +52,12 @@ public struct MotionStart: Sendable, Equatable {
         self.motorDriveHz = motorDriveHz
     }
 
-    /// The board at power-up: X/Y at `home`, Z at the retract clearance, motor at rest with the cam at the top of its
+    /// The board at power-up: X/Y at `home`, Z at its resting height, motor at rest with the cam at the top of its
     /// stroke (phase 0).
     public static func powerUp(machine: MotionMachine, homeXMM: Double = 0, homeYMM: Double = 0, time: UInt64 = 0)
         -> MotionStart
     {
-        MotionStart(time: time, xMM: homeXMM, yMM: homeYMM, zMM: -machine.retractClearanceMM)
+        MotionStart(time: time, xMM: homeXMM, yMM: homeYMM, zMM: machine.restingZMM)
     }
 }
 

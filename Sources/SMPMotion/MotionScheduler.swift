@@ -135,12 +135,14 @@ public struct MotionScheduler<Surface: SurfaceHeights>: Sendable {
 
     static func seconds(_ micros: UInt64) -> Double { Double(micros) / 1_000_000 }
 
-    /// Axis Z (mm) for a local height above (negative) or into (positive) the surface at a place, rounded to the
-    /// board's Z resolution.
+    /// Axis Z (mm) for a local height above (negative) or into (positive) the surface at a place, computed as the
+    /// board does: in µm, the surface height rounded to 1 µm, the result rounded to the Z resolution, never above
+    /// the top of travel.
     func axisZ(local: Double, surfaceHeight: Double) -> Double {
         if surfaceHeight == 0 { return local }
-        let step = machine.zResolutionMM
-        return ((local - surfaceHeight) / step).rounded(.toNearestOrAwayFromZero) * step
+        let step = max(1, (machine.zResolutionMM * 1000).rounded())
+        let micrometres = (local * 1000).rounded() - (surfaceHeight * 1000).rounded()
+        return max(machine.zRangeMM.lowerBound, (micrometres / step).rounded() * step / 1000)
     }
 
     /// The highest surface on the straight hop from (x0, y0) to (x1, y1), sampled at both ends and every 0.5 mm.
@@ -159,13 +161,14 @@ public struct MotionScheduler<Surface: SurfaceHeights>: Sendable {
         return highest
     }
 
-    /// The least duration of a dot by the board's overlap rule (its hop from the previous site, the dip down and
-    /// up, the strokes after the first at its rate), rounded up to the µs.
-    func minimumDuration(_ dot: Prepared, fromX x: Double, y: Double, hopZ: Double, hangZ: Double) -> UInt64 {
+    /// The least duration of a dot by the board's overlap rule (its X and Y moves from the previous site each at its
+    /// own limits, the dip of hang + lift down and up, the strokes after the first at its rate), rounded up to the
+    /// µs: the next dot may not start earlier after this one's start.
+    func minimumDuration(_ dot: Prepared, fromX x: Double, y: Double) -> UInt64 {
         let hop = max(
             RestToRestMove.plannedDuration(distance: dot.x - x, limits: machine.x),
             RestToRestMove.plannedDuration(distance: dot.y - y, limits: machine.y))
-        let dip = RestToRestMove.plannedDuration(distance: hangZ - hopZ, limits: machine.z)
+        let dip = RestToRestMove.plannedDuration(distance: dot.hang + dot.lift, limits: machine.z)
         return Self.micros(hop + 2 * dip + Double(dot.strokes - 1) / dot.rate)
     }
 
@@ -183,23 +186,40 @@ public struct MotionScheduler<Surface: SurfaceHeights>: Sendable {
         let hopZ = axisZ(local: -dot.lift, surfaceHeight: hopSurface)
         let hangZ = axisZ(local: dot.hang, surfaceHeight: siteSurface)
         let liftZ = axisZ(local: -dot.lift, surfaceHeight: siteSurface)
-        // The hop: a raise first when the hop height is above Z (X/Y wait for it); a Z that is higher still (after
-        // a retract) comes down to the hop height while X/Y move.
+        // The hop, as the board executes it; `travelZ` is where Z is when X/Y arrive.
+        var travelZ = hopZ
         var xyStart = time
         var zArrival = time
-        if hopZ < head.z {
-            xyStart = Self.seconds(
-                Self.micros(time + RestToRestMove.executedDuration(distance: head.z - hopZ, limits: machine.z)))
-        } else if hopZ > head.z {
-            zArrival = time + RestToRestMove.executedDuration(distance: hopZ - head.z, limits: machine.z)
+        let xyArrival: Double
+        switch machine.hopExecution {
+        case .independentAxes:
+            if hopZ != head.z {
+                zArrival = time + RestToRestMove.executedDuration(distance: hopZ - head.z, limits: machine.z)
+            }
+            xyArrival = max(
+                time + RestToRestMove.executedDuration(distance: dot.x - head.x, limits: machine.x),
+                time + RestToRestMove.executedDuration(distance: dot.y - head.y, limits: machine.y))
+        case .straightLineAfterRaise:
+            let hop = min(hopZ, liftZ)
+            if hop < head.z - 1e-9 {
+                xyStart = Self.seconds(
+                    Self.micros(time + RestToRestMove.executedDuration(distance: head.z - hop, limits: machine.z)))
+                travelZ = hop
+            } else {
+                travelZ = head.z
+            }
+            let dx = dot.x - head.x
+            let dy = dot.y - head.y
+            let length = (dx * dx + dy * dy).squareRoot()
+            xyArrival =
+                length > 0
+                ? xyStart + RestToRestMove.executedDuration(distance: length, limits: machine.straightLine) : xyStart
         }
-        let xArrival = xyStart + RestToRestMove.executedDuration(distance: dot.x - head.x, limits: machine.x)
-        let yArrival = xyStart + RestToRestMove.executedDuration(distance: dot.y - head.y, limits: machine.y)
-        let hopEnd = Self.micros(max(max(xArrival, yArrival), zArrival))
+        let hopEnd = Self.micros(max(xyArrival, zArrival))
         // The phase-locked dip, as the firmware plans it.
         let earliestDip = Self.seconds(hopEnd)
         let margin = machine.phaseLockMarginS
-        let down = RestToRestMove.plannedDuration(distance: hangZ - hopZ, limits: machine.z)
+        let down = RestToRestMove.plannedDuration(distance: hangZ - travelZ, limits: machine.z)
         let motor = head.motor
         let reach = earliestDip + down + margin
         var index = (motor.phase(at: reach) - 0.5).rounded(.up)
@@ -217,7 +237,7 @@ public struct MotionScheduler<Surface: SurfaceHeights>: Sendable {
         }
         let descentStart = Self.micros(firstBottom - margin - down)
         let atHang = Self.micros(
-            Self.seconds(descentStart) + RestToRestMove.executedDuration(distance: hangZ - hopZ, limits: machine.z))
+            Self.seconds(descentStart) + RestToRestMove.executedDuration(distance: hangZ - travelZ, limits: machine.z))
         // The board acts on a stroke bottom at its microsecond, once the physics has passed it.
         var lastCounted = Self.micros(lastBottom)
         while Self.seconds(lastCounted) < lastBottom { lastCounted += 1 }
@@ -230,14 +250,14 @@ public struct MotionScheduler<Surface: SurfaceHeights>: Sendable {
             localHangMicrometres: dot.hangMicrometres, liftMicrometres: dot.liftMicrometres, strokes: dot.strokes,
             rateCentihertz: dot.centihertz, hopEnd: hopEnd, descentStart: descentStart, firstStrokeBottomS: firstBottom,
             lastStrokeBottomS: lastBottom, ascentStart: ascentStart, end: end, xMM: dot.x, yMM: dot.y,
-            hopZMM: hopZ, hangZMM: hangZ, liftZMM: liftZ)
+            hopZMM: travelZ, hangZMM: hangZ, liftZMM: liftZ)
         var next = head
         next.time = end
         next.x = dot.x
         next.y = dot.y
         next.z = liftZ
         next.previousStart = start
-        next.previousMinimumDuration = minimumDuration(dot, fromX: head.x, y: head.y, hopZ: hopZ, hangZ: hangZ)
+        next.previousMinimumDuration = minimumDuration(dot, fromX: head.x, y: head.y)
         return (scheduled, next)
     }
 
@@ -281,7 +301,7 @@ public struct MotionScheduler<Surface: SurfaceHeights>: Sendable {
                     phase: phase.rounded(.down) + 0.5)
                 head.driveCentihertz = 0
                 head.time = resume
-                head.z = -machine.retractClearanceMM
+                head.z = machine.restingZMM
                 head.previousStart = nil
                 cartridgeChanges.append(
                     CartridgeChange(start: stopAt, end: resume, beforeDot: k, cartridge: dot.cartridge))

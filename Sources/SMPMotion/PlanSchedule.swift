@@ -1,3 +1,4 @@
+import SMPHardware
 import SMPPlanning
 
 extension MotionDot {
@@ -16,11 +17,13 @@ extension MotionDot {
 }
 
 extension MotionSchedule {
-    /// The schedule of a planned session on the plan's board, from power-up with the head at (0, 0), on a flat
-    /// surface (a plan does not know the patient's surface; the hop height over a curved scalp adds a few
-    /// milliseconds where the skin rises along a hop). This is `smpctl plan`'s estimate.
-    public static func forPlan(_ result: PlanResult) throws(MotionError) -> MotionSchedule {
-        let machine = MotionMachine(planning: result.plan.board)
+    /// The schedule of a planned session on the plan's board with `handpiece`, from power-up with the head at
+    /// (0, 0), on a flat surface (a plan does not know the patient's surface; the hop height over a curved scalp adds
+    /// a few milliseconds where the skin rises along a hop). This is `smpctl plan`'s estimate.
+    public static func forPlan(_ result: PlanResult, handpiece: HandpieceDefinition = .rotaryR1) throws(MotionError)
+        -> MotionSchedule
+    {
+        let machine = MotionMachine(board: result.plan.board, handpiece: handpiece)
         return try MotionScheduler(machine: machine, surface: FlatSurface()).schedule(
             MotionDot.dots(of: result), from: .powerUp(machine: machine))
     }

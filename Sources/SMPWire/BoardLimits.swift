@@ -44,13 +44,4 @@ public struct BoardLimits: Equatable, Hashable, Sendable, Codable {
         self.watchdogMilliseconds = watchdogMilliseconds
         self.minimumLeadMicroseconds = minimumLeadMicroseconds
     }
-
-    /// The reference board smp-driver-r1, as Hardware/smp-driver-r1/board.json defines it (a test keeps them equal).
-    public static let smpDriverR1 = BoardLimits(
-        travelXMicrometres: 200_000, travelYMicrometres: 200_000, travelZMicrometres: 10_000,
-        positionResolutionMicrometres: 5, maxSpeedXYMicrometresPerSecond: 100_000,
-        maxAccelerationXYMicrometresPerSecond2: 3_000_000, maxSpeedZMicrometresPerSecond: 50_000,
-        maxAccelerationZMicrometresPerSecond2: 5_000_000, hangCeilingMicrometres: 2_000,
-        retractClearanceMicrometres: 2_000, motorMinCentihertz: 5_000, motorMaxCentihertz: 15_000,
-        maxStrokesPerDot: 12, watchdogMilliseconds: 100, minimumLeadMicroseconds: 5_000)
 }

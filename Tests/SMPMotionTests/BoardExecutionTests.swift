@@ -1,5 +1,6 @@
 import Foundation
 import SMPBoardSim
+import SMPHardware
 import SMPMotion
 import SMPWire
 import Testing
@@ -30,7 +31,8 @@ import Testing
     @Test func boardEndsEveryDotWhenTheSchedulePredicts() throws {
         var run = try BoardRun(homeXMM: 100, homeYMM: 100)
         let armedAt = run.connectAndArm()
-        let machine = MotionMachine.r1
+        // The simulator in this tree is a protocol v1 board: independent X/Y, Z to the lift with them.
+        let machine = MotionMachine(board: .r1, handpiece: .rotaryR1, hopExecution: .independentAxes)
         let start = MotionStart.powerUp(machine: machine, homeXMM: 100, homeYMM: 100, time: armedAt + 50_000)
         let dots = Self.dots(count: 150, seed: 3)
         let schedule = try MotionScheduler(machine: machine, surface: FlatSurface()).schedule(dots, from: start)

@@ -1,5 +1,6 @@
 import Foundation
 import SMPBoardSim
+import SMPHardware
 import SMPMotion
 import SMPWire
 import Testing
@@ -17,7 +18,7 @@ struct BoardRun {
         .deletingLastPathComponent()
 
     init(homeXMM: Double, homeYMM: Double, seed: UInt64 = 7) throws {
-        let board = try SMPBoardSim.BoardDefinition.load(
+        let board = try BoardDefinition.load(
             from: Self.packageRoot.appendingPathComponent("Hardware/smp-driver-r1/board.json").path)
         let setup = SimulationSetup(
             board: board, skinType: .fitzpatrick1to3, surface: .flat, seed: seed, homeXMM: homeXMM, homeYMM: homeYMM)

@@ -179,7 +179,7 @@ import Testing
                 motor = MotorLag(
                     timeConstant: machine.motorTimeConstantS, time: resume,
                     phase: motor.phase(at: resume).rounded(.down) + 0.5)
-                previous.z = -machine.retractClearanceMM
+                previous.z = machine.restingZMM
                 previousStart = nil
                 #expect(scheduled.start >= change.end)
                 previousEnd = change.end
@@ -227,8 +227,15 @@ import Testing
             for time in [Double(scheduled.hopEnd) / 1e6, scheduled.firstStrokeBottomS, scheduled.lastStrokeBottomS] {
                 #expect(abs(motor.rate(at: time) - rate) <= 0.01 * rate * (1 + 1e-9), "dot \(index) at \(time)")
             }
+            // The board's overlap rule: X and Y each at its limits, a dip of hang + lift down and up, the strokes.
+            let ruleHop = max(
+                RestToRestMove.plannedDuration(distance: scheduled.xMM - previous.x, limits: machine.x),
+                RestToRestMove.plannedDuration(distance: scheduled.yMM - previous.y, limits: machine.y))
+            let ruleDip = RestToRestMove.plannedDuration(
+                distance: Double(scheduled.localHangMicrometres + Int32(scheduled.liftMicrometres)) / 1000,
+                limits: machine.z)
             previousMinimum = UInt64(
-                ((hop + 2 * down + Double(scheduled.strokes - 1) / rate) * 1e6).rounded(.up))
+                ((ruleHop + 2 * ruleDip + Double(scheduled.strokes - 1) / rate) * 1e6).rounded(.up))
             previousStart = scheduled.start
             previousEnd = scheduled.end
             previous = (scheduled.xMM, scheduled.yMM, scheduled.liftZMM)

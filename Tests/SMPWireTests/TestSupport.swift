@@ -1,3 +1,6 @@
+import SMPBoardSim
+import SMPHardware
+
 @testable import SMPWire
 
 /// A small deterministic generator for property tests: same seed, same cases, on every machine.
@@ -16,7 +19,7 @@ struct SeededGenerator: RandomNumberGenerator {
 enum Samples {
     static let boardHello = BoardHello(
         sessionID: 7, boardModel: "smp-driver-r1", firmwareVersion: "sim-1.0.0", serialNumber: "SIM0001",
-        clockHertz: 1_000_000, queueCapacity: 64, limits: .smpDriverR1, boardTime: 123_456_789,
+        clockHertz: 1_000_000, queueCapacity: 64, limits: BoardLimits(BoardDefinition.r1), boardTime: 123_456_789,
         lastCompletedDot: 41, pendingCompletions: 2)
 
     /// Dots on a jittered 1 mm grid with slowly varying hang, as a session plans them.
