@@ -20,6 +20,8 @@ let package = Package(
         .library(name: "SMPSerial", targets: ["SMPSerial"]),
         .library(name: "SMPSerialTesting", targets: ["SMPSerialTesting"]),
         .library(name: "SMPBoardSim", targets: ["SMPBoardSim"]),
+        .library(name: "SMPMotion", targets: ["SMPMotion"]),
+        .library(name: "SMPControl", targets: ["SMPControl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -57,10 +59,15 @@ let package = Package(
             name: "SMPBoardSim",
             dependencies: ["SMPWire", "SMPHardware", .product(name: "DequeModule", package: "swift-collections")],
             swiftSettings: strict),
+        // The exact per-dot actuation schedule the board will execute, and the session-time estimate. Never imports
+        // SMPBoardSim: it models the board from its definition, as a host must.
+        .target(name: "SMPMotion", dependencies: ["SMPPlanning", "SMPHardware"], swiftSettings: strict),
+        // The host's real-time control core, sans-I/O (so far: clock synchronisation). Never imports SMPBoardSim.
+        .target(name: "SMPControl", dependencies: ["SMPWire", "SMPMotion"], swiftSettings: strict),
         .executableTarget(
             name: "smpctl",
             dependencies: [
-                "SMPWire", "SMPHardware", "SMPPlanning", "SMPSerial", "SMPBoardSim",
+                "SMPWire", "SMPHardware", "SMPPlanning", "SMPMotion", "SMPSerial", "SMPBoardSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -83,6 +90,12 @@ let package = Package(
         .testTarget(
             name: "SMPBoardSimTests", dependencies: ["SMPBoardSim", "SMPHardware", "SMPWire", "SMPWireTesting"],
             swiftSettings: strict),
+        // The schedule against closed forms and limits, and run on the simulated board (only a test may link both).
+        .testTarget(
+            name: "SMPMotionTests",
+            dependencies: ["SMPMotion", "SMPPlanning", "SMPHardware", "SMPBoardSim", "SMPWire"],
+            swiftSettings: strict),
+        .testTarget(name: "SMPControlTests", dependencies: ["SMPControl"], swiftSettings: strict),
         // Runs the built `smpctl` as a user would; depends on it so that `swift test` builds it first.
         .testTarget(
             name: "SMPCtlEndToEndTests",
