@@ -26,6 +26,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Hardware facts: board, handpiece and cartridge definitions with their one reader and error, the head
@@ -62,13 +63,28 @@ let package = Package(
         // The exact per-dot actuation schedule the board will execute, and the session-time estimate. Never imports
         // SMPBoardSim: it models the board from its definition, as a host must.
         .target(name: "SMPMotion", dependencies: ["SMPPlanning", "SMPHardware"], swiftSettings: strict),
-        // The host's real-time control core, sans-I/O (so far: clock synchronisation). Never imports SMPBoardSim.
-        .target(name: "SMPControl", dependencies: ["SMPWire", "SMPMotion"], swiftSettings: strict),
+        // The host's real-time control core, sans-I/O: session states, clock synchronisation, probing, look-ahead
+        // streaming, host checks, dot accounting; and the one driver that runs it over a byte transport. Never
+        // imports SMPBoardSim.
+        .target(
+            name: "SMPControl",
+            dependencies: [
+                "SMPWire", "SMPMotion", "SMPPlanning", "SMPHardware",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        // The dry run: the controller against the simulated board in virtual time over wire bytes, graded
+        // afterwards against the simulator's truth. Used by `smpctl dry-run`, its tests and the benchmarks.
+        .target(
+            name: "SMPDryRun",
+            dependencies: ["SMPControl", "SMPBoardSim", "SMPMotion", "SMPPlanning", "SMPWire", "SMPHardware"],
+            swiftSettings: strict),
         .executableTarget(
             name: "smpctl",
             dependencies: [
-                "SMPWire", "SMPHardware", "SMPPlanning", "SMPMotion", "SMPSerial", "SMPBoardSim",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SMPWire", "SMPHardware", "SMPPlanning", "SMPMotion", "SMPSerial", "SMPBoardSim", "SMPControl",
+                "SMPDryRun", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
@@ -95,7 +111,13 @@ let package = Package(
             name: "SMPMotionTests",
             dependencies: ["SMPMotion", "SMPPlanning", "SMPHardware", "SMPBoardSim", "SMPWire"],
             swiftSettings: strict),
-        .testTarget(name: "SMPControlTests", dependencies: ["SMPControl"], swiftSettings: strict),
+        .testTarget(
+            name: "SMPControlTests", dependencies: ["SMPControl", "SMPWire", "SMPMotion", "SMPHardware"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "SMPDryRunTests",
+            dependencies: ["SMPDryRun", "SMPControl", "SMPBoardSim", "SMPPlanning", "SMPWire", "SMPHardware"],
+            swiftSettings: strict),
         // Runs the built `smpctl` as a user would; depends on it so that `swift test` builds it first.
         .testTarget(
             name: "SMPCtlEndToEndTests",

@@ -18,6 +18,7 @@ struct SMPCtl: AsyncParsableCommand {
             PortsCommand.self,
             IdentifyCommand.self,
             WireCommand.self,
+            DryRunCommand.self,
         ]
     )
 

@@ -1,27 +1,30 @@
-import SMPWire
-
 /// The firmware's own measurement of the skin: a grid of touched-off heights interpolated Catmull-Rom bicubic, or
-/// the flat test set-up declared explicitly (Docs/Protocol.md, "Surface map").
+/// the flat test set-up declared explicitly (Docs/Protocol.md, "Surface map"). The board keeps one; the host keeps
+/// the same one from the touch-off results it received, so that its motion model hops over the skin the board
+/// believes in: one copy of the arithmetic for both sides.
 ///
 /// Heights are hang coordinates of the skin in micrometres, positive = skin higher (closer to the needle): a dot of
 /// local hang H at (x, y) executes axis Z = H - height(x, y). The map survives reconnects and faults (it is a
 /// measurement, not a state); power-up and a brown-out clear it, a cartridge change makes it unverified.
-struct SurfaceMap: Sendable, Equatable {
-    private(set) var grid: SurfaceGrid?
-    private(set) var isFlat = false
-    /// Row-major node heights (um), nil where not probed.
-    private(set) var heights: [Int32?] = []
-    /// False after a cartridge change, until a touch-off at a stored node re-zeroes the map.
-    private(set) var isVerified = true
+public struct SurfaceMap: Sendable, Equatable {
+    /// An empty map: unmapped, nothing covered.
+    public init() {}
 
-    var mode: SurfaceMode {
+    public private(set) var grid: SurfaceGrid?
+    public private(set) var isFlat = false
+    /// Row-major node heights (um), nil where not probed.
+    public private(set) var heights: [Int32?] = []
+    /// False after a cartridge change, until a touch-off at a stored node re-zeroes the map.
+    public private(set) var isVerified = true
+
+    public var mode: SurfaceMode {
         if isFlat { return .flat }
         guard grid != nil else { return .unmapped }
         return isVerified ? .grid : .unverified
     }
 
     /// Applies a `surface_grid`: a new grid (clearing every height) or the flat declaration.
-    mutating func declare(_ declaration: SurfaceGrid) {
+    public mutating func declare(_ declaration: SurfaceGrid) {
         isVerified = true
         if declaration.isFlat {
             grid = nil
@@ -36,7 +39,7 @@ struct SurfaceMap: Sendable, Equatable {
 
     /// Stores a touched-off height at node `index`. On an unverified map a node already stored re-zeroes the whole
     /// map: every height shifts by the difference (the new cartridge's needle reaches further or less far).
-    mutating func store(height: Int32, node index: Int) {
+    public mutating func store(height: Int32, node index: Int) {
         guard heights.indices.contains(index) else { return }
         if !isVerified, let old = heights[index] {
             let shift = Int64(height) - Int64(old)
@@ -47,15 +50,15 @@ struct SurfaceMap: Sendable, Equatable {
     }
 
     /// A cartridge was fitted: heights are kept but unverified until a re-zero. The flat set-up stays flat.
-    mutating func invalidateZero() {
+    public mutating func invalidateZero() {
         if grid != nil { isVerified = false }
     }
 
     /// Power-up or brown-out: nothing measured.
-    mutating func clear() { self = SurfaceMap() }
+    public mutating func clear() { self = SurfaceMap() }
 
     /// The interpolated height at (x, y) in um, rounded half away from zero to 1 um; nil when not covered.
-    func height(x: Double, y: Double) -> Int32? {
+    public func height(x: Double, y: Double) -> Int32? {
         if isFlat { return 0 }
         guard let grid, isVerified else { return nil }
         let nx = Int(grid.nx)
@@ -87,7 +90,7 @@ struct SurfaceMap: Sendable, Equatable {
 
     /// The highest interpolated height on the straight segment from `a` to `b` (um), sampled at both ends and every
     /// 500 um between; nil when any sample is not covered.
-    func highest(from a: (x: Double, y: Double), to b: (x: Double, y: Double)) -> Int32? {
+    public func highest(from a: (x: Double, y: Double), to b: (x: Double, y: Double)) -> Int32? {
         let dx = b.x - a.x
         let dy = b.y - a.y
         let length = (dx * dx + dy * dy).squareRoot()
@@ -103,10 +106,10 @@ struct SurfaceMap: Sendable, Equatable {
     }
 
     /// Sample step along a hop (um).
-    static let segmentSampleMicrometres = 500.0
+    public static let segmentSampleMicrometres = 500.0
 
     /// Uniform Catmull-Rom through p1 (t = 0) and p2 (t = 1), in this evaluation order.
-    static func catmullRom(_ p0: Double, _ p1: Double, _ p2: Double, _ p3: Double, _ t: Double) -> Double {
+    public static func catmullRom(_ p0: Double, _ p1: Double, _ p2: Double, _ p3: Double, _ t: Double) -> Double {
         let a = 2 * p1
         let b = p2 - p0
         let c = 2 * p0 - 5 * p1 + 4 * p2 - p3
