@@ -133,7 +133,20 @@ public enum DryRun {
 }
 
 /// The simulated board on its bench as a controller transport in virtual time: waiting advances the bench event by
-/// event and returns as soon as bytes reach the host.
+/// event and returns as soon as bytes reach the host. For tests and benchmarks that drive the controller
+/// themselves; ``truth`` is for grading afterwards, never for the controller.
+public struct DryRunTransport: ControllerTransport {
+    var base: BenchTransport
+    public init(setup: SimulationSetup) { base = BenchTransport(bench: VirtualBench(setup: setup)) }
+    public var now: UInt64 { base.now }
+    public var isClosed: Bool { false }
+    public mutating func write(_ bytes: [UInt8]) { base.write(bytes) }
+    public mutating func waitForBytes(until deadline: UInt64) -> [UInt8] { base.waitForBytes(until: deadline) }
+    public var truth: SimulationTruth { base.bench.board.truth() }
+    /// The board clock now (true board time, for grading the host's clock estimate).
+    public var boardNow: UInt64 { base.bench.boardNow }
+}
+
 struct BenchTransport: ControllerTransport {
     var bench: VirtualBench<SimulatedBoard>
     var bytesWritten = 0

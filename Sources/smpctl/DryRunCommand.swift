@@ -18,7 +18,7 @@ struct DryRunCommand: ParsableCommand {
             timing. The patient is the default curved scalp with the board's crystal error and USB timing on.
 
             --skin picks the simulated patient (fitzpatrick-1-3, fitzpatrick-4-6, thin, thick-oily, scar; default: \
-            the first region's profile); the profile's nominal values are used. --faults takes the simulator's \
+            the profile of most of the session's dots); the profile's nominal values are used. --faults takes the simulator's \
             fault spec (see `smpctl sim --help`), e.g. "corrupt=1e-4,drop=1e-3,disconnect=30s+2s,reset=60s".
 
             Exit codes: 0 every dot done; 65 bad plan or a dot the host refuses (nothing sent); 69 the board \
@@ -73,7 +73,10 @@ struct DryRunCommand: ParsableCommand {
         } catch let error as PlanError {
             throw CommandFailure(.dataError, error.description)
         }
-        let profileSkin = result.plan.regions.first.flatMap { SkinType(rawValue: $0.profile.name) }
+        // The patient defaults to the skin of most of the session's dots (one skin type per simulated head).
+        var dotsPerProfile: [String: Int] = [:]
+        for dot in result.sessionDots { dotsPerProfile[result.plan.regions[dot.regionIndex].profile.name, default: 0] += 1 }
+        let profileSkin = dotsPerProfile.max { $0.value < $1.value }.flatMap { SkinType(rawValue: $0.key) }
         let skinType = skin.flatMap(SkinType.init(rawValue:)) ?? profileSkin ?? .fitzpatrick1to3
         var options = DryRunOptions(skin: skinType)
         options.seed = seed

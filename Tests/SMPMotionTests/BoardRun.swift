@@ -22,7 +22,7 @@ struct BoardRun {
             from: Self.packageRoot.appendingPathComponent("Hardware/smp-driver-r1/board.json").path)
         let setup = SimulationSetup(
             board: board, skinType: .fitzpatrick1to3, surface: .flat, seed: seed, homeXMM: homeXMM, homeYMM: homeYMM)
-        bench = VirtualBench(board: SimulatedBoard(setup: setup), seed: seed)
+        bench = VirtualBench(setup: setup)
     }
 
     var now: UInt64 { bench.now }
