@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "SMPBoardSim", targets: ["SMPBoardSim"]),
         .library(name: "SMPMotion", targets: ["SMPMotion"]),
         .library(name: "SMPControl", targets: ["SMPControl"]),
+        .library(name: "SMPDryRun", targets: ["SMPDryRun"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -33,6 +33,13 @@ let package = Package(
             [.product(name: "SMPBoardSim", package: "smpctl"), .product(name: "SMPWire", package: "smpctl")]
         ),
         benchmarkTarget(
+            "DryRunBenchmarks",
+            [
+                .product(name: "SMPDryRun", package: "smpctl"), .product(name: "SMPPlanning", package: "smpctl"),
+                .product(name: "SMPBoardSim", package: "smpctl"),
+            ]
+        ),
+        benchmarkTarget(
             "SerialBenchmarks",
             [
                 .product(name: "SMPSerial", package: "smpctl"), .product(name: "SMPSerialTesting", package: "smpctl"),

@@ -23,19 +23,36 @@ public struct DotAccounting: Sendable, Equatable {
     /// Records for wire ids the host never sent.
     public private(set) var unknownRecords = 0
 
+    // Counts kept as the fates change: the controller asks for them on every input.
+    public private(set) var done = 0
+    public private(set) var uncertain = 0
+    public private(set) var skipped = 0
+    /// Sent and still waiting for their record.
+    public private(set) var awaiting = 0
+
     public init(count: Int) { fates = Array(repeating: .notSent, count: count) }
 
     public var count: Int { fates.count }
-    public var done: Int { fates.count { $0 == .done } }
-    public var uncertain: Int { fates.count { if case .uncertain = $0 { true } else { false } } }
-    public var skipped: Int { fates.count { if case .skipped = $0 { true } else { false } } }
-    /// Dots with a final fate (done, uncertain with a record, skipped).
-    public var settled: Int { fates.count { $0 != .notSent && $0 != .sent } }
-    /// Sent and still waiting for their record.
-    public var awaiting: Int { fates.count { $0 == .sent } }
+    /// Dots with a final fate (done, uncertain, skipped).
+    public var settled: Int { done + uncertain + skipped }
+
+    private mutating func set(_ index: Int, _ fate: Fate) {
+        func adjust(_ fate: Fate, by step: Int) {
+            switch fate {
+            case .notSent: break
+            case .sent: awaiting += step
+            case .done: done += step
+            case .uncertain: uncertain += step
+            case .skipped: skipped += step
+            }
+        }
+        adjust(fates[index], by: -1)
+        adjust(fate, by: 1)
+        fates[index] = fate
+    }
 
     mutating func markSent(_ index: Int) {
-        if fates[index] == .notSent { fates[index] = .sent }
+        if fates[index] == .notSent { set(index, .sent) }
     }
 
     /// Applies one completion record for dot `index`; `lastFault` names the reason of a refusal.
@@ -50,16 +67,19 @@ public struct DotAccounting: Sendable, Equatable {
         }
         switch completion.outcome {
         case .completed:
-            fates[index] = .done
+            set(index, .done)
         case .interrupted:
-            fates[index] = .uncertain(
+            set(
+                index,
+                .uncertain(
                 "interrupted after \(completion.strokesDelivered) of \(strokesCommanded) strokes"
-                    + (lastFault.map { " (\($0))" } ?? ""))
+                        + (lastFault.map { " (\($0))" } ?? "")))
         case .rejected:
-            fates[index] = .skipped("rejected by the board" + (lastFault.map { ": \($0)" } ?? ""))
+            set(index, .skipped("rejected by the board" + (lastFault.map { ": \($0)" } ?? "")))
         case .discarded:
-            fates[index] = .skipped(
-                "discarded by the board, never started" + (lastFault.map { " (after \($0))" } ?? ""))
+            set(
+                index,
+                .skipped("discarded by the board, never started" + (lastFault.map { " (after \($0))" } ?? "")))
         }
     }
 
@@ -67,8 +87,8 @@ public struct DotAccounting: Sendable, Equatable {
     mutating func close(reason: String) {
         for index in fates.indices {
             switch fates[index] {
-            case .sent: fates[index] = .uncertain("sent, no record from the board before the session ended: \(reason)")
-            case .notSent: fates[index] = .skipped("not sent: \(reason)")
+            case .sent: set(index, .uncertain("sent, no record from the board before the session ended: \(reason)"))
+            case .notSent: set(index, .skipped("not sent: \(reason)"))
             default: break
             }
         }

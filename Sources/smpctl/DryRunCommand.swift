@@ -51,21 +51,24 @@ struct DryRunCommand: ParsableCommand {
     @Flag(name: .long, help: "Log the controller's transitions on stderr.")
     var verbose = false
 
-    func validate() throws {
+    /// Usage errors as one line (exit 64), before anything runs.
+    func checkUsage() throws {
         if profile != nil {
-            throw ValidationError("--profile needs a calibration, and none exists yet; use --skin")
+            throw CommandFailure(.usage, "--profile needs a calibration, and none exists yet; use --skin")
         }
         if report != nil {
-            throw ValidationError("--report is not available yet")
+            throw CommandFailure(.usage, "--report is not available yet")
         }
         if let skin, SkinType(rawValue: skin) == nil {
-            throw ValidationError(
+            throw CommandFailure(
+                .usage,
                 "--skin: unknown skin type \"\(skin)\"; expected one of "
                     + SkinType.allCases.map(\.rawValue).joined(separator: ", "))
         }
     }
 
     func run() throws {
+        try checkUsage()
         let result: PlanResult
         do {
             let loaded = try PlanLoader.load(contentsOf: URL(fileURLWithPath: plan), displayName: plan)
