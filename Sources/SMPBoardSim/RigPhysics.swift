@@ -157,17 +157,18 @@ public struct RigPhysics: Sendable {
     /// Sets the motor drive (Hz) at `time`.
     public mutating func driveMotor(_ rate: Double, at time: Double) { motor.drive(rate, at: time) }
 
-    /// Safe state at `time`: Z goes up by `clearance` (counted from the contact plane when the needle is below it,
-    /// never past `topOfTravel`; a needle already `clearance` or more above the plane just stops), the motor drive is
-    /// cut,
-    /// and X/Y decelerate to a stop at their acceleration limits. Returns when everything is still (s).
+    /// Safe state at `time`: Z goes up until the tip is `clearance` above the skin the board knows
+    /// (`skinHeight`, hang coordinates, mm: the axis Z of contact is its negation), never past `topOfTravel`; a needle
+    /// already that far up only stops, so that repeated faults do not walk Z to the top. With no known skin height Z
+    /// goes to the top of travel. The motor drive is cut and X/Y decelerate to a stop at their acceleration limits.
+    /// Returns when everything is still (s).
     @discardableResult
-    public mutating func enterSafeState(at time: Double, clearance: Double, topOfTravel: Double) -> Double {
+    public mutating func enterSafeState(
+        at time: Double, clearance: Double, topOfTravel: Double, skinHeight: Double?
+    ) -> Double {
         let zNow = z.position(at: time)
-        // Up by the clearance from the contact plane or below it; a needle already that far up only stops, so that
-        // repeated faults do not walk Z to the top of travel.
-        let zDone =
-            zNow > -clearance ? z.move(to: max(topOfTravel, min(zNow, 0) - clearance), at: time) : z.stop(at: time)
+        let goal = skinHeight.map { max(topOfTravel, min(zNow, -$0) - clearance) } ?? topOfTravel
+        let zDone = zNow > goal ? z.move(to: goal, at: time) : z.stop(at: time)
         motor.stop(at: time)
         let xDone = x.stop(at: time)
         let yDone = y.stop(at: time)

@@ -18,12 +18,12 @@ struct BoardHarness {
 
     init(
         skin: SkinType = .fitzpatrick1to3, surface: SimulatedPatient.Surface = .flat, seed: UInt64 = 1,
-        faults: String = ""
+        faults: String = "", board: BoardDefinition? = nil
     ) throws {
         self.surface = surface
         let plan = try FaultPlan(parsing: faults)
         let setup = SimulationSetup(
-            board: try Fixtures.board(), skinType: skin, surface: surface, seed: seed, faults: plan, faultSpec: faults,
+            board: try board ?? Fixtures.board(), skinType: skin, surface: surface, seed: seed, faults: plan, faultSpec: faults,
             homeXMM: 100, homeYMM: 100)
         bench = VirtualBench(board: SimulatedBoard(setup: setup), faults: plan, seed: seed)
     }
