@@ -39,8 +39,8 @@ struct BoardContractTests {
         var harness = try BoardHarness()
         let start = harness.prepare()
         harness.send(.dotTrain(BoardHarness.train(firstID: 1, count: 2, start: start, spacing: 600_000)))
-        // Dot 1 is done long before dot 2 starts: hold in between.
-        harness.run(for: 400_000)
+        // Dot 1 is done long before dot 2 starts: hold 30 ms before dot 2's start, when no dot is in progress.
+        harness.run(for: 2_000_000) { $0.board.scheduleTime >= start + 570_000 }
         #expect(harness.board.countedStrokesOfCurrentDot == 0)
         try #require(harness.board.truth().dots.count == 1)
         harness.send(.hold)
