@@ -6,7 +6,7 @@ SMPCTL_BIN := .build/release/smpctl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libserialport-dev pkg-config
 
-.PHONY: deps build demo test bench format fuzz fuzz-regress clean
+.PHONY: deps build demo test install bench format fuzz fuzz-regress clean
 
 # Install only what is missing; `apt-get update` once, and only when something has to be installed.
 deps:
@@ -30,6 +30,16 @@ demo: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# smpctl in PREFIX/bin and the hardware definitions in PREFIX/share/smpctl/Hardware, where an installed smpctl looks
+# for them (../share/smpctl/Hardware beside the executable), so that it works from any directory.
+PREFIX ?= /usr/local
+install: deps
+	$(SWIFT) build -c release --product smpctl
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/smpctl"
+	install -m 755 $(SMPCTL_BIN) "$(DESTDIR)$(PREFIX)/bin/smpctl"
+	rm -rf "$(DESTDIR)$(PREFIX)/share/smpctl/Hardware"
+	cp -R Hardware "$(DESTDIR)$(PREFIX)/share/smpctl/Hardware"
 
 bench: deps
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark $(BENCH_ARGS)

@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "smpctl", targets: ["smpctl"]),
+        .library(name: "SMPHardware", targets: ["SMPHardware"]),
         .library(name: "SMPWire", targets: ["SMPWire"]),
         .library(name: "SMPWireTesting", targets: ["SMPWireTesting"]),
         .library(name: "SMPPlanning", targets: ["SMPPlanning"]),
@@ -24,51 +25,61 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
+        // Hardware facts: board, handpiece and cartridge definitions with their one reader and error, the head
+        // frame, the seeded generator and portable math, and the one Hardware/ lookup. Imports nothing of ours.
+        .target(name: "SMPHardware", swiftSettings: strict),
         // Wire protocol v1: framing, CRC-32C, messages, reliable session. Imports nothing of ours.
         .target(name: "SMPWire", swiftSettings: strict),
         // Test tooling for the wire (as NIOTestUtils is for NIO): a lossy virtual link, a session pair in virtual
         // time, a decoder fed every chunking. Used by tests and benchmarks, never by the product.
-        .target(name: "SMPWireTesting", dependencies: ["SMPWire"], swiftSettings: strict),
-        // Plan model, validation, SVG import, dot generation and visiting order. Imports nothing of ours.
-        .target(name: "SMPPlanning", swiftSettings: strict),
+        .target(
+            name: "SMPWireTesting", dependencies: ["SMPWire", "SMPHardware", "SMPBoardSim"], swiftSettings: strict),
+        // Plan model, validation, SVG import, dot generation and visiting order.
+        .target(name: "SMPPlanning", dependencies: ["SMPHardware"], swiftSettings: strict),
         // libserialport, as Debian's libserialport-dev ships it.
         .systemLibrary(
             name: "CLibSerialPort",
             pkgConfig: "libserialport",
             providers: [.apt(["libserialport-dev"])]
         ),
-        .target(name: "SMPSerial", dependencies: ["CLibSerialPort"], swiftSettings: strict),
+        .target(name: "SMPSerial", dependencies: ["CLibSerialPort", "SMPHardware"], swiftSettings: strict),
         // Test tooling for the serial transport: a pseudo-terminal pair, a board answering on it, a host link over
         // a SerialConnection. Used by tests and benchmarks, never by the product.
-        .target(name: "SMPSerialTesting", dependencies: ["SMPSerial", "SMPWire"], swiftSettings: strict),
+        .target(
+            name: "SMPSerialTesting", dependencies: ["SMPSerial", "SMPWire", "SMPHardware", "SMPBoardSim"],
+            swiftSettings: strict),
         // The reference board: firmware model, physics, skin. Speaks only SMPWire.
-        .target(name: "SMPBoardSim", dependencies: ["SMPWire"], swiftSettings: strict),
+        .target(name: "SMPBoardSim", dependencies: ["SMPWire", "SMPHardware"], swiftSettings: strict),
         .executableTarget(
             name: "smpctl",
             dependencies: [
-                "SMPWire", "SMPPlanning", "SMPSerial", "SMPBoardSim",
+                "SMPWire", "SMPHardware", "SMPPlanning", "SMPSerial", "SMPBoardSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
 
         .testTarget(
-            name: "SMPWireTests", dependencies: ["SMPWire", "SMPWireTesting"], resources: [.copy("Corpus")],
+            name: "SMPWireTests", dependencies: ["SMPWire", "SMPWireTesting", "SMPHardware", "SMPBoardSim"],
+            resources: [.copy("Corpus")],
             swiftSettings: strict),
-        .testTarget(name: "SMPPlanningTests", dependencies: ["SMPPlanning"], swiftSettings: strict),
+        .testTarget(name: "SMPHardwareTests", dependencies: ["SMPHardware"], swiftSettings: strict),
+        .testTarget(name: "SMPPlanningTests", dependencies: ["SMPPlanning", "SMPHardware"], swiftSettings: strict),
         // Test-only: answers libserialport's sysfs look-ups and modem ioctls for registered PTYs. Never a dependency
         // of a product.
         .target(name: "CSerialTestInterposer", path: "Tests/CSerialTestInterposer"),
         .testTarget(
             name: "SMPSerialTests",
-            dependencies: ["SMPSerial", "SMPSerialTesting", "CSerialTestInterposer"],
+            dependencies: ["SMPSerial", "SMPSerialTesting", "SMPHardware", "CSerialTestInterposer"],
             swiftSettings: strict
         ),
         .testTarget(
-            name: "SMPBoardSimTests", dependencies: ["SMPBoardSim", "SMPWire", "SMPWireTesting"], swiftSettings: strict),
+            name: "SMPBoardSimTests", dependencies: ["SMPBoardSim", "SMPHardware", "SMPWire", "SMPWireTesting"],
+            swiftSettings: strict),
         // Runs the built `smpctl` as a user would; depends on it so that `swift test` builds it first.
         .testTarget(
-            name: "SMPCtlEndToEndTests", dependencies: ["smpctl", "SMPSerial", "SMPSerialTesting", "SMPWire"],
+            name: "SMPCtlEndToEndTests",
+            dependencies: ["smpctl", "SMPHardware", "SMPSerial", "SMPSerialTesting", "SMPWire"],
             swiftSettings: strict),
     ]
 )

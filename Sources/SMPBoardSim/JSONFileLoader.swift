@@ -80,34 +80,3 @@ enum JSONFileLoader {
         (error as NSError).localizedDescription
     }
 }
-
-/// Collects range checks on a decoded definition and reports the first failure with its field name.
-struct DefinitionValidator {
-    let source: String
-
-    func positive(_ value: Double, _ field: String) throws(SimulatorInputError) {
-        guard value.isFinite, value > 0 else {
-            throw SimulatorInputError(
-                .data, source: source, field: field, reason: "expected a positive number, got \(value)")
-        }
-    }
-
-    func positive(_ value: Int, _ field: String) throws(SimulatorInputError) {
-        guard value > 0 else {
-            throw SimulatorInputError(
-                .data, source: source, field: field, reason: "expected a positive integer, got \(value)")
-        }
-    }
-
-    func within(_ value: Double, _ range: ClosedRange<Double>, _ field: String) throws(SimulatorInputError) {
-        guard value.isFinite, range.contains(value) else {
-            throw SimulatorInputError(
-                .data, source: source, field: field,
-                reason: "expected a number in \(range.lowerBound)...\(range.upperBound), got \(value)")
-        }
-    }
-
-    func require(_ condition: Bool, _ field: String, _ reason: String) throws(SimulatorInputError) {
-        guard condition else { throw SimulatorInputError(.data, source: source, field: field, reason: reason) }
-    }
-}

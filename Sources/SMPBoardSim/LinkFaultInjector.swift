@@ -1,4 +1,5 @@
 import Foundation
+import SMPHardware
 
 /// One direction of a serial link with injected faults, in board time: bytes go in as writes, come out later,
 /// possibly damaged. Deterministic by seed; order is kept, as on a real serial line.

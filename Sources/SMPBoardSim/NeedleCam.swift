@@ -1,4 +1,5 @@
 import Foundation
+import SMPHardware
 
 /// The handpiece's cam: turns motor phase into needle travel, and hang into how far the tip reaches.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import SMPHardware
 
 /// The rig's mechanics on the board clock: X/Y gantry, Z (hang) axis, motor, cam, and the patient under them.
 ///
@@ -167,7 +168,7 @@ public struct RigPhysics: Sendable {
         at time: Double, clearance: Double, topOfTravel: Double, skinHeight: Double?
     ) -> Double {
         let zNow = z.position(at: time)
-        let goal = skinHeight.map { max(topOfTravel, min(zNow, -$0) - clearance) } ?? topOfTravel
+        let goal = skinHeight.map { max(topOfTravel, -$0 - clearance) } ?? topOfTravel
         let zDone = zNow > goal ? z.move(to: goal, at: time) : z.stop(at: time)
         motor.stop(at: time)
         let xDone = x.stop(at: time)

@@ -1,4 +1,5 @@
 import Foundation
+import SMPHardware
 
 /// The tissue at one point of the patch: everything the skin model needs, none of which crosses the wire.
 public struct LocalTissue: Sendable, Equatable {
@@ -36,7 +37,8 @@ public struct LocalTissue: Sendable, Equatable {
 ///
 /// The same seed always gives the same patient. Variation: each median parameter is multiplied by a per-patient
 /// log-normal factor (σ = 0.12) and by a smooth spatial field (±6 %, a few random cosine waves 25-80 mm long), and
-/// dermis thickness follows ``ScalpRegion/thicknessFactor(x:y:)``.
+/// dermis thickness follows ``thicknessFactor(x:y:)``. Positions are in the ``HeadFrame`` (y from the forehead
+/// hairline to the nape).
 public struct SimulatedPatient: Sendable {
     /// Shape of the scalp surface under the patch.
     public enum Surface: String, Sendable, Codable {
@@ -92,7 +94,8 @@ public struct SimulatedPatient: Sendable {
         )
         residualFraction = skinType.profile.residualTentFraction + random.nextUniform(-0.05, 0.05)
         domeHeight = random.nextUniform(1.0, 2.5)
-        domeCenter = (random.nextUniform(90, 110), random.nextUniform(80, 100))
+        // The dome's apex sits on the crown, a little behind the vertex.
+        domeCenter = (random.nextUniform(90, 110), random.nextUniform(100, 120))
         waves = (0..<4).map { _ in Self.randomWave(&random, amplitude: 0.06 / 2) }
         surfaceWaves = (0..<3).map { _ in Self.randomWave(&random, amplitude: 0.15 / 2) }
         if skinType == .scar {
@@ -125,6 +128,20 @@ public struct SimulatedPatient: Sendable {
         return height
     }
 
+    /// Relative whole-skin thickness along the head [S, weak: anterior 1.18, temporal 1.38, posterior 1.48 mm],
+    /// normalised to their mean; blended linearly in y so that thickness has no steps at region borders.
+    public static func thicknessFactor(x: Double, y: Double) -> Double {
+        let mean = (1.18 + 1.38 + 1.48) / 3
+        let back = min(max(y / HeadFrame.extentMM, 0), 1)
+        // Anterior at the hairline (y = 0) to posterior at the nape (y = 200), with the temporal value at the
+        // sides of the front half.
+        let midline = 1.18 + (1.48 - 1.18) * back
+        let lateral =
+            min(max((abs(x - HeadFrame.midlineX) - 40) / 40, 0), 1)
+            * min(max((HeadFrame.templeDepthMM + 20 - y) / 40, 0), 1)
+        return (midline + (1.38 - midline) * lateral) / mean
+    }
+
     /// The tissue under a patch point.
     public func tissue(x: Double, y: Double) -> LocalTissue {
         let region = ScalpRegion.at(x: x, y: y)
@@ -133,7 +150,7 @@ public struct SimulatedPatient: Sendable {
         let base = (skinType == .scar && !isScar) ? SkinType.fitzpatrick1to3.profile : skinType.profile
         var field = 1.0
         for wave in waves { field += wave.value(x: x, y: y) }
-        let thickness = ScalpRegion.thicknessFactor(x: x, y: y)
+        let thickness = Self.thicknessFactor(x: x, y: y)
         let modifier = region.depositModifierMM
         let target = (base.depositTargetMM.lowerBound + modifier)...(base.depositTargetMM.upperBound + modifier)
         return LocalTissue(

@@ -1,3 +1,5 @@
+import SMPHardware
+
 /// Everything that fixes a simulated run: board, handpiece, patient, seed and faults.
 public struct SimulationSetup: Sendable {
     public var board: BoardDefinition
@@ -33,7 +35,7 @@ public struct SimulationSetup: Sendable {
         self.faultSpec = faultSpec
         firmwareVersion = "smpboardsim-1"
         serialNumber = "SIM-0001"
-        cartridge = "3RL-0.25"
+        cartridge = "3RL 0.25"
         self.homeXMM = homeXMM
         self.homeYMM = homeYMM
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SMPHardware
 
 /// What one needle stroke does to the skin: tenting, puncture, deposit.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import SMPHardware
 
 /// Ground truth of one stroke bottom of a dot (touching the skin or not). Only the simulator's API and its truth
 /// file carry this.

@@ -1,3 +1,5 @@
+import SMPHardware
+
 /// Places every dot of a plan: variable-density blue noise per region, built session by session.
 ///
 /// Method. Each session layer k (cumulative density fraction f_k) is grown with Bridson's Poisson-disk algorithm

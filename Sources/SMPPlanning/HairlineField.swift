@@ -1,3 +1,5 @@
+import SMPHardware
+
 /// The hairline's density ramp: zero in front of an irregular line, rising from a sparse front to the region's
 /// full density over the transition width.
 ///
@@ -23,8 +25,8 @@ final class HairlineField: @unchecked Sendable {
         let reach = spec.transitionWidthMM + spec.macroAmplitudeMM + spec.microAmplitudeMM + spec.sentinelDepthMM + 2
         line = Polyline(spec.line, reach: reach)
         var rng = SeededGenerator(seed: seed, stream: 0x4841_4952)  // "HAIR"
-        macroPhases = (0..<3).map { _ in rng.unit() * 2 * Double.pi }
-        microPhases = (0..<3).map { _ in rng.unit() * 2 * Double.pi }
+        macroPhases = (0..<3).map { _ in rng.nextUnit() * 2 * Double.pi }
+        microPhases = (0..<3).map { _ in rng.nextUnit() * 2 * Double.pi }
         // Which side is the region's? Probe both sides of the line's middle at growing offsets.
         var side = 1.0
         let middle = line.length / 2

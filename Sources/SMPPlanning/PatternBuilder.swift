@@ -1,4 +1,5 @@
 import Dispatch
+import SMPHardware
 
 /// The working state of `DotGenerator`: the committed dots (structure of arrays), the sampling grid of the
 /// current session layer, and each region's density integral.
@@ -355,10 +356,12 @@ struct PatternBuilder {
         var placed: [Point] = []
         for _ in 0..<count {
             for _ in 0..<50 {
-                let s = rng.unit() * hairline.line.length
-                let ahead = 0.5 + rng.unit() * (spec.sentinelDepthMM - 0.5)
+                let s = rng.nextUnit() * hairline.line.length
+                let ahead = 0.5 + rng.nextUnit() * (spec.sentinelDepthMM - 0.5)
                 let p = hairline.sentinel(at: s, ahead: ahead)
-                guard p.x >= 0, p.y >= 0, p.x <= plan.board.x.travelMM, p.y <= plan.board.y.travelMM else { continue }
+                guard p.x >= 0, p.y >= 0, p.x <= plan.board.axes.x.travelMM, p.y <= plan.board.axes.y.travelMM else {
+                    continue
+                }
                 let owner = raster.region(at: p)
                 guard owner == nil || owner == r else { continue }
                 guard !field.hairs.blocks(p) else { continue }

@@ -1,3 +1,5 @@
+import SMPHardware
+
 /// What a region is for; each kind gets its own generation rules.
 public enum RegionKind: String, Sendable, CaseIterable {
     /// Uniform density fill (crown, mid-scalp, donor area).

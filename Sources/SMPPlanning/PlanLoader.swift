@@ -1,4 +1,5 @@
 import Foundation
+import SMPHardware
 
 /// Reads and validates a `smpctl-plan/1` file. Every problem is a `PlanError` naming the file, the JSON path or
 /// SVG element id, and what was expected; nothing is generated from a plan that fails here.
@@ -69,7 +70,11 @@ public enum PlanLoader {
         } else if let boardNode = top["board"] {
             let path = try boardNode.string()
             let url = resolve(path, against: directory)
-            board = try BoardDefinition.load(contentsOf: url, displayName: path)
+            do {
+                board = try BoardDefinition.load(from: url.path)
+            } catch {
+                throw PlanError(error)
+            }
         }
 
         let seed = try top["seed"].map { UInt64(try $0.integer(in: 0...(1 << 53))) } ?? 0
@@ -173,9 +178,9 @@ public enum PlanLoader {
     }
 
     static func checkOnBoard(_ p: Point, board: BoardDefinition, node: JSONNode) throws {
-        guard p.x >= 0, p.x <= board.x.travelMM, p.y >= 0, p.y <= board.y.travelMM else {
+        guard p.x >= 0, p.x <= board.axes.x.travelMM, p.y >= 0, p.y <= board.axes.y.travelMM else {
             throw node.fail(
-                "(\(decimal(p.x)), \(decimal(p.y))) is outside the board's travel; expected 0...\(decimal(board.x.travelMM)) x 0...\(decimal(board.y.travelMM)) mm (\(board.model))"
+                "(\(decimal(p.x)), \(decimal(p.y))) is outside the board's travel; expected 0...\(decimal(board.axes.x.travelMM)) x 0...\(decimal(board.axes.y.travelMM)) mm (\(board.model))"
             )
         }
     }
@@ -309,11 +314,11 @@ public enum PlanLoader {
             }
             // !(inside) rather than (outside) so that NaN from an overflowing SVG transform is refused too.
             if let i = ring.points.firstIndex(where: {
-                !($0.x >= 0 && $0.x <= board.x.travelMM && $0.y >= 0 && $0.y <= board.y.travelMM)
+                !($0.x >= 0 && $0.x <= board.axes.x.travelMM && $0.y >= 0 && $0.y <= board.axes.y.travelMM)
             }) {
                 let p = ring.points[i]
                 throw fail(
-                    "\(label)vertex \(i) (\(decimal(p.x)), \(decimal(p.y))) is outside the board's travel; expected 0...\(decimal(board.x.travelMM)) x 0...\(decimal(board.y.travelMM)) mm (\(board.model))"
+                    "\(label)vertex \(i) (\(decimal(p.x)), \(decimal(p.y))) is outside the board's travel; expected 0...\(decimal(board.axes.x.travelMM)) x 0...\(decimal(board.axes.y.travelMM)) mm (\(board.model))"
                 )
             }
             if let (e, f) = ring.firstSelfIntersection() {
@@ -419,9 +424,9 @@ public enum PlanLoader {
         line = cleaned
         guard line.count >= 2 else { throw node.fail("the hairline has fewer than two distinct points") }
         for (i, p) in line.enumerated()
-        where !(p.x >= 0 && p.x <= board.x.travelMM && p.y >= 0 && p.y <= board.y.travelMM) {
+        where !(p.x >= 0 && p.x <= board.axes.x.travelMM && p.y >= 0 && p.y <= board.axes.y.travelMM) {
             throw node.fail(
-                "point \(i) (\(decimal(p.x)), \(decimal(p.y))) of the hairline is outside the board's travel (0...\(decimal(board.x.travelMM)) x 0...\(decimal(board.y.travelMM)) mm)"
+                "point \(i) (\(decimal(p.x)), \(decimal(p.y))) of the hairline is outside the board's travel (0...\(decimal(board.axes.x.travelMM)) x 0...\(decimal(board.axes.y.travelMM)) mm)"
             )
         }
 

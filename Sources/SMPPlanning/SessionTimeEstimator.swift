@@ -1,3 +1,5 @@
+import SMPHardware
+
 /// Estimates how long the machine takes for a visiting order, from the board's kinematics.
 ///
 /// Per move: a trapezoidal (or triangular) velocity profile along the straight line, with the path speed and
@@ -33,9 +35,12 @@ public enum SessionTimeEstimator {
         guard distance > 0 else { return 0 }
         let ux = dx / distance
         let uy = dy / distance
-        let v = min(ux > 0 ? board.x.maxSpeedMMPerS / ux : .infinity, uy > 0 ? board.y.maxSpeedMMPerS / uy : .infinity)
+        let v = min(
+            ux > 0 ? board.axes.x.maxSpeedMMPerS / ux : .infinity, uy > 0 ? board.axes.y.maxSpeedMMPerS / uy : .infinity
+        )
         let a = min(
-            ux > 0 ? board.x.maxAccelMMPerS2 / ux : .infinity, uy > 0 ? board.y.maxAccelMMPerS2 / uy : .infinity)
+            ux > 0 ? board.axes.x.maxAccelMMPerS2 / ux : .infinity,
+            uy > 0 ? board.axes.y.maxAccelMMPerS2 / uy : .infinity)
         return moveTime(distance: distance, speed: v, accel: a)
     }
 
@@ -44,8 +49,9 @@ public enum SessionTimeEstimator {
         dip: Double, strokes: Double
     ) {
         let z = moveTime(
-            distance: board.retractClearanceMM + hang, speed: board.z.maxSpeedMMPerS, accel: board.z.maxAccelMMPerS2)
-        let rate = min(max(strokeRateHz, board.motorMinHz), board.motorMaxHz)
+            distance: board.retractClearanceMM + hang, speed: board.axes.z.maxSpeedMMPerS,
+            accel: board.axes.z.maxAccelMMPerS2)
+        let rate = min(max(strokeRateHz, board.motor.minHz), board.motor.maxHz)
         return (2 * z, Double(strokes) / rate)
     }
 

@@ -1,3 +1,5 @@
+import SMPHardware
+
 /// A dot growth can start from: where it is and its map density (all sessions, dots per mm^2).
 struct GrowthSeed {
     var x: Double
@@ -131,8 +133,8 @@ struct StripSampler {
         for row in r0...r1 {
             for column in c0...c1 where grid.isEmpty(cell: row * grid.columns + column) {
                 let p = Point(
-                    grid.origin.x + (Double(column) + rng.unit()) * grid.cell,
-                    grid.origin.y + (Double(row) + rng.unit()) * grid.cell)
+                    grid.origin.x + (Double(column) + rng.nextUnit()) * grid.cell,
+                    grid.origin.y + (Double(row) + rng.nextUnit()) * grid.cell)
                 guard p.distanceSquared(to: blocker) >= finest * finest else { continue }
                 if let cell = grid.firstWithin(p, radius: finest) {
                     blocker = grid.point(at: cell)
@@ -172,7 +174,7 @@ struct StripSampler {
             var blocker = Point(SamplingGrid.vacant, SamplingGrid.vacant)
             for attempt in 0..<DotGenerator.attempts {
                 let direction = directions[(start + attempt * step) & mask]
-                let distance = rp * (1.000_001 + DotGenerator.radiusJitter * rng.unit())
+                let distance = rp * (1.000_001 + DotGenerator.radiusJitter * rng.nextUnit())
                 let c = Point(seed.x + direction.x * distance, seed.y + direction.y * distance)
                 guard owns(column: grid.column(c.x)), grid.isFree(c), c.distanceSquared(to: blocker) >= finest2
                 else { continue }

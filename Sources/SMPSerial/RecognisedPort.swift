@@ -1,3 +1,5 @@
+import SMPHardware
+
 /// A serial port together with the board definition whose USB ids it carries, if any.
 public struct RecognisedPort: Sendable, Hashable {
     public var port: SerialPortDescription

@@ -1,5 +1,7 @@
 import Foundation
 import Glibc
+import SMPBoardSim
+import SMPHardware
 import SMPWire
 
 /// Plays an SMP board on a pseudo-terminal: a board-role WireSession fed from the master on its own thread. It
@@ -20,9 +22,12 @@ public final class PseudoTerminalBoard: @unchecked Sendable {
     public init(firmwareVersion: String, serialNumber: String) throws {
         terminal = try PseudoTerminal()
         let identity = BoardHello(
-            sessionID: 0, boardModel: "smp-driver-r1", firmwareVersion: firmwareVersion, serialNumber: serialNumber,
-            clockHertz: 1_000_000, queueCapacity: 64, limits: .smpDriverR1, boardTime: 0, lastCompletedDot: 0,
-            pendingCompletions: 0, handpieceModel: "rotary-r1", cartridge: "", surfaceMode: .unmapped
+            sessionID: 0, boardModel: BoardDefinition.r1.model, firmwareVersion: firmwareVersion,
+            serialNumber: serialNumber,
+            clockHertz: 1_000_000, queueCapacity: UInt16(BoardDefinition.r1.queueCapacity),
+            limits: BoardLimits(BoardDefinition.r1), boardTime: 0, lastCompletedDot: 0,
+            pendingCompletions: 0, handpieceModel: "rotary-r1", cartridge: "",
+            surfaceMode: .unmapped
         )
         let thread = Thread { [self] in
             serve(WireSession(configuration: SessionConfiguration(role: .board), boardIdentity: identity))

@@ -78,17 +78,4 @@ public struct BoardLimits: Equatable, Hashable, Sendable, Codable {
         self.probeMaxTravelMicrometres = probeMaxTravelMicrometres
         self.surfaceMaxNodes = surfaceMaxNodes
     }
-
-    /// The reference board smp-driver-r1, as Hardware/smp-driver-r1/board.json defines it (a test keeps them equal).
-    public static let smpDriverR1 = BoardLimits(
-        travelXMicrometres: 200_000, travelYMicrometres: 200_000, travelZMicrometres: 10_000,
-        positionResolutionMicrometres: 5, maxSpeedXYMicrometresPerSecond: 100_000,
-        maxAccelerationXYMicrometresPerSecond2: 3_000_000, maxSpeedZMicrometresPerSecond: 50_000,
-        maxAccelerationZMicrometresPerSecond2: 5_000_000, hangCeilingMicrometres: 2_000,
-        retractClearanceMicrometres: 2_000, motorMinCentihertz: 5_000, motorMaxCentihertz: 15_000,
-        maxStrokesPerDot: 12, watchdogMilliseconds: 100, minimumLeadMicroseconds: 5_000,
-        zResolutionMicrometres: 1, minimumClearanceMicrometres: 150, fullDepthToleranceMicrometres: 10,
-        probeApproachSpeedMicrometresPerSecond: 10_000, probeSpeedMicrometresPerSecond: 2_000,
-        probeThresholdMillinewtons: 8, probeForceLimitMillinewtons: 30, probeMaxTravelMicrometres: 6_000,
-        surfaceMaxNodes: 1_024)
 }

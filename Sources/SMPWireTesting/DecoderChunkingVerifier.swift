@@ -1,3 +1,4 @@
+import SMPHardware
 import SMPWire
 
 /// Feeds a byte stream to a fresh `FrameDecoder` in every way it could arrive (NIOTestUtils' decoder verifier idea):
@@ -19,7 +20,7 @@ public enum DecoderChunkingVerifier {
         for split in 0...stream.count {
             if let failure = check([stream[..<split], stream[split...]], "split at \(split)") { return failure }
         }
-        var random = SeededRandom(seed: seed)
+        var random = SeededGenerator(seed: seed)
         for round in 0..<randomChunkings {
             var chunks: [ArraySlice<UInt8>] = []
             var start = 0

@@ -1,3 +1,5 @@
+import SMPBoardSim
+import SMPHardware
 import SMPWire
 
 /// A realistic treatment session over a reliable session pair in virtual time, for measuring what the protocol costs
@@ -55,10 +57,10 @@ public struct SessionScenario: Sendable {
 
     /// The dots of a session, with start times from the kinematics.
     public static func dots(
-        count: Int, seed: UInt64, limits: BoardLimits = .smpDriverR1, liftMicrometres: UInt32 = 300,
+        count: Int, seed: UInt64, limits: BoardLimits = BoardLimits(BoardDefinition.r1), liftMicrometres: UInt32 = 300,
         strokesPerDot: Int = 4, strokeRateHertz: Double = 120
     ) -> [DotCommand] {
-        var random = SeededRandom(seed: seed)
+        var random = SeededGenerator(seed: seed)
         let columns = 100
         var dots: [DotCommand] = []
         dots.reserveCapacity(count)
@@ -157,9 +159,10 @@ private struct Run {
         self.configuration = configuration
         var identity = BoardHello(
             sessionID: 0, boardModel: "smp-driver-r1", firmwareVersion: "scenario", serialNumber: "0",
-            clockHertz: 1_000_000, queueCapacity: UInt16(queueCapacity), limits: .smpDriverR1, boardTime: 0,
-            lastCompletedDot: 0, pendingCompletions: 0, handpieceModel: "rotary-r1", cartridge: "",
-            surfaceMode: .flat)
+            clockHertz: 1_000_000, queueCapacity: UInt16(queueCapacity), limits: BoardLimits(BoardDefinition.r1),
+            boardTime: 0,
+            lastCompletedDot: 0, pendingCompletions: 0, handpieceModel: "rotary-r1",
+            cartridge: "", surfaceMode: .flat)
         identity.queueCapacity = UInt16(queueCapacity)
         pair = SessionPair(
             boardIdentity: identity,
@@ -347,8 +350,10 @@ public enum RepairScenario {
     ) -> (latencies: [UInt64], undelivered: Int) {
         let identity = BoardHello(
             sessionID: 0, boardModel: "smp-driver-r1", firmwareVersion: "repair", serialNumber: "0",
-            clockHertz: 1_000_000, queueCapacity: 60_000, limits: .smpDriverR1, boardTime: 0, lastCompletedDot: 0,
-            pendingCompletions: 0, handpieceModel: "rotary-r1", cartridge: "", surfaceMode: .flat)
+            clockHertz: 1_000_000, queueCapacity: 60_000, limits: BoardLimits(BoardDefinition.r1), boardTime: 0,
+            lastCompletedDot: 0,
+            pendingCompletions: 0, handpieceModel: "rotary-r1", cartridge: "",
+            surfaceMode: .flat)
         var pair = SessionPair(
             boardIdentity: identity,
             hostToBoard: VirtualLink(impairments: VirtualLink.Impairments(frameLoss: loss), seed: seed &+ 21),

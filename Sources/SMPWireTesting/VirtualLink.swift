@@ -1,3 +1,4 @@
+import SMPHardware
 import SMPWire
 
 /// One direction of a serial link in virtual time: bytes are serialised at the baud rate, arrive after a latency,
@@ -55,7 +56,7 @@ public struct VirtualLink: Sendable {
     /// When non-nil, every byte sent is appended: a capture for `smpctl wire decode`.
     public var capture: [UInt8]?
     private var losses: [(time: UInt64, bytes: [UInt8])] = []
-    private var random: SeededRandom
+    private var random: SeededGenerator
     private var busyUntil: Double = 0
     private var inTransit: [InTransit] = []
     private var order: UInt64 = 0
@@ -68,7 +69,7 @@ public struct VirtualLink: Sendable {
         microsecondsPerByte = 10 * 1_000_000 / baud
         self.latency = latency
         self.impairments = impairments
-        random = SeededRandom(seed: seed)
+        random = SeededGenerator(seed: seed)
     }
 
     /// Takes bytes written at `now`; frames are impaired whole, heartbeats as single units.

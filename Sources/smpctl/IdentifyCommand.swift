@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SMPHardware
 import SMPSerial
 import SMPWire
 
@@ -51,7 +52,7 @@ struct IdentifyCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure(serialError: error)
         }
-        let configuration = SerialConfiguration(baudRate: baud ?? board?.serial?.baud ?? 921_600)
+        let configuration = SerialConfiguration(baudRate: baud ?? board?.serial.baud ?? 921_600)
         let connection: any SerialConnection
         do {
             connection = try SerialPort.open(path, configuration: configuration)

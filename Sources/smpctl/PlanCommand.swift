@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SMPHardware
 import SMPPlanning
 
 /// `smpctl plan PLAN`: dots and visiting order, with counts, travel and an estimated session time.
@@ -39,8 +40,13 @@ struct PlanCommand: ParsableCommand {
     func run() throws {
         let result: PlanResult
         do {
-            let boardDefinition = try board.map {
-                try BoardDefinition.load(contentsOf: URL(fileURLWithPath: $0), displayName: $0)
+            var boardDefinition: BoardDefinition?
+            if let board {
+                do {
+                    boardDefinition = try BoardDefinition.load(from: board)
+                } catch {
+                    throw CommandFailure(hardware: error)
+                }
             }
             let loaded = try PlanLoader.load(
                 contentsOf: URL(fileURLWithPath: plan), displayName: plan, board: boardDefinition)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SMPHardware
 import SMPSerial
 
 /// `smpctl ports`: lists serial ports and marks the ones that are SMP boards.
@@ -63,37 +64,47 @@ struct PortsCommand: ParsableCommand {
     }
 }
 
-/// `--hardware DIR`: where the board definitions are; shared by the commands that recognise boards.
+/// `--hardware DIR`: where the board, handpiece and cartridge definitions are; every command that reads
+/// hardware definitions takes it and finds them the same way (``HardwareDirectory``).
 struct HardwareOptions: ParsableArguments {
     @Option(
         name: .customLong("hardware"),
         help: ArgumentHelp(
-            "Directory of board definitions (<model>/board.json).",
-            discussion: "Default: $SMPCTL_HARDWARE, else the Hardware/ folder of the source tree smpctl was built in.",
+            "Directory of hardware definitions (<model>/board.json, handpieces/, cartridges.json).",
+            discussion: """
+                Default: $\(HardwareDirectory.environmentVariable), else \(HardwareDirectory.installedRelativePath) \
+                beside the smpctl executable, else Hardware/ in the working directory or the nearest one above it.
+                """,
             valueName: "dir"
         )
     )
     var directory: String?
 
-    /// The board definitions; nil (with a warning) when none can be found and `required` is false.
+    /// The Hardware/ directory by the one lookup; exits 66 for a wrong explicit directory, 69 when none is found.
+    func locate() throws -> HardwareDirectory.Location {
+        do {
+            return try HardwareDirectory.locate(option: directory)
+        } catch {
+            throw CommandFailure(hardware: error)
+        }
+    }
+
+    /// The board definitions. When `required` is false and no rule finds a directory, warns and returns nil; a
+    /// wrong explicit directory or a bad definition is an error either way.
     func loadCatalog(required: Bool) throws -> BoardCatalog? {
-        guard let location = HardwareDirectory.locate(option: directory) else {
-            let message =
-                "no Hardware/ directory found; pass --hardware DIR or set \(HardwareDirectory.environmentVariable)"
-            if required { throw CommandFailure(.unavailable, message) }
-            Output.diagnostic("smpctl: warning: \(message); boards are not marked")
+        let location: HardwareDirectory.Location
+        do {
+            location = try HardwareDirectory.locate(option: directory)
+        } catch  where error.kind == .notFound && !required {
+            Output.diagnostic("smpctl: warning: \(error.description); boards are not marked")
             return nil
+        } catch {
+            throw CommandFailure(hardware: error)
         }
         do {
-            return try BoardCatalog.load(from: location.path)
+            return try BoardCatalog.load(in: location)
         } catch {
-            let origin: String
-            switch location.source {
-            case .option: origin = " (from --hardware)"
-            case .environment: origin = " (from \(HardwareDirectory.environmentVariable))"
-            case .executable: origin = ""
-            }
-            throw CommandFailure(error.isBadData ? .dataError : .unavailable, error.description + origin)
+            throw CommandFailure(hardware: error)
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SMPBoardSim
+import SMPHardware
 
 /// `smpctl sim --pty`: serves the simulated board on a pseudo-terminal until SIGINT or SIGTERM.
 struct SimCommand: ParsableCommand {
@@ -32,11 +33,14 @@ struct SimCommand: ParsableCommand {
     @Flag(name: .long, help: "Serve on a pseudo-terminal (the only mode; dry runs use the in-process bench).")
     var pty = false
 
-    @Option(name: .long, help: "Board definition file.")
-    var board = "Hardware/smp-driver-r1/board.json"
+    @OptionGroup var hardware: HardwareOptions
 
-    @Option(name: .long, help: "Handpiece definition file.")
-    var handpiece = "Hardware/handpieces/rotary-r1.json"
+    @Option(name: .long, help: "Board definition file (default: smp-driver-r1/board.json of the hardware directory).")
+    var board: String?
+
+    @Option(
+        name: .long, help: "Handpiece definition file (default: handpieces/rotary-r1.json of the hardware directory).")
+    var handpiece: String?
 
     @Option(name: .long, help: "Skin type of the simulated patient.")
     var skin = SkinType.fitzpatrick1to3.rawValue
@@ -61,6 +65,17 @@ struct SimCommand: ParsableCommand {
             throw CommandFailure(
                 .usage, "--pty: required (the simulator runs on a pseudo-terminal; dry runs use the in-process bench)")
         }
+        let boardFile: String
+        let handpieceFile: String
+        // With both files named and no --hardware, nothing needs the directory; an explicit --hardware is always
+        // checked, so that a wrong one is an error, not ignored.
+        if let board, let handpiece, hardware.directory == nil {
+            (boardFile, handpieceFile) = (board, handpiece)
+        } else {
+            let location = try hardware.locate()
+            boardFile = board ?? location.boardFile(model: BoardDefinition.r1.model)
+            handpieceFile = handpiece ?? location.handpieceFile(model: HandpieceDefinition.rotaryR1.model)
+        }
         let setup: SimulationSetup
         do {
             let skinType = try SkinType(parsing: skin)
@@ -70,10 +85,13 @@ struct SimCommand: ParsableCommand {
             }
             let plan = try FaultPlan(parsing: faults)
             setup = SimulationSetup(
-                board: try BoardDefinition.load(from: board), handpiece: try HandpieceDefinition.load(from: handpiece),
+                board: try BoardDefinition.load(from: boardFile),
+                handpiece: try HandpieceDefinition.load(from: handpieceFile),
                 skinType: skinType, surface: surfaceShape, seed: seed, faults: plan, faultSpec: faults)
         } catch let error as SimulatorInputError {
             throw CommandFailure(error.kind == .usage ? .usage : .dataError, error.description)
+        } catch let error as HardwareDefinitionError {
+            throw CommandFailure(hardware: error)
         }
 
         let runner: PTYBoardRunner

@@ -1,4 +1,5 @@
 import Foundation
+import SMPHardware
 import SMPWire
 import Testing
 
@@ -56,7 +57,9 @@ struct BoardContractTests {
         #expect(second.strokes.filter(\.counted).allSatisfy { abs($0.rateHz - 120) <= 1.2 })
     }
 
-    @Test("one outcome rule: refused at its start check is rejected, cut after its dip is interrupted, flushed is discarded")
+    @Test(
+        "one outcome rule: refused at its start check is rejected, cut after its dip is interrupted, flushed is discarded"
+    )
     func outcomeRule() throws {
         // The motor is stopped when the dot comes: refused before it went towards the skin.
         var stopped = try BoardHarness()
@@ -101,7 +104,9 @@ struct BoardContractTests {
             harness.run(for: 7_000_000)
             let truth = try #require(harness.board.truth().dots.first)
             #expect(truth.strokesCounted == 8)
-            let afterHold = truth.strokes.filter { $0.boardTimeMicros >= holdAt && $0.boardTimeMicros < holdAt + 60_000 }
+            let afterHold = truth.strokes.filter {
+                $0.boardTimeMicros >= holdAt && $0.boardTimeMicros < holdAt + 60_000
+            }
             for stroke in afterHold where stroke.touchesSkin {
                 #expect(stroke.counted == stroke.fullDepth)
                 if stroke.counted { liftCounted += 1 } else { partial += 1 }
@@ -183,7 +188,8 @@ struct TouchOffTests {
         let patient = harness.board.physics.patient
         for result in results {
             #expect(result.outcome == .contact)
-            let truth = patient.surfaceHeight(x: Double(result.xMicrometres) / 1000, y: Double(result.yMicrometres) / 1000)
+            let truth = patient.surfaceHeight(
+                x: Double(result.xMicrometres) / 1000, y: Double(result.yMicrometres) / 1000)
             #expect(abs(Double(-result.contactZMicrometres) / 1000 - truth) <= 0.002, "\(result)")
             #expect(result.peakLoadMillinewtons >= 16 && result.peakLoadMillinewtons < 30)
         }
@@ -206,7 +212,8 @@ struct TouchOffTests {
         var unmapped = try BoardHarness()
         unmapped.connect()
         unmapped.arm()
-        unmapped.send(.moveTo(MoveTo(startTime: unmapped.board.scheduleTime + 10_000, xMicrometres: 1, yMicrometres: 1)))
+        unmapped.send(
+            .moveTo(MoveTo(startTime: unmapped.board.scheduleTime + 10_000, xMicrometres: 1, yMicrometres: 1)))
         unmapped.run(for: 200_000)
         #expect(unmapped.faults.map(\.code) == [.noSurface])
         #expect(unmapped.board.state == .safe)
@@ -232,7 +239,8 @@ struct TouchOffTests {
 
     @Test("a load past the force limit is probe_force_limit and the safe state, without a puncture")
     func forceLimit() throws {
-        var json = try Fixtures.boardJSON()
+        let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.boardPath))
+        var json = try require(JSONSerialization.jsonObject(with: data) as? [String: Any])
         var probe = try require(json["probe"] as? [String: Any])
         probe["force_limit_mn"] = 17
         json["probe"] = probe
@@ -286,14 +294,15 @@ struct TouchOffTests {
     func cartridgeChange() throws {
         var harness = try BoardHarness(surface: .curved)
         let start = harness.prepare()
-        harness.send(.cartridgeFitted(CartridgeFitted(cartridge: "1RL-0.18")))
+        harness.send(.cartridgeFitted(CartridgeFitted(cartridge: "1RL 0.18")))
         harness.run(for: 100_000)
         #expect(harness.faults.map(\.code) == [.notSafe])
-        harness.send(.cartridgeFitted(CartridgeFitted(cartridge: "1RL-0.18")))
+        harness.send(.cartridgeFitted(CartridgeFitted(cartridge: "1RL 0.18")))
         harness.run(for: 100_000)
         #expect(harness.statuses.last?.surfaceMode == .unverified)
         harness.arm()
-        harness.send(.dotTrain(BoardHarness.train(firstID: 1, count: 1, start: max(start, harness.board.scheduleTime + 50_000))))
+        harness.send(
+            .dotTrain(BoardHarness.train(firstID: 1, count: 1, start: max(start, harness.board.scheduleTime + 50_000))))
         harness.run(for: 500_000)
         #expect(harness.faults.last?.code == .noSurface)
         harness.arm()

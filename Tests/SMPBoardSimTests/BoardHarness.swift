@@ -1,5 +1,6 @@
 import Foundation
 import SMPBoardSim
+import SMPHardware
 import SMPWire
 import Testing
 
@@ -23,7 +24,8 @@ struct BoardHarness {
         self.surface = surface
         let plan = try FaultPlan(parsing: faults)
         let setup = SimulationSetup(
-            board: try board ?? Fixtures.board(), skinType: skin, surface: surface, seed: seed, faults: plan, faultSpec: faults,
+            board: try board ?? Fixtures.board(), skinType: skin, surface: surface, seed: seed, faults: plan,
+            faultSpec: faults,
             homeXMM: 100, homeYMM: 100)
         bench = VirtualBench(board: SimulatedBoard(setup: setup), faults: plan, seed: seed)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import SMPBoardSim
+import SMPHardware
 
 /// Paths and objects the tests share.
 enum Fixtures {
@@ -21,12 +22,6 @@ enum Fixtures {
         let url = directory.appendingPathComponent(name)
         try Data(text.utf8).write(to: url)
         return url.path
-    }
-
-    /// The board file's JSON as a mutable dictionary, for tests that break one field.
-    static func boardJSON() throws -> [String: Any] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: boardPath))
-        return try require(JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import SMPBoardSim
+import SMPHardware
 import Testing
 
 @Suite("Skin model")
@@ -102,20 +103,21 @@ struct SkinModelTests {
     @Test("skin is thicker at the back than at the front, and targets shift by region")
     func regionalVariation() {
         let patient = SimulatedPatient(skinType: .fitzpatrick1to3, seed: 5)
-        let front = patient.tissue(x: 100, y: 195)
-        let back = patient.tissue(x: 100, y: 5)
+        // Head frame: the forehead hairline at y = 0, the nape at y = 200.
+        let front = patient.tissue(x: 100, y: 5)
+        let back = patient.tissue(x: 100, y: 195)
         #expect(front.region == .front && back.region == .occiput)
         #expect(back.dermisMM > front.dermisMM * 1.1)
         #expect(abs(back.depositTargetMM.lowerBound - front.depositTargetMM.lowerBound - 0.2) < 1e-12)
-        #expect(ScalpRegion.at(x: 10, y: 130) == .temples)
+        #expect(ScalpRegion.at(x: 10, y: 70) == .temples)
         #expect(ScalpRegion.at(x: 100, y: 100) == .crown)
     }
 
     @Test("the scalp is curved, and the flat option is flat")
     func surface() {
         let curved = SimulatedPatient(skinType: .fitzpatrick1to3, seed: 9)
-        #expect(curved.surfaceHeight(x: 100, y: 90) > 0.8)
-        #expect(curved.surfaceHeight(x: 0, y: 0) < curved.surfaceHeight(x: 100, y: 90) - 1)
+        #expect(curved.surfaceHeight(x: 100, y: 110) > 0.8)
+        #expect(curved.surfaceHeight(x: 0, y: 200) < curved.surfaceHeight(x: 100, y: 110) - 1)
         #expect(SimulatedPatient(skinType: .fitzpatrick1to3, seed: 9, surface: .flat).surfaceHeight(x: 3, y: 4) == 0)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SMPHardware
 import SMPSerialTesting
 import SMPWire
 import Testing
@@ -27,11 +28,14 @@ struct SerialEndToEndTests {
         }
     }
 
-    @Test("ports with a hardware directory that does not exist fails with 69 and names it")
+    @Test("ports with a hardware directory that does not exist fails with 66 and names it")
     func portsMissingHardware() throws {
         let result = try SMPCtlProcess.run(["ports", "--hardware", "/nonexistent/Hardware"])
-        #expect(result.status == 69)
-        #expect(result.standardError == "smpctl: /nonexistent/Hardware: no such directory (from --hardware)\n")
+        #expect(result.status == 66)
+        #expect(
+            result.standardError
+                == "smpctl: /nonexistent/Hardware: found no such directory (from --hardware); "
+                + "expected a Hardware/ directory holding <model>/board.json\n")
     }
 }
 
@@ -53,7 +57,7 @@ struct IdentifyEndToEndTests {
         #expect(identity["serial_number"] as? String == "E2E0001")
         #expect(identity["protocol_version"] as? Int == Int(WireSchema.protocolVersion))
         #expect(identity["clock_hz"] as? Int == 1_000_000)
-        #expect(identity["queue_capacity"] as? Int == 64)
+        #expect(identity["queue_capacity"] as? Int == BoardDefinition.r1.queueCapacity)
         #expect(identity["port"] as? String == board.slavePath)
         #expect(identity["backend"] as? String == "termios")
         let limits = try #require(identity["limits"] as? [String: Any])

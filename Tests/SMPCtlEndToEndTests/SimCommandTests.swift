@@ -6,14 +6,18 @@ import Testing
 @Suite("smpctl sim, end to end")
 struct SimCommandTests {
     @Test(
-        "bad flags and files exit 64 or 65 with one line naming the flag or file",
+        "bad flags and files exit 64, 65 or 66 with one line naming the flag or file",
         arguments: [
             (["sim", "--pty", "--skin", "purple"], Int32(64), "--skin"),
             (["sim", "--pty", "--skin", "keloid"], Int32(64), "keloid"),
             (["sim", "--pty", "--faults", "drop=2"], Int32(64), "drop"),
             (["sim", "--pty", "--faults", "explode=1"], Int32(64), "explode"),
-            (["sim", "--pty", "--board", "/nonexistent/board.json"], Int32(65), "/nonexistent/board.json"),
+            (["sim", "--pty", "--board", "/nonexistent/board.json"], Int32(66), "/nonexistent/board.json"),
             (["sim", "--pty", "--board", "README.md"], Int32(65), "README.md"),
+            (
+                ["sim", "--pty", "--hardware", "/nonexistent/hw", "--board", "b.json", "--handpiece", "h.json"],
+                Int32(66), "/nonexistent/hw"
+            ),
         ])
     func refused(arguments: [String], status: Int32, named: String) throws {
         let result = try SMPCtlProcess.run(arguments)

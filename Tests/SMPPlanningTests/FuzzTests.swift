@@ -1,4 +1,5 @@
 import Foundation
+import SMPHardware
 import Testing
 
 @testable import SMPPlanning

@@ -1,3 +1,4 @@
+import SMPHardware
 import Testing
 
 @testable import SMPPlanning
@@ -42,7 +43,7 @@ import Testing
         var rng = SeededGenerator(seed: 3)
         var skipped = 0
         for _ in 0..<20_000 {
-            let p = Point(rng.unit() * 60 - 20, rng.unit() * 60 - 25)
+            let p = Point(rng.nextUnit() * 60 - 20, rng.nextUnit() * 60 - 25)
             if !line.mayFindLine(atY: p.y) {
                 skipped += 1
                 #expect(line.nearest(to: p) == nil, "\(p)")
@@ -63,7 +64,7 @@ import Testing
         var rng = SeededGenerator(seed: 4)
         var full = 0
         for _ in 0..<20_000 {
-            let p = Point(20 + rng.unit() * 100, 20 + rng.unit() * 30)
+            let p = Point(20 + rng.nextUnit() * 100, 20 + rng.nextUnit() * 30)
             let t = ramp.coordinate(at: p)
             let smooth = min(max(t, 0), 1) * min(max(t, 0), 1) * (3 - 2 * min(max(t, 0), 1))
             let expected = t < 0 ? 0 : t >= 1 ? 1 : ramp.frontDensityFraction + (1 - ramp.frontDensityFraction) * smooth
@@ -90,7 +91,7 @@ import Testing
         #expect(sa != (0..<100).map { _ in c.next() })
         var d = SeededGenerator(seed: 1)
         for _ in 0..<1000 {
-            let u = d.unit()
+            let u = d.nextUnit()
             #expect(u >= 0 && u < 1)
         }
     }

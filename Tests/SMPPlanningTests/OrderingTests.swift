@@ -1,4 +1,5 @@
 import Foundation
+import SMPHardware
 import Testing
 
 @testable import SMPPlanning
@@ -6,7 +7,7 @@ import Testing
 @Suite struct OrderingTests {
     func randomPoints(_ n: Int, seed: UInt64) -> [Point] {
         var rng = SeededGenerator(seed: seed)
-        return (0..<n).map { _ in Point(rng.unit() * 60, rng.unit() * 60) }
+        return (0..<n).map { _ in Point(rng.nextUnit() * 60, rng.nextUnit() * 60) }
     }
 
     @Test(arguments: [1, 2, 3, 4, 5, 17, 600])

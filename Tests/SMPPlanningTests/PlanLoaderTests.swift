@@ -1,4 +1,5 @@
 import Foundation
+import SMPHardware
 import Testing
 
 @testable import SMPPlanning
@@ -107,11 +108,6 @@ import Testing
             """
         let error = try #require(Fixtures.error(json))
         #expect(error.reason.contains("no dots"))
-    }
-
-    @Test func boardDefaultsMatchTheHardwareFile() throws {
-        let url = Fixtures.repoRoot.appendingPathComponent("Hardware/smp-driver-r1/board.json")
-        #expect(try BoardDefinition.load(contentsOf: url) == BoardDefinition.r1)
     }
 
     @Test func profileCatalogue() {

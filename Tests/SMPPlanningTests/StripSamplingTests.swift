@@ -1,4 +1,5 @@
 import Foundation
+import SMPHardware
 import Testing
 
 @testable import SMPPlanning
@@ -136,16 +137,16 @@ import Testing
         var points: [Point] = []
         // Single occupancy: at most one point per cell, as the sampler keeps it.
         for row in 0..<30 {
-            for column in 0..<30 where rng.unit() < 0.6 {
+            for column in 0..<30 where rng.nextUnit() < 0.6 {
                 let p = Point(
-                    (Double(column) + rng.unit()) * grid.cell, (Double(row) + rng.unit()) * grid.cell)
+                    (Double(column) + rng.nextUnit()) * grid.cell, (Double(row) + rng.nextUnit()) * grid.cell)
                 grid.insert(Int32(points.count), at: p)
                 points.append(p)
             }
         }
         for _ in 0..<500 {
-            let q = Point(rng.unit() * 24 - 1, rng.unit() * 24 - 1)
-            let radius = 0.1 + rng.unit() * 3
+            let q = Point(rng.nextUnit() * 24 - 1, rng.nextUnit() * 24 - 1)
+            let radius = 0.1 + rng.nextUnit() * 3
             let expected = Set(points.indices.filter { points[$0].distance(to: q) < radius })
             var found: Set<Int> = []
             grid.forEachWithin(q, radius: radius) { cell, _ in found.insert(Int(grid.slot(at: cell))) }
@@ -158,7 +159,7 @@ import Testing
     @Test func cellNumbersAreFloor() {
         var rng = SeededGenerator(seed: 9)
         for _ in 0..<100_000 {
-            let v = (rng.unit() - 0.5) * 4000
+            let v = (rng.nextUnit() - 0.5) * 4000
             if v == v.rounded() { continue }
             #expect(SamplingGrid.cellNumber(v) == Int(v.rounded(.down)), "\(v)")
         }

@@ -1,3 +1,4 @@
+import SMPHardware
 import Testing
 
 @testable import SMPSerial
@@ -7,8 +8,13 @@ struct PortSelectionTests {
     let catalog = BoardCatalog(
         directory: "/hw",
         boards: [
-            BoardDefinition(model: "smp-driver-r1", usb: .init(vendorID: 0x1209, productID: 0x5550)),
-            BoardDefinition(model: "smp-driver-r2", usb: .init(vendorID: 0x1209, productID: 0x5551)),
+            BoardDefinition.r1,
+            {
+                var variant = BoardDefinition.r1
+                variant.model = "smp-driver-r2"
+                variant.usb = .init(vendorID: 0x1209, productID: 0x5551)
+                return variant
+            }(),
         ]
     )
 

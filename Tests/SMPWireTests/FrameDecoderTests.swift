@@ -1,3 +1,4 @@
+import SMPHardware
 import SMPWireTesting
 import Testing
 
@@ -42,7 +43,7 @@ struct FrameDecoderTests {
     @Test("garbage between frames costs at most the frame after it, and decoding goes on")
     func garbageResynchronises() throws {
         let (bytes, frames) = try Self.sampleStream()
-        var random = SeededRandom(seed: 11)
+        var random = SeededGenerator(seed: 11)
         for _ in 0..<300 {
             var stream = bytes
             let delimiters = stream.indices.filter { stream[$0] == FramingByte.delimiter }
@@ -62,7 +63,7 @@ struct FrameDecoderTests {
     func corruptionIsDetected() throws {
         let (bytes, frames) = try Self.sampleStream()
         let sent = Set(frames)
-        var random = SeededRandom(seed: 12)
+        var random = SeededGenerator(seed: 12)
         for trial in 0..<2_000 {
             var stream = bytes
             switch trial % 3 {
@@ -85,7 +86,7 @@ struct FrameDecoderTests {
 
     @Test("no corrupted frame passes the check in 200,000 random error patterns (10^8 in the benchmark)")
     func undetectedCorruption() throws {
-        var random = SeededRandom(seed: 13)
+        var random = SeededGenerator(seed: 13)
         let raw = try Message.dotTrain(
             DotTrain(
                 strokesPerDot: 4, strokeRateCentihertz: 12_000, liftMicrometres: 1_500,

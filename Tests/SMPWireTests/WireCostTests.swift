@@ -1,4 +1,6 @@
 import Foundation
+import SMPBoardSim
+import SMPHardware
 import SMPWireTesting
 import Testing
 
@@ -60,14 +62,14 @@ struct WireCostTests {
         var minLeadTimeMs: Double
     }
 
-    @Test("BoardLimits.smpDriverR1 is what Hardware/smp-driver-r1/board.json says")
+    @Test("the limits built from BoardDefinition.r1 are what Hardware/smp-driver-r1/board.json says")
     func boardDefinitionMatches() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Hardware/smp-driver-r1/board.json")
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         let board = try decoder.decode(BoardFile.self, from: Data(contentsOf: url))
-        let limits = BoardLimits.smpDriverR1
+        let limits = BoardLimits(BoardDefinition.r1)
         func micrometres(_ millimetres: Double) -> UInt32 { UInt32((millimetres * 1_000).rounded()) }
         let x = try #require(board.axes["x"])
         let y = try #require(board.axes["y"])

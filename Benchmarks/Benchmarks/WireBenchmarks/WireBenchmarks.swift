@@ -1,4 +1,5 @@
 import Benchmark
+import SMPHardware
 import SMPWire
 import SMPWireTesting
 
@@ -104,7 +105,7 @@ let benchmarks: @Sendable () -> Void = {
         (benchmark: Benchmark, data: [UInt8]) in
         for _ in benchmark.scaledIterations { blackHole(CRC32C.checksum(data)) }
     } setup: {
-        var random = SeededRandom(seed: 3)
+        var random = SeededGenerator(seed: 3)
         return (0..<(1 << 20)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
     }
 
@@ -178,7 +179,7 @@ let benchmarks: @Sendable () -> Void = {
         let frame = try! encoder.unstuffedBytes(
             of: Frame(
                 acknowledgement: 1, body: .sequenced(sequence: 2, message: try! Message.dotTrain(train).encoded())))
-        var random = SeededRandom(seed: 99)
+        var random = SeededGenerator(seed: 99)
         var undetected = 0
         var corrupted = frame
         let bits = UInt64(frame.count * 8)

@@ -1,16 +1,17 @@
 import Foundation
 
-/// xoshiro256** seeded through SplitMix64: the simulator's only source of randomness.
+/// xoshiro256** seeded through SplitMix64: the only source of randomness in planning, the simulator and the test
+/// tooling, so that one seed gives the same numbers bit for bit on every run, machine and toolchain.
 ///
 /// The system generator is never used, and neither is `Double.random(in:using:)`, whose algorithm the standard
-/// library does not promise to keep: every draw goes through the methods here, so a seed replays bit for bit.
+/// library does not promise to keep: draw through the methods here.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var s0: UInt64
-    private var s1: UInt64
-    private var s2: UInt64
-    private var s3: UInt64
+    @usableFromInline var s0: UInt64
+    @usableFromInline var s1: UInt64
+    @usableFromInline var s2: UInt64
+    @usableFromInline var s3: UInt64
 
-    /// A generator whose whole sequence is fixed by `seed`.
+    /// A generator whose whole sequence is fixed by `seed`: four SplitMix64 outputs of `seed` are the state.
     public init(seed: UInt64) {
         var mixer = SplitMix64(state: seed)
         s0 = mixer.next()
@@ -19,10 +20,15 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         s3 = mixer.next()
     }
 
-    /// An independent stream for one purpose (`"patient"`, `"link.host-to-board"`, ...) of a run's seed, so that
-    /// adding draws to one purpose never shifts the numbers another purpose sees.
+    /// A numbered sub-stream of a seed (planning: one per region and strip), so that adding one stream's draws
+    /// does not shift another's.
+    public init(seed: UInt64, stream: UInt64) {
+        self.init(seed: seed ^ (stream &* 0xD6E8_FEB8_6659_FD93))
+    }
+
+    /// A named sub-stream of a seed (`"patient"`, `"link.host-to-board"`, ...): the FNV-1a hash of the label, mixed
+    /// with the seed through one SplitMix64 step.
     public init(seed: UInt64, stream label: String) {
-        // FNV-1a of the label, mixed with the seed: stable across runs, platforms and toolchains.
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in label.utf8 {
             hash ^= UInt64(byte)
@@ -32,7 +38,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         self.init(seed: mixer.next())
     }
 
-    /// The next 64 random bits.
+    /// The next 64 random bits (inlinable: planning draws from it in its innermost loops, across the module).
+    @inlinable
     public mutating func next() -> UInt64 {
         let result = rotateLeft(s1 &* 5, 7) &* 9
         let t = s1 << 17
@@ -46,6 +53,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// Uniform in [0, 1) with 53 random bits.
+    @inlinable
     public mutating func nextUnit() -> Double {
         Double(next() >> 11) * 0x1p-53
     }
@@ -53,6 +61,11 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     /// Uniform in [lower, upper).
     public mutating func nextUniform(_ lower: Double, _ upper: Double) -> Double {
         lower + (upper - lower) * nextUnit()
+    }
+
+    /// True with probability `probability` (never for 0 or less).
+    public mutating func chance(_ probability: Double) -> Bool {
+        probability > 0 && nextUnit() < probability
     }
 
     /// Standard normal by Box-Muller (one value per call; the second is dropped to keep the state simple).
@@ -68,7 +81,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         exp(sigma * nextGaussian())
     }
 
-    private func rotateLeft(_ value: UInt64, _ count: UInt64) -> UInt64 {
+    @inlinable
+    func rotateLeft(_ value: UInt64, _ count: UInt64) -> UInt64 {
         (value << count) | (value >> (64 - count))
     }
 }

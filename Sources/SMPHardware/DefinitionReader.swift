@@ -1,0 +1,201 @@
+import Foundation
+
+/// A parsed JSON document that keeps booleans apart from numbers, so that a definition reader can say exactly
+/// which value at which path has the wrong type.
+enum DefinitionJSON: Sendable, Decodable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([DefinitionJSON])
+    case object([String: DefinitionJSON])
+
+    init(from decoder: any Decoder) throws {
+        if var list = try? decoder.unkeyedContainer() {
+            var items: [DefinitionJSON] = []
+            while !list.isAtEnd { items.append(try list.decode(DefinitionJSON.self)) }
+            self = .array(items)
+            return
+        }
+        if let keyed = try? decoder.container(keyedBy: MemberKey.self) {
+            var members: [String: DefinitionJSON] = [:]
+            for key in keyed.allKeys { members[key.stringValue] = try keyed.decode(DefinitionJSON.self, forKey: key) }
+            self = .object(members)
+            return
+        }
+        let single = try decoder.singleValueContainer()
+        if single.decodeNil() {
+            self = .null
+        } else if let flag = try? single.decode(Bool.self) {
+            self = .bool(flag)
+        } else if let number = try? single.decode(Double.self) {
+            self = .number(number)
+        } else {
+            self = .string(try single.decode(String.self))
+        }
+    }
+
+    /// What the value is, for "found ..." in messages.
+    var summary: String {
+        switch self {
+        case .null: "null"
+        case .bool(let flag): "\(flag)"
+        case .number(let number): decimalText(number)
+        case .string(let text): "the string \"\(text.count > 40 ? String(text.prefix(40)) + "..." : text)\""
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+}
+
+private struct MemberKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) {
+        self.stringValue = String(intValue)
+        self.intValue = intValue
+    }
+}
+
+/// One value of a definition file with its JSON path: every read either returns a checked value or throws a
+/// ``HardwareDefinitionError`` naming the file, the path, what was found and what was expected.
+struct DefinitionNode {
+    let value: DefinitionJSON
+    let path: String
+    let file: String
+
+    /// Definition files are small; anything larger is not one.
+    static let maximumFileBytes = 1 << 20
+
+    /// Reads and parses the file at `path`.
+    static func read(file path: String) throws(HardwareDefinitionError) -> DefinitionNode {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw HardwareDefinitionError(
+                .missing, file: path, found: "no readable file (\((error as NSError).localizedDescription))",
+                expected: "a JSON definition file")
+        }
+        return try parse(data, file: path)
+    }
+
+    /// Parses `data`; `file` names it in errors.
+    static func parse(_ data: Data, file: String) throws(HardwareDefinitionError) -> DefinitionNode {
+        guard data.count <= maximumFileBytes else {
+            throw HardwareDefinitionError(
+                .badData, file: file, found: "\(data.count) bytes", expected: "a definition file of at most 1 MiB")
+        }
+        do {
+            return DefinitionNode(
+                value: try JSONDecoder().decode(DefinitionJSON.self, from: data), path: "", file: file)
+        } catch {
+            let detail: String
+            if case DecodingError.dataCorrupted(let context) = error,
+                let underlying = context.underlyingError as NSError?
+            {
+                detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String ?? underlying.localizedDescription
+            } else {
+                detail = "\(error)"
+            }
+            throw HardwareDefinitionError(
+                .badData, file: file, found: "text that is not valid JSON (\(detail))", expected: "a JSON object")
+        }
+    }
+
+    func fail(found: String? = nil, expected: String) -> HardwareDefinitionError {
+        HardwareDefinitionError(.badData, file: file, path: path, found: found ?? value.summary, expected: expected)
+    }
+
+    func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    /// The members of an object that has every `required` key, may have the `optional` ones, and nothing else.
+    func object(required: [String], optional: [String] = []) throws(HardwareDefinitionError) -> DefinitionObject {
+        guard case .object(let members) = value else { throw fail(expected: "an object") }
+        let allowed = Set(required + optional)
+        for key in members.keys.sorted() where !allowed.contains(key) {
+            throw HardwareDefinitionError(
+                .badData, file: file, path: child(key), found: "an unknown key",
+                expected: "one of \(allowed.sorted().joined(separator: ", "))")
+        }
+        for key in required where members[key] == nil {
+            throw HardwareDefinitionError(
+                .badData, file: file, path: child(key), found: "nothing (the key is missing)", expected: "the key")
+        }
+        var nodes: [String: DefinitionNode] = [:]
+        for (key, member) in members { nodes[key] = DefinitionNode(value: member, path: child(key), file: file) }
+        return DefinitionObject(members: nodes)
+    }
+
+    func array(count range: ClosedRange<Int>) throws(HardwareDefinitionError) -> [DefinitionNode] {
+        guard case .array(let items) = value else { throw fail(expected: "an array") }
+        guard range.contains(items.count) else {
+            throw fail(found: "\(items.count) entries", expected: "\(range.lowerBound)...\(range.upperBound) entries")
+        }
+        return items.enumerated().map { DefinitionNode(value: $1, path: "\(path)[\($0)]", file: file) }
+    }
+
+    /// A finite number in `range`; `unit` is named in the message.
+    func number(in range: ClosedRange<Double>, unit: String = "") throws(HardwareDefinitionError) -> Double {
+        let suffix = unit.isEmpty ? "" : " \(unit)"
+        let wanted = "a number from \(decimalText(range.lowerBound)) to \(decimalText(range.upperBound))\(suffix)"
+        guard case .number(let number) = value, number.isFinite else { throw fail(expected: wanted) }
+        guard range.contains(number) else { throw fail(expected: wanted) }
+        return number
+    }
+
+    /// Any finite number; ranges are checked by the definition's `validate`, which knows how the fields relate.
+    func number() throws(HardwareDefinitionError) -> Double {
+        guard case .number(let number) = value, number.isFinite else { throw fail(expected: "a number") }
+        return number
+    }
+
+    /// Any whole number that fits 32 bits; ranges are checked by the definition's `validate`.
+    func integer() throws(HardwareDefinitionError) -> Int {
+        try integer(in: Int(Int32.min)...Int(Int32.max), wanted: "an integer")
+    }
+
+    /// A whole number in `range`.
+    func integer(in range: ClosedRange<Int>, wanted: String? = nil) throws(HardwareDefinitionError) -> Int {
+        let wanted = wanted ?? "an integer from \(range.lowerBound) to \(range.upperBound)"
+        guard case .number(let number) = value, number.isFinite, number == number.rounded(), abs(number) < 9e15
+        else { throw fail(expected: wanted) }
+        guard range.contains(Int(number)) else { throw fail(expected: wanted) }
+        return Int(number)
+    }
+
+    /// A string of 1...`maximumBytes` UTF-8 bytes.
+    func string(maximumBytes: Int = 4096) throws(HardwareDefinitionError) -> String {
+        guard case .string(let text) = value, !text.isEmpty, text.utf8.count <= maximumBytes else {
+            throw fail(expected: "a non-empty string of at most \(maximumBytes) bytes")
+        }
+        return text
+    }
+
+    /// Exactly `expectedText`.
+    func string(equalTo expectedText: String) throws(HardwareDefinitionError) -> String {
+        guard case .string(let text) = value, text == expectedText else { throw fail(expected: "\"\(expectedText)\"") }
+        return text
+    }
+}
+
+/// The checked members of a definition object.
+struct DefinitionObject {
+    let members: [String: DefinitionNode]
+
+    /// A required member (``DefinitionNode/object(required:optional:)`` has checked it is there).
+    subscript(_ key: String) -> DefinitionNode {
+        guard let member = members[key] else { preconditionFailure("\(key) was not declared required") }
+        return member
+    }
+
+    /// An optional member, nil when absent.
+    func optional(_ key: String) -> DefinitionNode? { members[key] }
+}
+
+/// Short decimal text for messages: no trailing zeros.
+func decimalText(_ value: Double) -> String {
+    if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
+    return String(value)
+}
