@@ -14,8 +14,10 @@ public struct RigPhysics: Sendable {
     /// Z in hang coordinates: positive is deeper; the local hang is Z plus the surface height there.
     public private(set) var z: AxisTrajectory
     public private(set) var motor: RotaryMotor
-    public let cam: NeedleCam
-    public let skin: SkinMechanics
+    public private(set) var cam: NeedleCam
+    public private(set) var skin: SkinMechanics
+    /// How much further the fitted cartridge's needle reaches than the set-up's (mm): the tip is at Z + this.
+    public private(set) var needleOffsetMM = 0.0
     public let patient: SimulatedPatient
     /// Standard deviation of the motor-current load sensor (N).
     public let sensorNoiseN: Double
@@ -84,7 +86,7 @@ public struct RigPhysics: Sendable {
         let xState = x.state(at: time)
         let yState = y.state(at: time)
         let surface = patient.surfaceHeight(x: xState.position, y: yState.position)
-        let intrusion = cam.effectiveHang(zNow + surface)
+        let intrusion = cam.effectiveHang(zNow + surface + needleOffsetMM)
         let rate = motor.rate(at: time)
         guard intrusion > 0 else {
             return StrokeEvent(
@@ -174,6 +176,15 @@ public struct RigPhysics: Sendable {
         let xDone = x.stop(at: time)
         let yDone = y.stop(at: time)
         return max(zDone, xDone, yDone)
+    }
+
+    /// Another cartridge is fitted: its needle group, its membrane loss, and its needle reaching `offset` mm further
+    /// than the set-up's.
+    public mutating func fitCartridge(needleCount: Int, diameterMM: Double, membraneLossMM: Double, offsetMM: Double) {
+        skin = SkinMechanics(needleCount: needleCount, needleDiameterMM: diameterMM)
+        cam = cam.with(membraneLoss: membraneLossMM)
+        needleOffsetMM = offsetMM
+        recentPunctures.removeAll()
     }
 
     /// Jams the motor at `time` (fault injection).
