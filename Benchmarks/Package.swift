@@ -25,12 +25,18 @@ let package = Package(
     targets: [
         benchmarkTarget(
             "WireBenchmarks",
-            [.product(name: "SMPWire", package: "smpctl"), .product(name: "SMPWireTesting", package: "smpctl")]
+            [
+                .product(name: "SMPWire", package: "smpctl"), .product(name: "SMPWireTesting", package: "smpctl"),
+                .product(name: "SMPHardware", package: "smpctl"),
+            ]
         ),
         benchmarkTarget("PlanningBenchmarks", [.product(name: "SMPPlanning", package: "smpctl")]),
         benchmarkTarget(
             "SimBenchmarks",
-            [.product(name: "SMPBoardSim", package: "smpctl"), .product(name: "SMPWire", package: "smpctl")]
+            [
+                .product(name: "SMPBoardSim", package: "smpctl"), .product(name: "SMPWire", package: "smpctl"),
+                .product(name: "SMPHardware", package: "smpctl"),
+            ]
         ),
         benchmarkTarget(
             "DryRunBenchmarks",

@@ -14,8 +14,10 @@ public struct RigPhysics: Sendable {
     /// Z in hang coordinates: positive is deeper; the local hang is Z plus the surface height there.
     public private(set) var z: AxisTrajectory
     public private(set) var motor: RotaryMotor
-    public let cam: NeedleCam
-    public let skin: SkinMechanics
+    public private(set) var cam: NeedleCam
+    public private(set) var skin: SkinMechanics
+    /// How much further the fitted cartridge's needle reaches than the set-up's (mm): the tip is at Z + this.
+    public private(set) var needleOffsetMM = 0.0
     public let patient: SimulatedPatient
     /// Standard deviation of the motor-current load sensor (N).
     public let sensorNoiseN: Double
@@ -84,7 +86,7 @@ public struct RigPhysics: Sendable {
         let xState = x.state(at: time)
         let yState = y.state(at: time)
         let surface = patient.surfaceHeight(x: xState.position, y: yState.position)
-        let intrusion = cam.effectiveHang(zNow + surface)
+        let intrusion = cam.effectiveHang(zNow + surface + needleOffsetMM)
         let rate = motor.rate(at: time)
         guard intrusion > 0 else {
             return StrokeEvent(
@@ -158,21 +160,31 @@ public struct RigPhysics: Sendable {
     /// Sets the motor drive (Hz) at `time`.
     public mutating func driveMotor(_ rate: Double, at time: Double) { motor.drive(rate, at: time) }
 
-    /// Safe state at `time`: Z goes up by `clearance` (counted from the contact plane when the needle is below it,
-    /// never past `topOfTravel`; a needle already `clearance` or more above the plane just stops), the motor drive is
-    /// cut,
-    /// and X/Y decelerate to a stop at their acceleration limits. Returns when everything is still (s).
+    /// Safe state at `time`: Z goes up until the tip is `clearance` above the skin the board knows
+    /// (`skinHeight`, hang coordinates, mm: the axis Z of contact is its negation), never past `topOfTravel`; a needle
+    /// already that far up only stops, so that repeated faults do not walk Z to the top. With no known skin height Z
+    /// goes to the top of travel. The motor drive is cut and X/Y decelerate to a stop at their acceleration limits.
+    /// Returns when everything is still (s).
     @discardableResult
-    public mutating func enterSafeState(at time: Double, clearance: Double, topOfTravel: Double) -> Double {
+    public mutating func enterSafeState(
+        at time: Double, clearance: Double, topOfTravel: Double, skinHeight: Double?
+    ) -> Double {
         let zNow = z.position(at: time)
-        // Up by the clearance from the contact plane or below it; a needle already that far up only stops, so that
-        // repeated faults do not walk Z to the top of travel.
-        let zDone =
-            zNow > -clearance ? z.move(to: max(topOfTravel, min(zNow, 0) - clearance), at: time) : z.stop(at: time)
+        let goal = skinHeight.map { max(topOfTravel, -$0 - clearance) } ?? topOfTravel
+        let zDone = zNow > goal ? z.move(to: goal, at: time) : z.stop(at: time)
         motor.stop(at: time)
         let xDone = x.stop(at: time)
         let yDone = y.stop(at: time)
         return max(zDone, xDone, yDone)
+    }
+
+    /// Another cartridge is fitted: its needle group, its membrane loss, and its needle reaching `offset` mm further
+    /// than the set-up's.
+    public mutating func fitCartridge(needleCount: Int, diameterMM: Double, membraneLossMM: Double, offsetMM: Double) {
+        skin = SkinMechanics(needleCount: needleCount, needleDiameterMM: diameterMM)
+        cam = cam.with(membraneLoss: membraneLossMM)
+        needleOffsetMM = offsetMM
+        recentPunctures.removeAll()
     }
 
     /// Jams the motor at `time` (fault injection).

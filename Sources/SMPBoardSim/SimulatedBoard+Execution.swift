@@ -33,8 +33,9 @@ struct DotRun: Sendable {
     var siteSurfaceMicrometres: Int32
     var executedZ: Double
     var liftZ: Double
-    /// True once Z has started down towards the skin: from then on the dot ends `completed` or `interrupted`.
-    var dipStarted = false
+    /// Board time Z first started down towards the skin: from then on the dot ends `completed` or `interrupted`.
+    var dipStartedAt: UInt64?
+    var dipStarted: Bool { dipStartedAt != nil }
     var loads: [UInt8] = []
     var strokes: [StrokeTruth] = []
     var samples: [StrokeSample] = []
@@ -303,7 +304,7 @@ extension SimulatedBoard {
             run.deadline = Self.micros(plan.descentStart)
         case .awaitDescent:
             physics.moveZ(to: run.executedZ, at: time)
-            run.dipStarted = true
+            if run.dipStartedAt == nil { run.dipStartedAt = now }
             run.stage = .descending
             run.deadline = Self.micros(physics.z.endTime)
         case .descending, .stroking:
@@ -414,7 +415,8 @@ extension SimulatedBoard {
             dotID: run.dot.id, commandedXMM: run.dot.x, commandedYMM: run.dot.y, commandedHangMM: run.dot.hang,
             strokesCommanded: run.dot.strokes, strokesCounted: run.counted, outcome: name, start: run.startedAt,
             end: now, boardSurfaceMM: started ? Double(run.siteSurfaceMicrometres) / 1000 : nil,
-            executedZMM: started ? run.executedZ : nil, strokes: run.strokes, tissue: tissue)
+            executedZMM: started ? run.executedZ : nil, dipStart: run.dipStartedAt, strokes: run.strokes,
+            tissue: tissue)
         switch outcome {
         case .completed: summary.dotsCompleted += 1
         case .interrupted: summary.dotsInterrupted += 1
@@ -485,11 +487,20 @@ extension SimulatedBoard {
         enterSafeState(fault: code)
     }
 
-    /// Needle retracted by the clearance, motor stopped, X/Y decelerated to a stop, queue empty.
+    /// Needle retracted to the clearance above the mapped skin (the highest of the stretch X/Y still travel while they
+    /// stop; the top of travel where the map does not cover), motor stopped, X/Y decelerated, queue empty.
     mutating func enterSafeState(fault: FaultCode) {
         let board = setup.board
+        let time = Self.seconds(now)
+        var stopping = physics
+        stopping.x.stop(at: time)
+        stopping.y.stop(at: time)
+        let skin = surfaceMap.highest(
+            from: (physics.x.position(at: time) * 1000, physics.y.position(at: time) * 1000),
+            to: (stopping.x.endPosition * 1000, stopping.y.endPosition * 1000))
         physics.enterSafeState(
-            at: Self.seconds(now), clearance: board.retractClearanceMM, topOfTravel: board.hangRangeMM.lowerBound)
+            at: time, clearance: board.retractClearanceMM, topOfTravel: board.hangRangeMM.lowerBound,
+            skinHeight: skin.map { Double($0) / 1000 })
         commandedDrive = 0
         resumeReadyAt = nil
         if let since = heldSince {

@@ -84,7 +84,8 @@ extension SimulatedBoard {
         let x = physics.x.position(at: time)
         let y = physics.y.position(at: time)
         let tissue = physics.patient.tissue(x: x, y: y)
-        let surface = tissue.surfaceHeightMM
+        // The still tip is at axis Z plus the fitted needle's length offset: it meets the skin at Z = -(surface + offset).
+        let surface = tissue.surfaceHeightMM + physics.needleOffsetMM
         let k = tissue.tentStiffnessNPerMM
         let threshold = Double(probe.thresholdMN) / 1000
         let deepest = min(run.probe.approachZ + probe.maxTravelMM, board.hangRangeMM.upperBound)
@@ -107,7 +108,7 @@ extension SimulatedBoard {
             outcome: outcome)
         run.truth = TouchOffTruth(
             boardTimeMicros: now, xMM: x, yMM: y, node: run.probe.node, outcome: outcome.name,
-            trueSurfaceMM: surface, reportedContactZMM: Double(contactZ) / 1000, peakLoadN: peak,
+            trueSurfaceMM: tissue.surfaceHeightMM, reportedContactZMM: Double(contactZ) / 1000, peakLoadN: peak,
             punctureForceN: puncture, deepestIntrusionMM: stopAt + surface, punctured: peak >= puncture)
         run.stopZ = stopAt
         run.stage = .approach

@@ -350,6 +350,21 @@ public struct SimulatedBoard: BoardCore {
     /// The operator fitted another cartridge (the board is safe): the hang zero is unknown until a touch-off at a
     /// stored node, so the map turns unverified.
     mutating func fitCartridge(_ name: String) {
+        let reference = setup.catalogue?.cartridge(named: setup.cartridge)
+        if name == setup.cartridge {
+            physics.fitCartridge(
+                needleCount: setup.handpiece.needle.count, diameterMM: setup.handpiece.needle.diameterMM,
+                membraneLossMM: setup.handpiece.membraneLossMM.value, offsetMM: 0)
+        } else if let fitted = setup.catalogue?.cartridge(named: name) {
+            physics.fitCartridge(
+                needleCount: fitted.needleCount, diameterMM: fitted.diameterMM,
+                membraneLossMM: fitted.membraneLoss.nominalMM,
+                offsetMM: fitted.needleLengthOffsetMM - (reference?.needleLengthOffsetMM ?? 0))
+        } else {
+            // Not a cartridge this board knows: refused by name; the board stays safe with the old one.
+            reportFault(.malformedCommand, value: Int64(MessageType.cartridgeFitted.rawValue), dotID: 0)
+            return
+        }
         cartridge = name
         cartridgeHistory.append(name)
         surfaceMap.invalidateZero()

@@ -15,8 +15,12 @@ public struct SimulationSetup: Sendable {
     /// The board's serial number: a fixed string of the simulated unit, independent of the seed (the seed fixes the
     /// patient, which a host must not learn).
     public var serialNumber: String
-    /// The cartridge fitted at power-up (catalogue name).
+    /// The cartridge fitted at power-up (catalogue name): the handpiece definition's needle, whose membrane loss and
+    /// needle group the physics starts with.
     public var cartridge: String
+    /// Cartridges the board accepts in `cartridge_fitted` (nil: only the set-up's). Each fitted one brings its
+    /// needle group, its nominal membrane loss and its needle-length offset into the physics.
+    public var catalogue: CartridgeCatalogue?
     /// Where X/Y rest at power-up (mm).
     public var homeXMM: Double
     public var homeYMM: Double
@@ -40,7 +44,8 @@ public struct SimulationSetup: Sendable {
         self.faultSpec = faultSpec
         firmwareVersion = "smpboardsim-1"
         serialNumber = "SIM-0001"
-        cartridge = "3RL-0.25"
+        cartridge = handpiece.needle.cartridgeName
+        catalogue = nil
         self.homeXMM = homeXMM
         self.homeYMM = homeYMM
     }

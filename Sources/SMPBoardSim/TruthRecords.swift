@@ -25,6 +25,9 @@ public struct StrokeTruth: Codable, Equatable, Sendable {
     public var depositDepthMM: Double
     /// Sideways needle travel while in the skin.
     public var smearMM: Double
+    /// True when the tip went past the undisturbed skin surface.
+    public var touchesSkin: Bool { intrusionMM > 0 }
+
     /// Axis Z within the full-depth tolerance of the dot's executed Z.
     public var fullDepth: Bool
     /// True for the strokes the board counted: the full-depth bottoms, up to the commanded number.
@@ -86,6 +89,8 @@ public struct DotTruth: Codable, Equatable, Sendable {
     public var boardSurfaceMM: Double?
     /// The axis Z the board executed for the dot's bottom (nil if it never computed one).
     public var executedZMM: Double?
+    /// Board time Z started down towards the skin (nil: its dip never started).
+    public var dipStartBoardTimeMicros: UInt64?
     /// Every stroke bottom while the dot ran, in time order, and skin contacts while it retracted after a fault.
     public var strokes: [StrokeTruth]
     /// Deepest pigment of the dot (0 if nothing punctured): what blurs and migrates.
@@ -116,8 +121,9 @@ public struct DotTruth: Codable, Equatable, Sendable {
     init(
         dotID: UInt32, commandedXMM: Double, commandedYMM: Double, commandedHangMM: Double, strokesCommanded: Int,
         strokesCounted: Int, outcome: String, start: UInt64, end: UInt64, boardSurfaceMM: Double?,
-        executedZMM: Double?, strokes: [StrokeTruth], tissue: LocalTissue
+        executedZMM: Double?, dipStart: UInt64?, strokes: [StrokeTruth], tissue: LocalTissue
     ) {
+        dipStartBoardTimeMicros = dipStart
         self.dotID = dotID
         self.commandedXMM = commandedXMM
         self.commandedYMM = commandedYMM
@@ -159,7 +165,7 @@ public struct DotTruth: Codable, Equatable, Sendable {
             dotID: dotID, commandedXMM: commandedXMM, commandedYMM: commandedYMM, commandedHangMM: commandedHangMM,
             strokesCommanded: strokesCommanded, strokesCounted: strokesCounted, outcome: outcome,
             start: startBoardTimeMicros, end: endBoardTimeMicros, boardSurfaceMM: boardSurfaceMM,
-            executedZMM: executedZMM, strokes: strokes, tissue: tissue)
+            executedZMM: executedZMM, dipStart: dipStartBoardTimeMicros, strokes: strokes, tissue: tissue)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -175,6 +181,7 @@ public struct DotTruth: Codable, Equatable, Sendable {
         case trueSurfaceMM = "true_surface_mm"
         case boardSurfaceMM = "board_surface_mm"
         case executedZMM = "executed_z_mm"
+        case dipStartBoardTimeMicros = "dip_start_board_time_micros"
         case strokes = "strokes"
         case depositDepthMM = "deposit_depth_mm"
         case meanDepositDepthMM = "mean_deposit_depth_mm"

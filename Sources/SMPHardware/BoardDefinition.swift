@@ -91,12 +91,11 @@ public struct BoardDefinition: Encodable, Hashable, Sendable {
 
     /// Touch-off (probing) parameters.
     public struct Probe: Encodable, Hashable, Sendable {
-        /// Z speed from the retract height to the approach Z (mm/s): slow enough that a contact met on the way
-        /// stops below the force limit.
+        /// Z speed from the retract height to the approach Z (mm/s).
         public var approachSpeedMMPerS: Double
-        /// Z speed of the slow descent below the approach Z (mm/s).
+        /// Z speed of the slow descent (mm/s).
         public var speedMMPerS: Double
-        /// Load that marks contact (mN).
+        /// Contact threshold (mN).
         public var thresholdMN: Int
         /// Peak load beyond which the touch-off is a fault (mN).
         public var forceLimitMN: Int
@@ -115,8 +114,8 @@ public struct BoardDefinition: Encodable, Hashable, Sendable {
         }
 
         public init(
-            approachSpeedMMPerS: Double, speedMMPerS: Double, thresholdMN: Int, forceLimitMN: Int,
-            maxTravelMM: Double, provenance: String
+            approachSpeedMMPerS: Double, speedMMPerS: Double, thresholdMN: Int, forceLimitMN: Int, maxTravelMM: Double,
+            provenance: String
         ) {
             self.approachSpeedMMPerS = approachSpeedMMPerS
             self.speedMMPerS = speedMMPerS
@@ -349,7 +348,7 @@ public struct BoardDefinition: Encodable, Hashable, Sendable {
         try within(minLeadTimeMS, 0...60_000, "min_lead_time_ms")
         try within(minClearanceUM, 1...10_000, "min_clearance_um")
         try within(fullDepthToleranceUM, 1...1_000, "full_depth_tolerance_um")
-        try within(surfaceMaxNodes, 4...1_024, "surface_max_nodes", "a grid is 2x2 to 32x32 nodes")
+        try within(surfaceMaxNodes, 4...1_024, "surface_max_nodes")
         try within(probe.approachSpeedMMPerS, 0.001...axes.z.maxSpeedMMPerS, "probe.approach_speed_mm_s", "mm/s")
         try within(probe.speedMMPerS, 0.001...probe.approachSpeedMMPerS, "probe.speed_mm_s", "mm/s")
         try within(probe.thresholdMN, 1...1_000, "probe.threshold_mn")

@@ -1,6 +1,7 @@
 /// Sine built from + and * only. libm's sin may differ in the last bit between platforms, and planned dot
 /// positions must be identical everywhere; this is accurate to about 1e-9, plenty for hairline waves in mm.
 public enum PortableMath {
+    @inlinable
     public static func sin(_ x: Double) -> Double {
         let twoPi = 6.283_185_307_179_586
         var r = x - twoPi * (x / twoPi).rounded(.down)  // [0, 2pi)

@@ -6,10 +6,10 @@ import Foundation
 /// The system generator is never used, and neither is `Double.random(in:using:)`, whose algorithm the standard
 /// library does not promise to keep: draw through the methods here.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var s0: UInt64
-    private var s1: UInt64
-    private var s2: UInt64
-    private var s3: UInt64
+    @usableFromInline var s0: UInt64
+    @usableFromInline var s1: UInt64
+    @usableFromInline var s2: UInt64
+    @usableFromInline var s3: UInt64
 
     /// A generator whose whole sequence is fixed by `seed`: four SplitMix64 outputs of `seed` are the state.
     public init(seed: UInt64) {
@@ -38,8 +38,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         self.init(seed: mixer.next())
     }
 
-    /// The next 64 random bits.
-    @inline(__always)
+    /// The next 64 random bits (inlinable: planning draws from it in its innermost loops, across the module).
+    @inlinable
     public mutating func next() -> UInt64 {
         let result = rotateLeft(s1 &* 5, 7) &* 9
         let t = s1 << 17
@@ -53,7 +53,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// Uniform in [0, 1) with 53 random bits.
-    @inline(__always)
+    @inlinable
     public mutating func nextUnit() -> Double {
         Double(next() >> 11) * 0x1p-53
     }
@@ -81,8 +81,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         exp(sigma * nextGaussian())
     }
 
-    @inline(__always)
-    private func rotateLeft(_ value: UInt64, _ count: UInt64) -> UInt64 {
+    @inlinable
+    func rotateLeft(_ value: UInt64, _ count: UInt64) -> UInt64 {
         (value << count) | (value >> (64 - count))
     }
 }

@@ -26,7 +26,8 @@ public final class PseudoTerminalBoard: @unchecked Sendable {
             serialNumber: serialNumber,
             clockHertz: 1_000_000, queueCapacity: UInt16(BoardDefinition.r1.queueCapacity),
             limits: BoardLimits(BoardDefinition.r1), boardTime: 0, lastCompletedDot: 0,
-            pendingCompletions: 0, handpieceModel: "rotary-r1", cartridge: "", surfaceMode: .unmapped
+            pendingCompletions: 0, handpieceModel: "rotary-r1", cartridge: "",
+            surfaceMode: .unmapped
         )
         let thread = Thread { [self] in
             serve(WireSession(configuration: SessionConfiguration(role: .board), boardIdentity: identity))

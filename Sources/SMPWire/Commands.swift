@@ -86,7 +86,7 @@ public struct SurfaceGrid: Equatable, Hashable, Sendable, Codable {
 /// The operator fitted a cartridge (priority; accepted only in the safe state). The board then holds its surface
 /// map unverified until a touch-off at a stored node re-zeroes it.
 public struct CartridgeFitted: Equatable, Hashable, Sendable, Codable {
-    /// The catalogue name of the cartridge (Hardware/cartridges.json), e.g. `3RL-0.25`.
+    /// The catalogue name of the cartridge (Hardware/cartridges.json), e.g. `3RL 0.25`.
     public var cartridge: String
 
     public init(cartridge: String) { self.cartridge = cartridge }

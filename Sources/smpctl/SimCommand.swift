@@ -67,7 +67,9 @@ struct SimCommand: ParsableCommand {
         }
         let boardFile: String
         let handpieceFile: String
-        if let board, let handpiece {
+        // With both files named and no --hardware, nothing needs the directory; an explicit --hardware is always
+        // checked, so that a wrong one is an error, not ignored.
+        if let board, let handpiece, hardware.directory == nil {
             (boardFile, handpieceFile) = (board, handpiece)
         } else {
             let location = try hardware.locate()

@@ -1,5 +1,6 @@
 import Foundation
 import SMPBoardSim
+import SMPHardware
 import SMPWire
 import Testing
 
@@ -26,13 +27,16 @@ struct BoardHarness {
 
     init(
         skin: SkinType = .fitzpatrick1to3, surface: SimulatedPatient.Surface = .flat, seed: UInt64 = 1,
-        faults: String = ""
+        faults: String = "", board: BoardDefinition? = nil
     ) throws {
         self.surface = surface
         let plan = try FaultPlan(parsing: faults)
-        let setup = SimulationSetup(
-            board: try Fixtures.board(), skinType: skin, surface: surface, seed: seed, faults: plan, faultSpec: faults,
+        var setup = SimulationSetup(
+            board: try board ?? Fixtures.board(), skinType: skin, surface: surface, seed: seed, faults: plan,
+            faultSpec: faults,
             homeXMM: 100, homeYMM: 100)
+        setup.catalogue = try CartridgeCatalogue.load(
+            from: Fixtures.packageRoot.appendingPathComponent("Hardware/cartridges.json").path)
         bench = VirtualBench(setup: setup)
     }
 

@@ -14,6 +14,10 @@ struct SimCommandTests {
             (["sim", "--pty", "--faults", "explode=1"], Int32(64), "explode"),
             (["sim", "--pty", "--board", "/nonexistent/board.json"], Int32(66), "/nonexistent/board.json"),
             (["sim", "--pty", "--board", "README.md"], Int32(65), "README.md"),
+            (
+                ["sim", "--pty", "--hardware", "/nonexistent/hw", "--board", "b.json", "--handpiece", "h.json"],
+                Int32(66), "/nonexistent/hw"
+            ),
         ])
     func refused(arguments: [String], status: Int32, named: String) throws {
         let result = try SMPCtlProcess.run(arguments)

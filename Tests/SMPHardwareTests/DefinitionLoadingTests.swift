@@ -58,6 +58,9 @@ struct DefinitionLoadingTests {
                 "nothing (the key is missing)"
             ),
             (#""format": "smpctl-board/1""#, #""format": "smpctl-board/2""#, "format", "the string \"smpctl-board/2\""),
+            (#""force_limit_mn": 30"#, #""force_limit_mn": 16"#, "probe.force_limit_mn", "16"),
+            (#""speed_mm_s": 2.0"#, #""speed_mm_s": 20.0"#, "probe.speed_mm_s", "20"),
+            (#""max_travel_mm": 6.0"#, #""max_travel_mm": 6.0, "colour": 1"#, "probe.colour", "an unknown key"),
         ])
     func badValue(original: String, replacement: String, path: String, found: String) throws {
         let error = try refusal(try r1Board(replacing: original, with: replacement))

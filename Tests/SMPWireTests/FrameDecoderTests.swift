@@ -1,3 +1,4 @@
+import SMPHardware
 import SMPWireTesting
 import Testing
 

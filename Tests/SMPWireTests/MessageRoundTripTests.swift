@@ -1,3 +1,4 @@
+import SMPHardware
 import Testing
 
 @testable import SMPWire

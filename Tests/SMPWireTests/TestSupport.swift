@@ -3,25 +3,12 @@ import SMPHardware
 
 @testable import SMPWire
 
-/// A small deterministic generator for property tests: same seed, same cases, on every machine.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 enum Samples {
     static let boardHello = BoardHello(
         sessionID: 7, boardModel: "smp-driver-r1", firmwareVersion: "sim-1.0.0", serialNumber: "SIM0001",
         clockHertz: 1_000_000, queueCapacity: 64, limits: BoardLimits(BoardDefinition.r1), boardTime: 123_456_789,
-        lastCompletedDot: 41, pendingCompletions: 2, handpieceModel: "rotary-r1", cartridge: "3RL-0.25",
-        surfaceMode: .grid)
+        lastCompletedDot: 41, pendingCompletions: 2, handpieceModel: "rotary-r1",
+        cartridge: "3RL 0.25", surfaceMode: .grid)
 
     /// Dots on a jittered 1 mm grid with slowly varying hang, as a session plans them.
     static func dots(count: Int, seed: UInt64, firstID: UInt32 = 1) -> [DotCommand] {
@@ -69,7 +56,7 @@ enum Samples {
                 SurfaceGrid(
                     originXMicrometres: 80_000, originYMicrometres: 75_000, spacingMicrometres: 5_000, nx: 9, ny: 7)),
             .hold, .resume, .emergencyStop, .statusQuery, .arm, .flushQueue,
-            .cartridgeFitted(CartridgeFitted(cartridge: "1RL-0.18")),
+            .cartridgeFitted(CartridgeFitted(cartridge: "1RL 0.18")),
             .completions(
                 CompletionBatch(
                     finishedAt: 9_999_999,

@@ -1,6 +1,7 @@
 import Benchmark
 import Foundation
 import SMPBoardSim
+import SMPHardware
 import SMPWire
 
 /// The reference board, read from the repository (this file is Benchmarks/Benchmarks/SimBenchmarks/…).
