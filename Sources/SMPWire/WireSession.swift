@@ -1,6 +1,6 @@
 import DequeModule
 
-/// The reliable, sans-I/O session of protocol v1: bytes and time in; bytes, events and a next deadline out.
+/// The reliable, sans-I/O session of smp-wire: bytes and time in; bytes, events and a next deadline out.
 ///
 /// Both directions are sequenced, acknowledged and retransmitted, so neither a command nor a completion report nor
 /// a fault is ever lost or delivered twice. A gap is repaired at once by a negative acknowledgement (fast
@@ -51,7 +51,8 @@ public struct WireSession: Sendable {
     /// Host only: the peer's hello once established.
     public private(set) var peerHello: PeerHello?
     /// Board only: set by the owner while its watchdog is armed; then host silence of
-    /// ``SessionConfiguration/beatRequestSilence`` sends one beat request.
+    /// ``SessionConfiguration/beatRequestSilence`` sends a beat request, repeated every
+    /// ``SessionConfiguration/beatRequestRepeat`` until the host is heard again.
     public var watchdogArmed = false
 
     private var encoder: FrameEncoder
