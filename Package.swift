@@ -24,14 +24,18 @@ let package = Package(
         .library(name: "SMPControl", targets: ["SMPControl"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // Hardware facts: board, handpiece and cartridge definitions with their one reader and error, the head
         // frame, the seeded generator and portable math, and the one Hardware/ lookup. Imports nothing of ours.
         .target(name: "SMPHardware", swiftSettings: strict),
-        // Wire protocol v1: framing, CRC-32C, messages, reliable session. Imports nothing of ours.
-        .target(name: "SMPWire", swiftSettings: strict),
+        // Wire protocol v2: framing, CRC-32C, messages, reliable session. Imports nothing of ours (only
+        // swift-collections' Deque for its queues).
+        .target(
+            name: "SMPWire", dependencies: [.product(name: "DequeModule", package: "swift-collections")],
+            swiftSettings: strict),
         // Test tooling for the wire (as NIOTestUtils is for NIO): a lossy virtual link, a session pair in virtual
         // time, a decoder fed every chunking. Used by tests and benchmarks, never by the product.
         .target(
@@ -51,7 +55,10 @@ let package = Package(
             name: "SMPSerialTesting", dependencies: ["SMPSerial", "SMPWire", "SMPHardware", "SMPBoardSim"],
             swiftSettings: strict),
         // The reference board: firmware model, physics, skin. Speaks only SMPWire.
-        .target(name: "SMPBoardSim", dependencies: ["SMPWire", "SMPHardware"], swiftSettings: strict),
+        .target(
+            name: "SMPBoardSim",
+            dependencies: ["SMPWire", "SMPHardware", .product(name: "DequeModule", package: "swift-collections")],
+            swiftSettings: strict),
         // The exact per-dot actuation schedule the board will execute, and the session-time estimate. Never imports
         // SMPBoardSim: it models the board from its definition, as a host must.
         .target(name: "SMPMotion", dependencies: ["SMPPlanning", "SMPHardware"], swiftSettings: strict),

@@ -89,6 +89,44 @@ public struct BoardDefinition: Encodable, Hashable, Sendable {
         }
     }
 
+    /// Touch-off (probing) parameters.
+    public struct Probe: Encodable, Hashable, Sendable {
+        /// Z speed from the retract height to the approach Z (mm/s): slow enough that a contact met on the way
+        /// stops below the force limit.
+        public var approachSpeedMMPerS: Double
+        /// Z speed of the slow descent below the approach Z (mm/s).
+        public var speedMMPerS: Double
+        /// Load that marks contact (mN).
+        public var thresholdMN: Int
+        /// Peak load beyond which the touch-off is a fault (mN).
+        public var forceLimitMN: Int
+        /// Descent without contact after which the touch-off is a fault (mm).
+        public var maxTravelMM: Double
+        /// Where the numbers come from.
+        public var provenance: String
+
+        enum CodingKeys: String, CodingKey {
+            case approachSpeedMMPerS = "approach_speed_mm_s"
+            case speedMMPerS = "speed_mm_s"
+            case thresholdMN = "threshold_mn"
+            case forceLimitMN = "force_limit_mn"
+            case maxTravelMM = "max_travel_mm"
+            case provenance
+        }
+
+        public init(
+            approachSpeedMMPerS: Double, speedMMPerS: Double, thresholdMN: Int, forceLimitMN: Int,
+            maxTravelMM: Double, provenance: String
+        ) {
+            self.approachSpeedMMPerS = approachSpeedMMPerS
+            self.speedMMPerS = speedMMPerS
+            self.thresholdMN = thresholdMN
+            self.forceLimitMN = forceLimitMN
+            self.maxTravelMM = maxTravelMM
+            self.provenance = provenance
+        }
+    }
+
     public var format: String
     /// The model name, e.g. `smp-driver-r1`.
     public var model: String
@@ -112,6 +150,13 @@ public struct BoardDefinition: Encodable, Hashable, Sendable {
     public var watchdogMS: Int
     /// A timed command must arrive at least this long before its start time.
     public var minLeadTimeMS: Int
+    /// Least lift a dot train may ask: the stroking needle's bottom stays this far above the measured skin.
+    public var minClearanceUM: Int
+    /// A stroke bottom counts when the axis Z is within this of the dot's executed Z.
+    public var fullDepthToleranceUM: Int
+    /// Most nodes of a surface grid.
+    public var surfaceMaxNodes: Int
+    public var probe: Probe
 
     enum CodingKeys: String, CodingKey {
         case format, model, description, provenance, usb, serial, axes, motor
@@ -122,6 +167,10 @@ public struct BoardDefinition: Encodable, Hashable, Sendable {
         case queueCapacity = "queue_capacity"
         case watchdogMS = "watchdog_ms"
         case minLeadTimeMS = "min_lead_time_ms"
+        case minClearanceUM = "min_clearance_um"
+        case fullDepthToleranceUM = "full_depth_tolerance_um"
+        case surfaceMaxNodes = "surface_max_nodes"
+        case probe
     }
 
     /// Z range in hang coordinates: the top of travel is `hang_ceiling_mm - travel`, the bottom the ceiling.
@@ -145,7 +194,7 @@ public struct BoardDefinition: Encodable, Hashable, Sendable {
         let top = try root.object(required: [
             "format", "model", "description", "provenance", "usb", "serial", "clock_hz", "axes", "hang_ceiling_mm",
             "retract_clearance_mm", "motor", "max_strokes_per_dot", "queue_capacity", "watchdog_ms",
-            "min_lead_time_ms",
+            "min_lead_time_ms", "min_clearance_um", "full_depth_tolerance_um", "surface_max_nodes", "probe",
         ])
         _ = try top["format"].string(equalTo: formatTag)
         let usbNode = try top["usb"].object(
@@ -175,6 +224,9 @@ public struct BoardDefinition: Encodable, Hashable, Sendable {
                 resolutionUM: try node["resolution_um"].integer())
         }
         let motorNode = try top["motor"].object(required: ["min_hz", "max_hz"])
+        let probeNode = try top["probe"].object(required: [
+            "approach_speed_mm_s", "speed_mm_s", "threshold_mn", "force_limit_mn", "max_travel_mm", "provenance",
+        ])
         let board = BoardDefinition(
             format: formatTag,
             model: try top["model"].string(maximumBytes: maximumModelBytes),
@@ -192,7 +244,17 @@ public struct BoardDefinition: Encodable, Hashable, Sendable {
             maxStrokesPerDot: try top["max_strokes_per_dot"].integer(),
             queueCapacity: try top["queue_capacity"].integer(),
             watchdogMS: try top["watchdog_ms"].integer(),
-            minLeadTimeMS: try top["min_lead_time_ms"].integer())
+            minLeadTimeMS: try top["min_lead_time_ms"].integer(),
+            minClearanceUM: try top["min_clearance_um"].integer(),
+            fullDepthToleranceUM: try top["full_depth_tolerance_um"].integer(),
+            surfaceMaxNodes: try top["surface_max_nodes"].integer(),
+            probe: Probe(
+                approachSpeedMMPerS: try probeNode["approach_speed_mm_s"].number(),
+                speedMMPerS: try probeNode["speed_mm_s"].number(),
+                thresholdMN: try probeNode["threshold_mn"].integer(),
+                forceLimitMN: try probeNode["force_limit_mn"].integer(),
+                maxTravelMM: try probeNode["max_travel_mm"].number(),
+                provenance: try probeNode["provenance"].string()))
         try board.validate(file: root.file)
         return board
     }
@@ -200,7 +262,8 @@ public struct BoardDefinition: Encodable, Hashable, Sendable {
     public init(
         format: String = BoardDefinition.formatTag, model: String, description: String, provenance: String, usb: USB,
         serial: Serial, clockHz: Int, axes: Axes, hangCeilingMM: Double, retractClearanceMM: Double, motor: Motor,
-        maxStrokesPerDot: Int, queueCapacity: Int, watchdogMS: Int, minLeadTimeMS: Int
+        maxStrokesPerDot: Int, queueCapacity: Int, watchdogMS: Int, minLeadTimeMS: Int, minClearanceUM: Int,
+        fullDepthToleranceUM: Int, surfaceMaxNodes: Int, probe: Probe
     ) {
         self.format = format
         self.model = model
@@ -217,6 +280,10 @@ public struct BoardDefinition: Encodable, Hashable, Sendable {
         self.queueCapacity = queueCapacity
         self.watchdogMS = watchdogMS
         self.minLeadTimeMS = minLeadTimeMS
+        self.minClearanceUM = minClearanceUM
+        self.fullDepthToleranceUM = fullDepthToleranceUM
+        self.surfaceMaxNodes = surfaceMaxNodes
+        self.probe = probe
     }
 
     /// Checks every limit is usable and the limits agree with each other; the first problem is thrown with its
@@ -280,5 +347,16 @@ public struct BoardDefinition: Encodable, Hashable, Sendable {
         try within(queueCapacity, 1...65_535, "queue_capacity", "the hello's queue size is 16 bits")
         try within(watchdogMS, 1...60_000, "watchdog_ms")
         try within(minLeadTimeMS, 0...60_000, "min_lead_time_ms")
+        try within(minClearanceUM, 1...10_000, "min_clearance_um")
+        try within(fullDepthToleranceUM, 1...1_000, "full_depth_tolerance_um")
+        try within(surfaceMaxNodes, 4...1_024, "surface_max_nodes", "a grid is 2x2 to 32x32 nodes")
+        try within(probe.approachSpeedMMPerS, 0.001...axes.z.maxSpeedMMPerS, "probe.approach_speed_mm_s", "mm/s")
+        try within(probe.speedMMPerS, 0.001...probe.approachSpeedMMPerS, "probe.speed_mm_s", "mm/s")
+        try within(probe.thresholdMN, 1...1_000, "probe.threshold_mn")
+        try require(
+            probe.forceLimitMN > 2 * probe.thresholdMN && probe.forceLimitMN <= 10_000, "probe.force_limit_mn",
+            String(probe.forceLimitMN),
+            "more than twice probe.threshold_mn (the descent measures up to it) and at most 10000")
+        try within(probe.maxTravelMM, 0.001...axes.z.travelMM, "probe.max_travel_mm", "mm")
     }
 }

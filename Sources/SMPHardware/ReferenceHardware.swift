@@ -28,7 +28,18 @@ extension BoardDefinition {
           "max_strokes_per_dot": 12,
           "queue_capacity": 128,
           "watchdog_ms": 100,
-          "min_lead_time_ms": 5
+          "min_lead_time_ms": 5,
+          "min_clearance_um": 150,
+          "full_depth_tolerance_um": 10,
+          "surface_max_nodes": 1024,
+          "probe": {
+            "approach_speed_mm_s": 10.0,
+            "speed_mm_s": 2.0,
+            "threshold_mn": 8,
+            "force_limit_mn": 30,
+            "max_travel_mm": 6.0,
+            "provenance": "[E] approach speed: a contact met at 10 mm/s stops (5000 mm/s^2) within 10 um, under 30 mN for tent stiffness up to 1.4 N/mm; force limit 30 mN is below the least puncture force of any catalogue cartridge on any simulated skin (Docs/Simulator.md); threshold 8 mN, slow speed 2 mm/s (0.4 um overshoot)"
+          }
         }
 
         """#

@@ -26,7 +26,7 @@ struct SafetyInvariantTests {
                 // A well-behaved host stays within the credit (the overflow rule has its own test).
                 guard harness.host.availableCredit >= count else { break }
                 let strokes = UInt8(1 + random.next() % 8)
-                start = max(start, harness.board.scheduleTime + 10_000)
+                start = max(start, harness.scheduleEstimate + 10_000)
                 harness.send(
                     .dotTrain(
                         BoardHarness.train(
@@ -45,14 +45,14 @@ struct SafetyInvariantTests {
             harness.run(for: UInt64(50_000 + random.next() % 400_000))
             if harness.board.state == .safe {
                 // In the safe state nothing moves and the motor is off (Z may still be on its way up).
-                let time = Double(harness.now) / 1_000_000 + 0.2
+                let time = Double(harness.board.now) / 1_000_000 + 0.2
                 #expect(harness.board.physics.motor.target == 0)
                 #expect(!harness.board.physics.x.isMoving(at: time) && !harness.board.physics.y.isMoving(at: time))
             }
             if harness.board.state == .safe && random.next() % 3 != 0 {
                 harness.arm()
                 harness.send(
-                    .setStrokeRate(SetStrokeRate(startTime: harness.board.scheduleTime + 10_000, centihertz: 12_000)))
+                    .setStrokeRate(SetStrokeRate(startTime: harness.scheduleEstimate + 10_000, centihertz: 12_000)))
                 harness.run(for: 300_000)
             }
         }
