@@ -115,9 +115,11 @@ public struct MotionMachine: Sendable, Equatable {
     /// smp-driver-r1 with the rotary-r1 handpiece, executing dots as protocol v2 says.
     public static let r1 = MotionMachine(board: .r1, handpiece: .rotaryR1)
 
-    /// The motion numbers of a board and handpiece definition.
+    /// The motion numbers of a board and handpiece definition; `minClearanceMM` is the least lift the connected
+    /// board's hello announces (`min_clearance_um`), the definition's own value when nil.
     public init(
-        board: BoardDefinition, handpiece: HandpieceDefinition, hopExecution: HopExecution = .straightLineAfterRaise
+        board: BoardDefinition, handpiece: HandpieceDefinition, minClearanceMM: Double? = nil,
+        hopExecution: HopExecution = .straightLineAfterRaise
     ) {
         let axes = board.axes
         self.init(
@@ -128,7 +130,7 @@ public struct MotionMachine: Sendable, Equatable {
             travelXMM: axes.x.travelMM, travelYMM: axes.y.travelMM, zRangeMM: board.hangRangeMM,
             positionResolutionMM: Double(axes.x.resolutionUM) / 1000,
             zResolutionMM: Double(axes.z.resolutionUM) / 1000, hangCeilingMM: board.hangCeilingMM,
-            retractClearanceMM: board.retractClearanceMM, minClearanceMM: Double(board.minClearanceUM) / 1000,
+            retractClearanceMM: board.retractClearanceMM, minClearanceMM: minClearanceMM ?? Double(board.minClearanceUM) / 1000,
             motorRangeHz: board.motor.minHz...board.motor.maxHz, maxStrokesPerDot: board.maxStrokesPerDot,
             motorTimeConstantS: handpiece.motorTimeConstantMS.value / 1000)
     }
