@@ -4,9 +4,9 @@ import SMPHardware
 /// board rounds to, the clearance it enforces, the motor's range and lag, and the firmware's timing constants.
 ///
 /// Every number is the board's or the handpiece's nominal value, never a measurement of the patient. The board's
-/// numbers come from its definition (`Hardware/smp-driver-r1/board.json`) except the least lift, which is the board
-/// contract's: hello field `min_clearance_um`, 150 µm on r1 (Docs/Protocol.md; the definition file has no field for
-/// it); the motor's lag comes from the handpiece's definition (`Hardware/handpieces/<model>.json`).
+/// numbers come from its definition (`Hardware/smp-driver-r1/board.json`, the same figures its hello reports, among
+/// them the least lift `min_clearance_um`, 150 µm on r1); the motor's lag comes from the handpiece's definition
+/// (`Hardware/handpieces/<model>.json`).
 public struct MotionMachine: Sendable, Equatable {
     /// How the board executes a dot's hop (Docs/Protocol.md §10).
     public enum HopExecution: Sendable, Equatable {
@@ -115,10 +115,10 @@ public struct MotionMachine: Sendable, Equatable {
     /// smp-driver-r1 with the rotary-r1 handpiece, executing dots as protocol v2 says.
     public static let r1 = MotionMachine(board: .r1, handpiece: .rotaryR1)
 
-    /// The motion numbers of a board and handpiece definition; `minClearanceMM` is what the board's hello reports as
-    /// `min_clearance_um` (r1: 150 µm).
+    /// The motion numbers of a board and handpiece definition; `minClearanceMM` is the least lift the connected
+    /// board's hello announces (`min_clearance_um`), the definition's own value when nil.
     public init(
-        board: BoardDefinition, handpiece: HandpieceDefinition, minClearanceMM: Double = 0.150,
+        board: BoardDefinition, handpiece: HandpieceDefinition, minClearanceMM: Double? = nil,
         hopExecution: HopExecution = .straightLineAfterRaise
     ) {
         let axes = board.axes
@@ -130,7 +130,7 @@ public struct MotionMachine: Sendable, Equatable {
             travelXMM: axes.x.travelMM, travelYMM: axes.y.travelMM, zRangeMM: board.hangRangeMM,
             positionResolutionMM: Double(axes.x.resolutionUM) / 1000,
             zResolutionMM: Double(axes.z.resolutionUM) / 1000, hangCeilingMM: board.hangCeilingMM,
-            retractClearanceMM: board.retractClearanceMM, minClearanceMM: minClearanceMM,
+            retractClearanceMM: board.retractClearanceMM, minClearanceMM: minClearanceMM ?? Double(board.minClearanceUM) / 1000,
             motorRangeHz: board.motor.minHz...board.motor.maxHz, maxStrokesPerDot: board.maxStrokesPerDot,
             motorTimeConstantS: handpiece.motorTimeConstantMS.value / 1000)
     }

@@ -31,8 +31,7 @@ import Testing
     @Test func boardEndsEveryDotWhenTheSchedulePredicts() throws {
         var run = try BoardRun(homeXMM: 100, homeYMM: 100)
         let armedAt = run.connectAndArm()
-        // The simulator in this tree is a protocol v1 board: independent X/Y, Z to the lift with them.
-        let machine = MotionMachine(board: .r1, handpiece: .rotaryR1, hopExecution: .independentAxes)
+        let machine = MotionMachine.r1
         let start = MotionStart.powerUp(machine: machine, homeXMM: 100, homeYMM: 100, time: armedAt + 50_000)
         let dots = Self.dots(count: 150, seed: 3)
         let schedule = try MotionScheduler(machine: machine, surface: FlatSurface()).schedule(dots, from: start)
@@ -43,6 +42,12 @@ import Testing
         #expect(run.faults.isEmpty, "\(run.faults)")
         try #require(run.endTimes.count == dots.count)
         let truth = run.bench.board.truth()
+        try #require(truth.dots.count == dots.count)
+        // The truth's own record of each dot's start and end agrees, to the rounding of a firmware timer.
+        for (index, dot) in schedule.dots.enumerated() {
+            #expect(abs(Int64(truth.dots[index].startBoardTimeMicros) - Int64(dot.start)) <= 1, "dot \(index) start")
+            #expect(abs(Int64(truth.dots[index].endBoardTimeMicros) - Int64(dot.end)) <= 3, "dot \(index) end")
+        }
         #expect(truth.dots.allSatisfy { $0.outcome == "completed" && $0.strokesCounted == $0.strokesCommanded })
         var worst: Int64 = 0
         for (index, dot) in schedule.dots.enumerated() {
@@ -59,9 +64,7 @@ import Testing
         // Counted strokes fall where the schedule put them.
         for (index, dot) in schedule.dots.enumerated() {
             let counted = truth.dots[index].strokes.filter(\.counted).map(\.boardTimeMicros)
-            // The truth lists the strokes that touched the skin; the simulator can drop one that falls exactly on
-            // a microsecond boundary (reported to its owner), so only the first and last are compared here.
-            try #require(!counted.isEmpty && counted.count <= dot.strokes)
+            try #require(counted.count == dot.strokes, "dot \(index): \(counted.count) counted in the truth")
             #expect(abs(Double(counted[0]) - dot.firstStrokeBottomS * 1e6) <= 1.5)
             #expect(abs(Double(counted[counted.count - 1]) - dot.lastStrokeBottomS * 1e6) <= 1.5)
         }

@@ -6,7 +6,8 @@ import SMPWire
 import Testing
 
 /// A schedule executed by the simulated board over wire bytes in virtual time, with the board time at which each
-/// dot really ended (the instant the board finished it, read from its running summary event by event).
+/// dot really ended (the instant the board finished it, read from its running summary event by event; the truth's
+/// records say the same).
 struct BoardRun {
     var bench: VirtualBench<SimulatedBoard>
     var host = WireSession(configuration: SessionConfiguration(role: .host))
@@ -17,6 +18,7 @@ struct BoardRun {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
+    /// A board with its seeded crystal (±100 ppm, wandering, arbitrary epoch) behind the USB-like link.
     init(homeXMM: Double, homeYMM: Double, seed: UInt64 = 7) throws {
         let board = try BoardDefinition.load(
             from: Self.packageRoot.appendingPathComponent("Hardware/smp-driver-r1/board.json").path)
@@ -36,9 +38,10 @@ struct BoardRun {
         return bench.board.scheduleTime
     }
 
-    /// The schedule's commands in queue order: each rate change just before its dot, dots packed into trains.
+    /// The schedule's commands in queue order, after the flat surface declaration: each rate change just before its
+    /// dot, dots packed into trains.
     static func messages(for schedule: MotionSchedule) throws -> [Message] {
-        var messages: [Message] = []
+        var messages: [Message] = [.surfaceGrid(.flat)]
         var changes = schedule.rateChanges[...]
         var run: [DotCommand] = []
         var runShape: (UInt8, UInt32, UInt32)?
@@ -96,7 +99,7 @@ struct BoardRun {
             let bytes = bench.run(until: min(next, end))
             let completed = bench.board.runningSummary.dotsCompleted
             if completed > completedBefore {
-                endTimes += Array(repeating: now, count: completed - completedBefore)
+                endTimes += Array(repeating: bench.boardNow, count: completed - completedBefore)
             }
             if !bytes.isEmpty {
                 for event in host.receive(bytes, now: now) {
