@@ -67,6 +67,28 @@ public struct BoardDefinition: Codable, Equatable, Sendable {
         }
     }
 
+    /// Touch-off (probing) parameters.
+    public struct Probe: Codable, Equatable, Sendable {
+        /// Z speed from the retract height to the approach Z (mm/s).
+        public var approachSpeedMMPerS: Double
+        /// Z speed of the slow descent (mm/s).
+        public var speedMMPerS: Double
+        /// Contact threshold (mN).
+        public var thresholdMN: Int
+        /// Peak load beyond which the touch-off is a fault (mN).
+        public var forceLimitMN: Int
+        /// Descent without contact after which the touch-off is a fault (mm).
+        public var maxTravelMM: Double
+
+        enum CodingKeys: String, CodingKey {
+            case approachSpeedMMPerS = "approach_speed_mm_s"
+            case speedMMPerS = "speed_mm_s"
+            case thresholdMN = "threshold_mn"
+            case forceLimitMN = "force_limit_mn"
+            case maxTravelMM = "max_travel_mm"
+        }
+    }
+
     public var format: String
     public var model: String
     public var usb: USB
@@ -85,6 +107,13 @@ public struct BoardDefinition: Codable, Equatable, Sendable {
     public var watchdogMS: Int
     /// A timed command must arrive at least this long before its start time.
     public var minLeadTimeMS: Int
+    /// Least lift a dot train may ask: the stroking needle's bottom stays this far above the measured skin.
+    public var minClearanceUM: Int
+    /// A stroke bottom counts when the axis Z is within this of the dot's executed Z.
+    public var fullDepthToleranceUM: Int
+    /// Most nodes of a surface grid.
+    public var surfaceMaxNodes: Int
+    public var probe: Probe
 
     enum CodingKeys: String, CodingKey {
         case format, model, usb, serial, axes, motor
@@ -95,6 +124,10 @@ public struct BoardDefinition: Codable, Equatable, Sendable {
         case queueCapacity = "queue_capacity"
         case watchdogMS = "watchdog_ms"
         case minLeadTimeMS = "min_lead_time_ms"
+        case minClearanceUM = "min_clearance_um"
+        case fullDepthToleranceUM = "full_depth_tolerance_um"
+        case surfaceMaxNodes = "surface_max_nodes"
+        case probe
     }
 
     /// Loads and validates a board file; errors name `path` and the field.
@@ -151,6 +184,23 @@ public struct BoardDefinition: Codable, Equatable, Sendable {
             (1...60_000).contains(watchdogMS), "watchdog_ms", "expected 1...60000, got \(watchdogMS)")
         try check.require(
             (0...60_000).contains(minLeadTimeMS), "min_lead_time_ms", "expected 0...60000, got \(minLeadTimeMS)")
+        try check.require(
+            (1...10_000).contains(minClearanceUM), "min_clearance_um", "expected 1...10000, got \(minClearanceUM)")
+        try check.require(
+            (1...1_000).contains(fullDepthToleranceUM), "full_depth_tolerance_um",
+            "expected 1...1000, got \(fullDepthToleranceUM)")
+        try check.require(
+            (4...1_024).contains(surfaceMaxNodes), "surface_max_nodes", "expected 4...1024, got \(surfaceMaxNodes)")
+        try check.within(probe.approachSpeedMMPerS, 0.001...axes.z.maxSpeedMMPerS, "probe.approach_speed_mm_s")
+        try check.within(probe.speedMMPerS, 0.001...probe.approachSpeedMMPerS, "probe.speed_mm_s")
+        try check.require(
+            (1...1_000).contains(probe.thresholdMN), "probe.threshold_mn", "expected 1...1000, got \(probe.thresholdMN)"
+        )
+        try check.require(
+            probe.forceLimitMN > 2 * probe.thresholdMN && probe.forceLimitMN <= 10_000, "probe.force_limit_mn",
+            "expected more than twice probe.threshold_mn (the descent measures up to it) and at most 10000, got "
+                + "\(probe.forceLimitMN)")
+        try check.within(probe.maxTravelMM, 0.001...axes.z.travelMM, "probe.max_travel_mm")
         try check.require(
             (0...0xFFFF).contains(usb.vendorID), "usb.vendor_id", "expected 0...65535, got \(usb.vendorID)")
         try check.require(

@@ -1,7 +1,7 @@
 import Foundation
 import SMPWire
 
-/// The simulated smp-driver-r1: the board side of protocol v1 (Docs/Protocol.md) on top of the rig's physics and a
+/// The simulated smp-driver-r1: the board side of protocol v2 (Docs/Protocol.md) on top of the rig's physics and a
 /// simulated patient. Sans-I/O: bytes and board time in, bytes out.
 ///
 /// The firmware part keeps every safety rule of the real board: late commands, hangs beyond the ceiling and positions
@@ -11,8 +11,8 @@ import SMPWire
 /// skin is only reachable through ``truth()``, never over the wire.
 public struct SimulatedBoard: BoardCore {
     public let setup: SimulationSetup
-    /// The mechanics and the patient (read-only for callers; the firmware drives it).
-    public internal(set) var physics: RigPhysics
+    /// The mechanics and the patient: hidden from every host, reachable only by this module's own tests.
+    package internal(set) var physics: RigPhysics
     public internal(set) var state: BoardState = .safe
     public internal(set) var activeFault: FaultCode?
     /// Board time (µs) the model has reached.
@@ -35,6 +35,14 @@ public struct SimulatedBoard: BoardCore {
     /// Where the last queued command leaves X/Y (mm), for the overlap rule's move time.
     var lastQueuedPosition: (x: Double, y: Double)
 
+    /// The firmware's surface map.
+    var surfaceMap = SurfaceMap()
+    /// The cartridge the host last said is fitted, and every one so far (truth).
+    var cartridge: String
+    var cartridgeHistory: [String]
+    /// Set by resume while the motor comes back to rate: the schedule clock stays frozen until then.
+    var resumeReadyAt: UInt64?
+
     // Clocks.
     var heldTotal: UInt64 = 0
     var heldSince: UInt64?
@@ -46,6 +54,8 @@ public struct SimulatedBoard: BoardCore {
     // Reports.
     var outbox: [Message] = []
     var pendingCompletions: [DotCompletion] = []
+    /// Board time the dot of the newest pending record ended: the batch's `finished_at`.
+    var lastRecordFinishedAt: UInt64 = 0
     var batchDeadline: UInt64?
     /// The credit the host last heard in a frame of ours.
     var advertisedCredit = 0
@@ -63,6 +73,7 @@ public struct SimulatedBoard: BoardCore {
     var dotTruths: [DotTruth] = []
     var strayStrokes: [StrokeTruth] = []
     var faultTruths: [FaultTruth] = []
+    var touchOffTruths: [TouchOffTruth] = []
     var summary = SimulationSummary()
     var strokeScratch: [StrokeEvent] = []
     /// The dot a fault or hold cut short, while its needle is still on the way up: skin contacts then are its own.
@@ -91,23 +102,39 @@ public struct SimulatedBoard: BoardCore {
             retractClearanceMicrometres: UInt32(board.retractClearanceMM * 1000),
             motorMinCentihertz: UInt32(board.motor.minHz * 100), motorMaxCentihertz: UInt32(board.motor.maxHz * 100),
             maxStrokesPerDot: UInt8(min(board.maxStrokesPerDot, DotCompletion.maximumStrokes)),
-            watchdogMilliseconds: UInt32(board.watchdogMS), minimumLeadMicroseconds: UInt32(board.minLeadMicros))
-        session = Self.makeSession(setup: setup, limits: limits, lastCompletedDot: 0)
+            watchdogMilliseconds: UInt32(board.watchdogMS), minimumLeadMicroseconds: UInt32(board.minLeadMicros),
+            zResolutionMicrometres: UInt32(board.axes.z.resolutionUM),
+            minimumClearanceMicrometres: UInt32(board.minClearanceUM),
+            fullDepthToleranceMicrometres: UInt32(board.fullDepthToleranceUM),
+            probeApproachSpeedMicrometresPerSecond: UInt32((board.probe.approachSpeedMMPerS * 1000).rounded()),
+            probeSpeedMicrometresPerSecond: UInt32((board.probe.speedMMPerS * 1000).rounded()),
+            probeThresholdMillinewtons: UInt32(board.probe.thresholdMN),
+            probeForceLimitMillinewtons: UInt32(board.probe.forceLimitMN),
+            probeMaxTravelMicrometres: UInt32((board.probe.maxTravelMM * 1000).rounded()),
+            surfaceMaxNodes: UInt32(board.surfaceMaxNodes))
+        cartridge = setup.cartridge
+        cartridgeHistory = [setup.cartridge]
+        session = Self.makeSession(
+            setup: setup, limits: limits, lastCompletedDot: 0, cartridge: setup.cartridge, surfaceMode: .unmapped)
         physics = RigPhysics(
             board: board, handpiece: setup.handpiece,
             patient: SimulatedPatient(skinType: setup.skinType, seed: setup.seed, surface: setup.surface),
-            home: (setup.homeXMM, setup.homeYMM), retractedHang: -board.retractClearanceMM,
+            home: (setup.homeXMM, setup.homeYMM), retractedHang: board.hangRangeMM.lowerBound,
             sensorNoiseN: setup.faults.sensorNoiseN, seed: setup.seed)
         lastQueuedPosition = (setup.homeXMM, setup.homeYMM)
         session.localCredit = UInt32(board.queueCapacity)
     }
 
-    static func makeSession(setup: SimulationSetup, limits: BoardLimits, lastCompletedDot: UInt32) -> WireSession {
+    static func makeSession(
+        setup: SimulationSetup, limits: BoardLimits, lastCompletedDot: UInt32, cartridge: String,
+        surfaceMode: SurfaceMode
+    ) -> WireSession {
         let identity = BoardHello(
             sessionID: 0, boardModel: setup.board.model, firmwareVersion: setup.firmwareVersion,
             serialNumber: setup.serialNumber, clockHertz: UInt32(setup.board.clockHz),
             queueCapacity: UInt16(clamping: setup.board.queueCapacity), limits: limits, boardTime: 0,
-            lastCompletedDot: lastCompletedDot, pendingCompletions: 0)
+            lastCompletedDot: lastCompletedDot, pendingCompletions: 0, handpieceModel: setup.handpiece.model,
+            cartridge: cartridge, surfaceMode: surfaceMode)
         var configuration = SessionConfiguration(role: .board)
         configuration.beatRequestSilence = setup.board.watchdogMicros / 2
         return WireSession(configuration: configuration, boardIdentity: identity)
@@ -165,6 +192,7 @@ public struct SimulatedBoard: BoardCore {
             deadline = min(deadline ?? .max, time)
         }
         consider(activityDeadline)
+        consider(resumeReadyAt)
         consider(queueStartDeadline)
         consider(watchdogDeadline)
         consider(batchDeadline)
@@ -223,6 +251,7 @@ public struct SimulatedBoard: BoardCore {
             let silence = now - (session.lastHeardAt ?? 0)
             raise(.watchdog, value: Int64(silence), dotID: currentDotID)
         }
+        if let ready = resumeReadyAt, ready <= now { finishResume() }
         if let due = activityDeadline, due <= now { stepActivity() }
         if let start = queueStartDeadline, start <= now { startNextCommand() }
         if let due = batchDeadline, due <= now { flushCompletions() }
@@ -315,16 +344,17 @@ public struct SimulatedBoard: BoardCore {
 
     mutating func sendStatus() {
         let position = physicsPosition
-        send(
-            .status(
-                BoardStatus(
-                    boardTime: now, scheduleTime: scheduleTime, state: state,
-                    queueDepth: UInt32(queue.count - queueHead), queueFree: session.localCredit,
-                    xMicrometres: Int32((position.x * 1000).rounded()),
-                    yMicrometres: Int32((position.y * 1000).rounded()),
-                    zMicrometres: Int32((position.z * 1000).rounded()),
-                    motorCentihertz: UInt32(max(0, physics.motor.rate(at: Self.seconds(now)) * 100).rounded()),
-                    lastCompletedDot: lastCompletedDot, activeFault: activeFault ?? FaultCode(rawValue: 0))))
+        let motor = physics.motor.rate(at: Self.seconds(now))
+        let status = BoardStatus(
+            boardTime: now, scheduleTime: scheduleTime, state: state,
+            queueDepth: UInt32(queue.count - queueHead), queueFree: session.localCredit,
+            xMicrometres: Int32((position.x * 1000).rounded()),
+            yMicrometres: Int32((position.y * 1000).rounded()),
+            zMicrometres: Int32((position.z * 1000).rounded()),
+            motorCentihertz: UInt32(max(0, motor * 100).rounded()),
+            lastCompletedDot: lastCompletedDot, activeFault: activeFault ?? FaultCode.none,
+            dotInProgress: currentDotID, surfaceMode: surfaceMap.mode)
+        send(.status(status))
     }
 
     var physicsPosition: (x: Double, y: Double, z: Double) {
@@ -335,6 +365,16 @@ public struct SimulatedBoard: BoardCore {
     mutating func setState(_ newState: BoardState) {
         guard newState != state else { return }
         state = newState
+        sendStatus()
+    }
+
+    /// The operator fitted another cartridge (the board is safe): the hang zero is unknown until a touch-off at a
+    /// stored node, so the map turns unverified.
+    mutating func fitCartridge(_ name: String) {
+        cartridge = name
+        cartridgeHistory.append(name)
+        surfaceMap.invalidateZero()
+        announceSurfaceMode()
         sendStatus()
     }
 

@@ -10,7 +10,11 @@ public struct SimulationSetup: Sendable {
     /// The spec text the faults came from, recorded in the truth file.
     public var faultSpec: String
     public var firmwareVersion: String
+    /// The board's serial number: a fixed string of the simulated unit, independent of the seed (the seed fixes the
+    /// patient, which a host must not learn).
     public var serialNumber: String
+    /// The cartridge fitted at power-up (catalogue name).
+    public var cartridge: String
     /// Where X/Y rest at power-up (mm).
     public var homeXMM: Double
     public var homeYMM: Double
@@ -33,7 +37,8 @@ public struct SimulationSetup: Sendable {
         self.faults = faults
         self.faultSpec = faultSpec
         firmwareVersion = "smpboardsim-1"
-        serialNumber = "SIM-\(String(seed, radix: 16))"
+        serialNumber = "SIM-0001"
+        cartridge = "3RL-0.25"
         self.homeXMM = homeXMM
         self.homeYMM = homeYMM
     }

@@ -22,7 +22,7 @@ public final class PseudoTerminalBoard: @unchecked Sendable {
         let identity = BoardHello(
             sessionID: 0, boardModel: "smp-driver-r1", firmwareVersion: firmwareVersion, serialNumber: serialNumber,
             clockHertz: 1_000_000, queueCapacity: 64, limits: .smpDriverR1, boardTime: 0, lastCompletedDot: 0,
-            pendingCompletions: 0
+            pendingCompletions: 0, handpieceModel: "rotary-r1", cartridge: "", surfaceMode: .unmapped
         )
         let thread = Thread { [self] in
             serve(WireSession(configuration: SessionConfiguration(role: .board), boardIdentity: identity))
@@ -86,7 +86,7 @@ public final class PseudoTerminalBoard: @unchecked Sendable {
         BoardStatus(
             boardTime: boardTime, scheduleTime: 0, state: .ready, queueDepth: 0, queueFree: 64,
             xMicrometres: 0, yMicrometres: 0, zMicrometres: 2_000, motorCentihertz: 0,
-            lastCompletedDot: 0, activeFault: .none
+            lastCompletedDot: 0, activeFault: .none, dotInProgress: 0, surfaceMode: .unmapped
         )
     }
 }

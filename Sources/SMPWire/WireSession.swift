@@ -106,6 +106,14 @@ public struct WireSession: Sendable {
     /// Frames sent and not yet acknowledged.
     public var unacknowledgedCount: Int { inFlight.count }
 
+    /// Completion records (not frames) in the unacknowledged frames: what a board's hello reports as pending.
+    var pendingCompletionRecords: Int {
+        inFlight.reduce(0) { total, frame in
+            frame.message.type == MessageType.completions.rawValue
+                ? total + Int(frame.message.payload.first ?? 0) : total
+        }
+    }
+
     /// True when `send` would not fail for lack of window.
     public var canSend: Bool { isEstablished && inFlight.count < configuration.windowSize }
 
@@ -344,7 +352,7 @@ public struct WireSession: Sendable {
                 identity.schemaHash = decoder.schemaHash
                 identity.sessionID = 0
                 identity.boardTime = now
-                identity.pendingCompletions = UInt32(inFlight.count)
+                identity.pendingCompletions = UInt32(pendingCompletionRecords)
                 emitHandshake(.boardHello(identity), now: now)
             }
             return
@@ -394,7 +402,7 @@ public struct WireSession: Sendable {
             state = .refused(mismatch)
             events.append(.refused(mismatch))
         }
-        identity.pendingCompletions = UInt32(inFlight.count)
+        identity.pendingCompletions = UInt32(pendingCompletionRecords)
         // Answered even when refusing, so that the host can name both sides.
         emitHandshake(.boardHello(identity), now: now)
         // The session's first frame after the hello carries the credit, once the owner has emptied its queue.

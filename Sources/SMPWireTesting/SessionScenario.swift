@@ -146,7 +146,8 @@ private struct Run {
         var identity = BoardHello(
             sessionID: 0, boardModel: "smp-driver-r1", firmwareVersion: "scenario", serialNumber: "0",
             clockHertz: 1_000_000, queueCapacity: UInt16(queueCapacity), limits: .smpDriverR1, boardTime: 0,
-            lastCompletedDot: 0, pendingCompletions: 0)
+            lastCompletedDot: 0, pendingCompletions: 0, handpieceModel: "rotary-r1", cartridge: "",
+            surfaceMode: .flat)
         identity.queueCapacity = UInt16(queueCapacity)
         pair = SessionPair(
             boardIdentity: identity,
@@ -298,7 +299,7 @@ private struct Run {
                     boardTime: pair.now, scheduleTime: pair.now, state: boardQueue.isEmpty ? .ready : .running,
                     queueDepth: UInt32(boardQueue.count), queueFree: UInt32(queueCapacity - boardQueue.count),
                     xMicrometres: 100_000, yMicrometres: 100_000, zMicrometres: -800, motorCentihertz: 12_000,
-                    lastCompletedDot: completedIDs.last ?? 0, activeFault: .none)
+                    lastCompletedDot: completedIDs.last ?? 0, activeFault: .none, dotInProgress: 0, surfaceMode: .flat)
                 if pair.board.canSend { try? pair.board.send(.status(status), now: pair.now) }
             default:
                 break
@@ -337,7 +338,7 @@ public enum RepairScenario {
         let identity = BoardHello(
             sessionID: 0, boardModel: "smp-driver-r1", firmwareVersion: "repair", serialNumber: "0",
             clockHertz: 1_000_000, queueCapacity: 60_000, limits: .smpDriverR1, boardTime: 0, lastCompletedDot: 0,
-            pendingCompletions: 0)
+            pendingCompletions: 0, handpieceModel: "rotary-r1", cartridge: "", surfaceMode: .flat)
         var pair = SessionPair(
             boardIdentity: identity,
             hostToBoard: VirtualLink(impairments: VirtualLink.Impairments(frameLoss: loss), seed: seed &+ 21),
