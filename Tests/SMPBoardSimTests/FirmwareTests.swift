@@ -4,7 +4,7 @@ import SMPHardware
 import SMPWire
 import Testing
 
-@Suite("Firmware model: protocol v1, board side")
+@Suite("Firmware model: protocol v2, board side")
 struct FirmwareTests {
     @Test("the hello announces the board file's limits")
     func handshake() throws {
