@@ -95,7 +95,10 @@ let package = Package(
             name: "SMPMotionTests",
             dependencies: ["SMPMotion", "SMPPlanning", "SMPHardware", "SMPBoardSim", "SMPWire"],
             swiftSettings: strict),
-        .testTarget(name: "SMPControlTests", dependencies: ["SMPControl"], swiftSettings: strict),
+        // ClockSync against closed-form crystals and against the simulated board's (only a test may link both).
+        .testTarget(
+            name: "SMPControlTests", dependencies: ["SMPControl", "SMPBoardSim", "SMPHardware", "SMPWire"],
+            swiftSettings: strict),
         // Runs the built `smpctl` as a user would; depends on it so that `swift test` builds it first.
         .testTarget(
             name: "SMPCtlEndToEndTests",
