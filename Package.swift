@@ -8,6 +8,8 @@ let strict: [SwiftSetting] = [
     .treatAllWarnings(as: .error),
 ]
 
+let deque = Target.Dependency.product(name: "DequeModule", package: "swift-collections")
+
 let package = Package(
     name: "smpctl",
     platforms: [.macOS(.v15)],
@@ -24,16 +26,22 @@ let package = Package(
         // For the benchmarks package: the pseudo-terminal its serial benchmarks play the board on.
         .library(name: "SMPSystem", targets: ["SMPSystem"]),
         .library(name: "SMPJournal", targets: ["SMPJournal"]),
+        .library(name: "SMPMotion", targets: ["SMPMotion"]),
+        .library(name: "SMPControl", targets: ["SMPControl"]),
+        .library(name: "SMPDryRun", targets: ["SMPDryRun"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Hardware facts: board, handpiece and cartridge definitions with their one reader and error, the head
         // frame, the seeded generator and portable math, and the one Hardware/ lookup. Imports nothing of ours.
         .target(name: "SMPHardware", swiftSettings: strict),
-        // Wire protocol v1: framing, CRC-32C, messages, reliable session. Imports nothing of ours.
-        .target(name: "SMPWire", swiftSettings: strict),
+        // Wire protocol v2: framing, CRC-32C, messages, reliable session. Imports nothing of ours (only
+        // swift-collections' Deque for its queues).
+        .target(name: "SMPWire", dependencies: [deque], swiftSettings: strict),
         // Test tooling for the wire (as NIOTestUtils is for NIO): a lossy virtual link, a session pair in virtual
         // time, a decoder fed every chunking. Used by tests and benchmarks, never by the product.
         .target(
@@ -52,22 +60,40 @@ let package = Package(
         // The one wrapper for system calls on file descriptors (EINTR, injectable faults), the pseudo-terminal and
         // the atomic file writer. Imports nothing of ours.
         .target(name: "SMPSystem", swiftSettings: strict),
-        // The run journal: append-only, checksummed, durable before a dot's bytes leave; recovery and the
-        // reconciled state for resume (Docs/Journal.md).
+        // The run journal: append-only, checksummed, durable before a dot's bytes leave. Imports only SMPSystem.
         .target(name: "SMPJournal", dependencies: ["SMPSystem"], swiftSettings: strict),
         .target(name: "SMPSerial", dependencies: ["CLibSerialPort", "SMPHardware", "SMPSystem"], swiftSettings: strict),
-        // Test tooling for the serial transport: a pseudo-terminal pair, a board answering on it, a host link over
-        // a SerialConnection. Used by tests and benchmarks, never by the product.
+        // Test tooling for the serial transport: a board answering on a pseudo-terminal, a host link over a
+        // SerialConnection. Used by tests and benchmarks, never by the product.
         .target(
             name: "SMPSerialTesting", dependencies: ["SMPSerial", "SMPWire", "SMPHardware", "SMPBoardSim", "SMPSystem"],
             swiftSettings: strict),
         // The reference board: firmware model, physics, skin. Speaks only SMPWire.
-        .target(name: "SMPBoardSim", dependencies: ["SMPWire", "SMPHardware", "SMPSystem"], swiftSettings: strict),
+        .target(name: "SMPBoardSim", dependencies: ["SMPWire", "SMPHardware", "SMPSystem", deque], swiftSettings: strict),
+        // The exact per-dot actuation schedule the board will execute, and the session-time estimate. Never imports
+        // SMPBoardSim: it models the board from its definition, as a host must.
+        .target(name: "SMPMotion", dependencies: ["SMPPlanning", "SMPHardware"], swiftSettings: strict),
+        // The host's real-time control core, sans-I/O: session states, clock synchronisation, probing, look-ahead
+        // streaming, host checks, dot accounting; and the one driver that runs it over a byte transport. Never
+        // imports SMPBoardSim.
+        .target(
+            name: "SMPControl",
+            dependencies: [
+                "SMPWire", "SMPMotion", "SMPPlanning", "SMPHardware", deque,
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        // The dry run: the controller against the simulated board in virtual time over wire bytes, graded
+        // afterwards against the simulator's truth. Used by `smpctl dry-run`, its tests and the benchmarks.
+        .target(
+            name: "SMPDryRun",
+            dependencies: ["SMPControl", "SMPBoardSim", "SMPMotion", "SMPPlanning", "SMPWire", "SMPHardware"],
+            swiftSettings: strict),
         .executableTarget(
             name: "smpctl",
             dependencies: [
-                "SMPWire", "SMPHardware", "SMPPlanning", "SMPSerial", "SMPBoardSim", "SMPSystem",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SMPWire", "SMPHardware", "SMPPlanning", "SMPMotion", "SMPSerial", "SMPBoardSim", "SMPControl",
+                "SMPDryRun", "SMPSystem", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
@@ -93,6 +119,19 @@ let package = Package(
         .testTarget(
             name: "SMPBoardSimTests",
             dependencies: ["SMPBoardSim", "SMPHardware", "SMPWire", "SMPWireTesting", "SMPSystem"],
+            swiftSettings: strict),
+        // The schedule against closed forms and limits, and run on the simulated board (only a test may link both).
+        .testTarget(
+            name: "SMPMotionTests",
+            dependencies: ["SMPMotion", "SMPPlanning", "SMPHardware", "SMPBoardSim", "SMPWire"],
+            swiftSettings: strict),
+        // ClockSync against closed-form crystals and against the simulated board's (only a test may link both).
+        .testTarget(
+            name: "SMPControlTests", dependencies: ["SMPControl", "SMPBoardSim", "SMPHardware", "SMPWire", "SMPMotion"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "SMPDryRunTests",
+            dependencies: ["SMPDryRun", "SMPControl", "SMPBoardSim", "SMPPlanning", "SMPWire", "SMPHardware"],
             swiftSettings: strict),
         // Runs the built `smpctl` as a user would; depends on it so that `swift test` builds it first.
         .testTarget(

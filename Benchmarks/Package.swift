@@ -34,6 +34,13 @@ let package = Package(
             "PlanningBenchmarks",
             [.product(name: "SMPPlanning", package: "smpctl"), .product(name: "SMPPlanningTesting", package: "smpctl")]),
         benchmarkTarget(
+            "MotionBenchmarks",
+            [
+                .product(name: "SMPMotion", package: "smpctl"), .product(name: "SMPPlanning", package: "smpctl"),
+                .product(name: "SMPWire", package: "smpctl"),
+            ]
+        ),
+        benchmarkTarget(
             "SimBenchmarks",
             [
                 .product(name: "SMPBoardSim", package: "smpctl"), .product(name: "SMPWire", package: "smpctl"),
@@ -41,6 +48,13 @@ let package = Package(
             ]
         ),
         benchmarkTarget("JournalBenchmarks", [.product(name: "SMPJournal", package: "smpctl")]),
+        benchmarkTarget(
+            "DryRunBenchmarks",
+            [
+                .product(name: "SMPDryRun", package: "smpctl"), .product(name: "SMPPlanning", package: "smpctl"),
+                .product(name: "SMPBoardSim", package: "smpctl"),
+            ]
+        ),
         benchmarkTarget(
             "SerialBenchmarks",
             [

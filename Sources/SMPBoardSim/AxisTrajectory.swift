@@ -72,6 +72,30 @@ public struct AxisTrajectory: Sendable, Equatable {
         return endTime
     }
 
+    /// As ``move(to:at:)`` with the speed limited to `speedLimit` (mm/s, at most the axis's own): probing moves.
+    @discardableResult
+    public mutating func move(to target: Double, at time: Double, speedLimit: Double) -> Double {
+        let now = state(at: time)
+        startTime = time
+        startPosition = now.position
+        startVelocity = now.velocity
+        segments = Self.plan(
+            from: now.position, velocity: now.velocity, to: target, speed: min(maxSpeed, speedLimit),
+            accel: maxAcceleration)
+        return endTime
+    }
+
+    /// Replans from `time` with the axis at rest: follows `segments` with each acceleration scaled by `scale`
+    /// (|scale| <= 1), so that two axes given one path plan move along a straight line. Returns the arrival time.
+    @discardableResult
+    mutating func follow(_ path: [Segment], scale: Double, at time: Double) -> Double {
+        startPosition = state(at: time).position
+        startTime = time
+        startVelocity = 0
+        segments = path.map { Segment(duration: $0.duration, acceleration: $0.acceleration * scale) }
+        return endTime
+    }
+
     /// Replans from `time`: decelerate at the acceleration limit to a stop. Returns when the axis is at rest.
     @discardableResult
     public mutating func stop(at time: Double) -> Double {

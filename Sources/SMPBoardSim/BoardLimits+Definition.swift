@@ -20,6 +20,15 @@ extension BoardLimits {
             retractClearanceMicrometres: UInt32(board.retractClearanceMM * 1000),
             motorMinCentihertz: UInt32(board.motor.minHz * 100), motorMaxCentihertz: UInt32(board.motor.maxHz * 100),
             maxStrokesPerDot: UInt8(min(board.maxStrokesPerDot, DotCompletion.maximumStrokes)),
-            watchdogMilliseconds: UInt32(board.watchdogMS), minimumLeadMicroseconds: UInt32(board.minLeadMicros))
+            watchdogMilliseconds: UInt32(board.watchdogMS), minimumLeadMicroseconds: UInt32(board.minLeadMicros),
+            zResolutionMicrometres: UInt32(board.axes.z.resolutionUM),
+            minimumClearanceMicrometres: UInt32(board.minClearanceUM),
+            fullDepthToleranceMicrometres: UInt32(board.fullDepthToleranceUM),
+            probeApproachSpeedMicrometresPerSecond: UInt32((board.probe.approachSpeedMMPerS * 1000).rounded()),
+            probeSpeedMicrometresPerSecond: UInt32((board.probe.speedMMPerS * 1000).rounded()),
+            probeThresholdMillinewtons: UInt32(board.probe.thresholdMN),
+            probeForceLimitMillinewtons: UInt32(board.probe.forceLimitMN),
+            probeMaxTravelMicrometres: UInt32((board.probe.maxTravelMM * 1000).rounded()),
+            surfaceMaxNodes: UInt32(board.surfaceMaxNodes))
     }
 }

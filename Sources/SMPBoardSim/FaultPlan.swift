@@ -16,8 +16,13 @@ import Foundation
 /// | `reset` | `AT` | the board browns out and restarts at AT (repeatable) |
 /// | `stall` | `AT+FOR` | the motor jams at AT for FOR (repeatable) |
 /// | `noise` | newtons, e.g. `0.01` or `0.01N` | standard deviation of the load sensor (default 0.002 N) |
+/// | `ppm` | 0...1000 | bound of the board crystal's error (default 100; 0: the board clock runs at the true rate) |
+/// | `epoch` | duration | board time at power-up (default: seeded, anywhere in 0 ..< 2^32 µs) |
+/// | `usb` | `on` or `off` | the USB-like link timing: 1 ms frames, 0.5-2 ms latency, seeded 5-20 ms stalls (default on) |
 ///
-/// Durations take a unit: `us`, `ms`, `s` or `min` (`1.5s`, `250ms`).
+/// Durations take a unit: `us`, `ms`, `s` or `min` (`1.5s`, `250ms`). Link times (`disconnect`) are true time since
+/// power-up; board faults (`reset`, `stall`) are board time since power-up. `ppm=0,epoch=0us,usb=off` makes board
+/// time equal true time and the link instantaneous, for tests that need exact timing.
 public struct FaultPlan: Sendable, Equatable {
     /// A span of board time (microseconds).
     public struct Window: Sendable, Equatable {
@@ -45,14 +50,19 @@ public struct FaultPlan: Sendable, Equatable {
     public var resets: [UInt64] = []
     public var stalls: [Window] = []
     public var sensorNoiseN: Double = FaultPlan.defaultSensorNoiseN
+    /// Bound of the board crystal's error (ppm), and board time at power-up (nil: seeded). See ``BoardClock``.
+    public var crystalErrorBoundPPM: Double = 100
+    public var boardEpoch: UInt64?
+    /// The link behaves like USB full-speed CDC (``LinkFaultInjector/USBTiming``).
+    public var usbTiming = true
 
     /// No faults at all (default sensor noise).
     public init() {}
 
-    /// True when nothing happens to the link.
+    /// True when nothing happens to the link: bytes arrive when they are sent.
     public var linkIsClean: Bool {
         corruptProbability == 0 && dropProbability == 0 && duplicateProbability == 0 && delayMicros == 0
-            && jitterMicros == 0 && disconnects.isEmpty
+            && jitterMicros == 0 && disconnects.isEmpty && !usbTiming
     }
 
     /// Parses a spec; an empty spec is no faults. Errors name `flag`, the key and what was expected.
@@ -87,11 +97,15 @@ public struct FaultPlan: Sendable, Equatable {
             case "reset": resets.append(try parser.duration(value))
             case "stall": stalls.append(try parser.window())
             case "noise": sensorNoiseN = try parser.newtons()
+            case "ppm": crystalErrorBoundPPM = try parser.partsPerMillion()
+            case "epoch": boardEpoch = try parser.duration(value)
+            case "usb": usbTiming = try parser.onOff()
             default:
                 throw SimulatorInputError(
                     .usage, source: flag, field: key,
                     reason:
-                        "unknown fault, expected one of corrupt, drop, dup, delay, jitter, disconnect, reset, stall, noise"
+                        "unknown fault, expected one of corrupt, drop, dup, delay, jitter, disconnect, reset, stall, "
+                        + "noise, ppm, epoch, usb"
                 )
             }
         }
@@ -119,6 +133,21 @@ private struct FaultSpecValue {
             throw fail("a probability between 0 and 1 (e.g. 1e-4)")
         }
         return value
+    }
+
+    func partsPerMillion() throws(SimulatorInputError) -> Double {
+        guard let value = Double(text), value.isFinite, value >= 0, value <= 1000 else {
+            throw fail("a crystal error bound in ppm between 0 and 1000 (e.g. 100)")
+        }
+        return value
+    }
+
+    func onOff() throws(SimulatorInputError) -> Bool {
+        switch text {
+        case "on": return true
+        case "off": return false
+        default: throw fail("on or off")
+        }
     }
 
     func newtons() throws(SimulatorInputError) -> Double {

@@ -1,9 +1,22 @@
+import DequeModule
 import Foundation
 import SMPHardware
 
-/// One direction of a serial link with injected faults, in board time: bytes go in as writes, come out later,
-/// possibly damaged. Deterministic by seed; order is kept, as on a real serial line.
+/// One direction of a serial link with injected faults, in true time (µs since power-up): bytes go in as writes,
+/// come out later, possibly damaged. Deterministic by seed; order is kept, as on a real serial line.
 public struct LinkFaultInjector: Sendable {
+    /// How a USB full-speed CDC link times bytes (on unless the plan says `usb=off`): a write leaves at the next 1 ms
+    /// USB frame boundary, arrives 0.5-1 ms after it (driver and controller latency, uniform), and the link now and
+    /// then stalls for 5-20 ms (a busy hub, the host controller's scheduling): everything written meanwhile leaves
+    /// at the end of the stall. Order is kept.
+    public enum USBTiming {
+        public static let frameMicros: UInt64 = 1_000
+        public static let latencyMicros: ClosedRange<UInt64> = 500...1_000
+        /// Chance that a frame carrying data starts a stall, and the stall's length (uniform).
+        public static let stallProbability = 1.0 / 2_000
+        public static let stallMicros: ClosedRange<UInt64> = 5_000...20_000
+    }
+
     /// What happened on this direction so far.
     public struct Counters: Sendable, Equatable, Codable {
         public var writes = 0
@@ -14,6 +27,9 @@ public struct LinkFaultInjector: Sendable {
         public var framesDropped = 0
         public var framesDuplicated = 0
         public var bytesLostToDisconnect = 0
+        /// USB stalls and their total length (µs).
+        public var stalls = 0
+        public var stalledMicros: UInt64 = 0
     }
 
     private struct InFlight: Sendable {
@@ -24,9 +40,12 @@ public struct LinkFaultInjector: Sendable {
     public let plan: FaultPlan
     public private(set) var counters = Counters()
     private var random: SeededGenerator
-    private var inFlight: [InFlight] = []
-    private var inFlightHead = 0
+    private var usbRandom: SeededGenerator
+    private var inFlight: Deque<InFlight> = []
     private var lastDelivery: UInt64 = 0
+    /// The last USB frame that carried data, and the end of the current stall.
+    private var lastUSBFrame: UInt64?
+    private var stalledUntil: UInt64 = 0
     /// Bytes to go before the next corrupted one (geometric skip: one draw per corruption, not per byte).
     private var bytesUntilCorruption: Int = .max
 
@@ -34,10 +53,11 @@ public struct LinkFaultInjector: Sendable {
     public init(plan: FaultPlan, seed: UInt64, label: String) {
         self.plan = plan
         random = SeededGenerator(seed: seed, stream: "link.\(label)")
+        usbRandom = SeededGenerator(seed: seed, stream: "usb.\(label)")
         bytesUntilCorruption = drawGap()
     }
 
-    /// Sends one write at board time `time`.
+    /// Sends one write at true time `time`.
     public mutating func send(_ bytes: [UInt8], at time: UInt64) {
         guard !bytes.isEmpty else { return }
         counters.writes += 1
@@ -77,31 +97,47 @@ public struct LinkFaultInjector: Sendable {
             payload = bytes
         }
         if plan.corruptProbability > 0 { corrupt(&payload) }
-        var due = time + plan.delayMicros
+        var due = (plan.usbTiming ? usbArrival(ofWriteAt: time) : time) + plan.delayMicros
         if plan.jitterMicros > 0 { due += UInt64(random.nextUnit() * Double(plan.jitterMicros + 1)) }
         due = max(due, lastDelivery)
         enqueue(payload, at: due)
     }
 
+    /// When a write at `time` arrives over USB: at the next frame boundary (or the end of a stall), plus latency.
+    private mutating func usbArrival(ofWriteAt time: UInt64) -> UInt64 {
+        let frame = USBTiming.frameMicros
+        var departure = max(time / frame + 1, (stalledUntil + frame - 1) / frame) * frame
+        if departure != lastUSBFrame {
+            if usbRandom.nextUnit() < USBTiming.stallProbability {
+                let length = draw(USBTiming.stallMicros)
+                counters.stalls += 1
+                counters.stalledMicros += length
+                stalledUntil = departure + length
+                departure = (stalledUntil + frame - 1) / frame * frame
+            }
+            lastUSBFrame = departure
+        }
+        return departure + draw(USBTiming.latencyMicros)
+    }
+
+    private mutating func draw(_ range: ClosedRange<UInt64>) -> UInt64 {
+        range.lowerBound + UInt64(usbRandom.nextUnit() * Double(range.upperBound - range.lowerBound + 1))
+    }
+
     /// When the next write comes out of the link, if any is in flight.
-    public var nextDeliveryTime: UInt64? { inFlightHead < inFlight.count ? inFlight[inFlightHead].time : nil }
+    public var nextDeliveryTime: UInt64? { inFlight.first?.time }
 
     /// Everything due by `time`, in order; what arrives while the link is disconnected is lost.
     public mutating func receive(upTo time: UInt64) -> [UInt8] {
         var output: [UInt8] = []
-        while inFlightHead < inFlight.count && inFlight[inFlightHead].time <= time {
-            let item = inFlight[inFlightHead]
-            inFlightHead += 1
+        while let item = inFlight.first, item.time <= time {
+            inFlight.removeFirst()
             if !plan.disconnects.isEmpty && plan.isDisconnected(at: item.time) {
                 counters.bytesLostToDisconnect += item.bytes.count
             } else {
                 output.append(contentsOf: item.bytes)
                 counters.bytesDelivered += item.bytes.count
             }
-        }
-        if inFlightHead > 64 && inFlightHead * 2 > inFlight.count {
-            inFlight.removeFirst(inFlightHead)
-            inFlightHead = 0
         }
         return output
     }

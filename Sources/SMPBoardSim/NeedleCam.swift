@@ -18,6 +18,15 @@ public struct NeedleCam: Sendable, Equatable {
         membraneLoss = handpiece.membraneLossMM.value
     }
 
+    /// The same cam with another cartridge's membrane loss.
+    public func with(membraneLoss loss: Double) -> NeedleCam { NeedleCam(self, membraneLoss: loss) }
+
+    private init(_ cam: NeedleCam, membraneLoss loss: Double) {
+        strokeLength = cam.strokeLength
+        crankRodRatio = cam.crankRodRatio
+        membraneLoss = loss
+    }
+
     /// Needle travel from the top of the stroke (0...stroke) at cam `phase` (revolutions).
     public func needleTravel(atPhase phase: Double) -> Double {
         let theta = 2 * Double.pi * (phase - phase.rounded(.down))

@@ -1,3 +1,4 @@
+import DequeModule
 import Dispatch
 import Foundation
 import SMPSystem
@@ -8,10 +9,12 @@ import SMPSystem
 
 /// Serves a ``BoardCore`` on a pseudo-terminal in wall time until asked to stop.
 ///
-/// Board time is the monotonic clock in microseconds since ``run(_:)`` started. The loop polls the master side
-/// and a stop pipe, with a timeout that wakes it at the core's next deadline or the link's next delivery, feeds
-/// received bytes through the host-to-board link faults into the core, and writes the core's output through the
-/// board-to-host link faults back. This is the only place in SMPBoardSim that does I/O or reads a clock.
+/// True time is the monotonic clock in microseconds since ``run(_:)`` started (the board's power-up); board time is
+/// the board's crystal reading of it (``BoardClock``), so a host on the device sees a board clock with its own rate
+/// and epoch. The loop polls the master side and a stop pipe, with a timeout that wakes it at the core's next
+/// deadline or the link's next delivery, feeds received bytes through the host-to-board link (faults and USB timing)
+/// into the core, and writes the core's output through the board-to-host link back. This is the only place in
+/// SMPBoardSim that does I/O or reads a clock.
 public final class PTYBoardRunner {
     /// What the loop saw.
     public struct Statistics: Sendable, Codable, Equatable {
@@ -19,7 +22,9 @@ public final class PTYBoardRunner {
         public var bytesToHost = 0
         /// Bytes the board wrote that the PTY could not take (no host reading, buffer full) and were discarded.
         public var bytesDiscarded = 0
+        /// Board time (the board's clock) and true time (monotonic, since the start) when the loop stopped.
         public var boardTimeMicros: UInt64 = 0
+        public var trueTimeMicros: UInt64 = 0
         public var hostToBoard = LinkFaultInjector.Counters()
         public var boardToHost = LinkFaultInjector.Counters()
     }
@@ -29,19 +34,27 @@ public final class PTYBoardRunner {
     private var hostToBoard: LinkFaultInjector
     private var boardToHost: LinkFaultInjector
     private let stopPipe: (read: Int32, write: Int32)
-    private var pendingOutput: [UInt8] = []
+    private let clock: BoardClock
+    private var pendingOutput: Deque<UInt8> = []
     /// Outbound bytes kept while the host is not reading; beyond this the oldest are discarded.
     private let outputLimit = 256 * 1024
 
-    /// Opens a pseudo-terminal and prepares link faults from `faults`, seeded by `seed`.
-    public init(faults: FaultPlan, seed: UInt64) throws(PseudoTerminalError) {
+    /// Opens a pseudo-terminal and prepares link faults (and USB timing) from `faults`, seeded by `seed`; the board
+    /// reads true time through `clock`.
+    public init(faults: FaultPlan, seed: UInt64, clock: BoardClock) throws(PseudoTerminalError) {
         terminal = try PseudoTerminal(holdingSlaveOpen: true, nonBlockingMaster: true)
+        self.clock = clock
         hostToBoard = LinkFaultInjector(plan: faults, seed: seed, label: "host-to-board")
         boardToHost = LinkFaultInjector(plan: faults, seed: seed, label: "board-to-host")
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw PseudoTerminalError(step: "pipe", errno: errno) }
         _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
         stopPipe = (fds[0], fds[1])
+    }
+
+    /// The runner for `setup`'s board: its link faults and USB timing, and its crystal.
+    public convenience init(setup: SimulationSetup) throws(PseudoTerminalError) {
+        try self.init(faults: setup.faults, seed: setup.seed, clock: setup.clock)
     }
 
     deinit {
@@ -89,7 +102,8 @@ public final class PTYBoardRunner {
         }
     }
 
-    /// Serves `core` until a stop is requested; returns the board time reached.
+    /// Serves `core` until a stop is requested; returns the board time reached. The core must start at the board
+    /// time `clock` gives for true time 0 (a ``SimulatedBoard`` of a setup with the same clock does).
     @discardableResult
     public func run<Core: BoardCore>(_ core: inout Core) throws(PseudoTerminalError) -> UInt64 {
         let start = Self.monotonicMicros()
@@ -97,16 +111,17 @@ public final class PTYBoardRunner {
         var now: UInt64 = 0
         while true {
             now = Self.monotonicMicros() &- start
+            let boardTime = clock.boardTime(atTrueTime: now)
             // Due host bytes into the core, time forward, and the core's output onto the link.
             let arrived = hostToBoard.receive(upTo: now)
-            if !arrived.isEmpty { boardToHost.send(core.receive(arrived, at: now), at: now) }
-            boardToHost.send(core.advance(to: now), at: now)
+            if !arrived.isEmpty { boardToHost.send(core.receive(arrived, at: boardTime), at: now) }
+            boardToHost.send(core.advance(to: boardTime), at: now)
             let outbound = boardToHost.receive(upTo: now)
             if !outbound.isEmpty { queueOutput(outbound) }
             flushOutput()
 
-            let wake = [core.nextDeadline, hostToBoard.nextDeliveryTime, boardToHost.nextDeliveryTime].compactMap { $0 }
-                .min()
+            let boardWake = core.nextDeadline.map { clock.trueTime(atBoardTime: $0) }
+            let wake = [boardWake, hostToBoard.nextDeliveryTime, boardToHost.nextDeliveryTime].compactMap { $0 }.min()
             var timeoutMS: Int32 = 100
             if let wake {
                 timeoutMS = wake <= now ? 0 : Int32(min(100, (wake - now) / 1000 + 1))
@@ -134,7 +149,8 @@ public final class PTYBoardRunner {
                 }
             }
         }
-        statistics.boardTimeMicros = now
+        statistics.trueTimeMicros = now
+        statistics.boardTimeMicros = clock.boardTime(atTrueTime: now)
         statistics.hostToBoard = hostToBoard.counters
         statistics.boardToHost = boardToHost.counters
         return now
@@ -151,7 +167,8 @@ public final class PTYBoardRunner {
 
     private func flushOutput() {
         while !pendingOutput.isEmpty {
-            let written = pendingOutput.withUnsafeBytes { write(terminal.masterDescriptor, $0.baseAddress, $0.count) }
+            let chunk = Array(pendingOutput.prefix(4096))
+            let written = chunk.withUnsafeBytes { write(terminal.masterDescriptor, $0.baseAddress, $0.count) }
             if written <= 0 { return }
             statistics.bytesToHost += written
             pendingOutput.removeFirst(written)

@@ -14,8 +14,10 @@ public struct RigPhysics: Sendable {
     /// Z in hang coordinates: positive is deeper; the local hang is Z plus the surface height there.
     public private(set) var z: AxisTrajectory
     public private(set) var motor: RotaryMotor
-    public let cam: NeedleCam
-    public let skin: SkinMechanics
+    public private(set) var cam: NeedleCam
+    public private(set) var skin: SkinMechanics
+    /// How much further the fitted cartridge's needle reaches than the set-up's (mm): the tip is at Z + this.
+    public private(set) var needleOffsetMM = 0.0
     public let patient: SimulatedPatient
     /// Standard deviation of the motor-current load sensor (N).
     public let sensorNoiseN: Double
@@ -54,7 +56,8 @@ public struct RigPhysics: Sendable {
     /// Board microseconds to physics seconds.
     public static func seconds(_ micros: UInt64) -> Double { Double(micros) / 1_000_000 }
 
-    /// Evaluates every stroke bottom up to `time` (s) and returns those that touched the skin, in time order.
+    /// Evaluates every stroke bottom up to `time` (s) and returns them all, in time order (those that did not reach
+    /// the skin with ``StrokeEvent/touchesSkin`` false).
     /// Commands change the plan only from the time they are given, so call this first with that time.
     public mutating func advance(to time: Double) -> [StrokeEvent] {
         var events: [StrokeEvent] = []
@@ -83,8 +86,16 @@ public struct RigPhysics: Sendable {
         let xState = x.state(at: time)
         let yState = y.state(at: time)
         let surface = patient.surfaceHeight(x: xState.position, y: yState.position)
-        let intrusion = cam.effectiveHang(zNow + surface)
-        guard intrusion > 0 else { return nil }
+        let intrusion = cam.effectiveHang(zNow + surface + needleOffsetMM)
+        let rate = motor.rate(at: time)
+        guard intrusion > 0 else {
+            return StrokeEvent(
+                index: index, timeS: time, x: xState.position, y: yState.position, zMM: zNow,
+                localHangMM: zNow + surface,
+                intrusionMM: intrusion,
+                outcome: StrokeOutcome(peakLoadN: 0, settledLoadN: 0, punctured: false, depositDepthMM: 0),
+                sensedLoadN: 0, sensedBottomLoadN: 0, rateHz: rate, smearMM: 0, reopening: false, tissue: nil)
+        }
         let tissue = patient.tissue(x: xState.position, y: yState.position)
         let reopening = recentPunctures.contains { hole in
             let dx = hole.x - xState.position
@@ -96,13 +107,13 @@ public struct RigPhysics: Sendable {
             recentPunctures.append((xState.position, yState.position))
             if recentPunctures.count > 16 { recentPunctures.removeFirst() }
         }
-        let rate = motor.rate(at: time)
         let contact = cam.contactDuration(intrusion: intrusion, rate: rate)
         let speed = (xState.velocity * xState.velocity + yState.velocity * yState.velocity).squareRoot()
-        let sensed = max(0, outcome.peakLoadN + sensorNoiseN * sensorRandom.nextGaussian())
+        let noise = sensorNoiseN * sensorRandom.nextGaussian()
         return StrokeEvent(
-            index: index, timeS: time, x: xState.position, y: yState.position, localHangMM: zNow + surface,
-            intrusionMM: intrusion, outcome: outcome, sensedLoadN: sensed, smearMM: speed * contact,
+            index: index, timeS: time, x: xState.position, y: yState.position, zMM: zNow, localHangMM: zNow + surface,
+            intrusionMM: intrusion, outcome: outcome, sensedLoadN: max(0, outcome.peakLoadN + noise),
+            sensedBottomLoadN: max(0, outcome.settledLoadN + noise), rateHz: rate, smearMM: speed * contact,
             reopening: reopening, tissue: tissue)
     }
 
@@ -113,6 +124,35 @@ public struct RigPhysics: Sendable {
         max(x.move(to: toX, at: time), y.move(to: toY, at: time))
     }
 
+    /// Starts a straight-line X/Y move to (`toX`, `toY`) at `time`, both axes at rest, within both axes' limits, so
+    /// that the needle passes only over the segment between the two points. Returns the arrival time (s).
+    @discardableResult
+    public mutating func moveXYStraight(toX: Double, toY: Double, at time: Double) -> Double {
+        let from = (x: x.position(at: time), y: y.position(at: time))
+        let dx = toX - from.x
+        let dy = toY - from.y
+        let length = (dx * dx + dy * dy).squareRoot()
+        guard length > 0 else { return max(x.endTime, y.endTime, time) }
+        let path = AxisTrajectory.plan(
+            from: 0, velocity: 0, to: length, speed: min(x.maxSpeed, y.maxSpeed),
+            accel: min(x.maxAcceleration, y.maxAcceleration))
+        let xEnd = x.follow(path, scale: dx / length, at: time)
+        let yEnd = y.follow(path, scale: dy / length, at: time)
+        return max(xEnd, yEnd)
+    }
+
+    /// Starts a Z move to `hang` at `time` with the speed limited to `speedLimit` (mm/s). Returns the arrival time.
+    @discardableResult
+    public mutating func moveZ(to hang: Double, at time: Double, speedLimit: Double) -> Double {
+        z.move(to: hang, at: time, speedLimit: speedLimit)
+    }
+
+    /// The motor, stopped, turns the cam slowly to its next bottom dead centre and holds it there (touch-off).
+    public mutating func parkCamAtBottom(at time: Double) { motor.park(atPhase: nextBottomPhase(at: time), at: time) }
+
+    /// The cam phase of the next bottom dead centre at or after `time`.
+    func nextBottomPhase(at time: Double) -> Double { (motor.phase(at: time) - 0.5).rounded(.up) + 0.5 }
+
     /// Starts a Z move to `hang` at `time`. Returns the arrival time (s).
     @discardableResult
     public mutating func moveZ(to hang: Double, at time: Double) -> Double { z.move(to: hang, at: time) }
@@ -120,21 +160,31 @@ public struct RigPhysics: Sendable {
     /// Sets the motor drive (Hz) at `time`.
     public mutating func driveMotor(_ rate: Double, at time: Double) { motor.drive(rate, at: time) }
 
-    /// Safe state at `time`: Z goes up by `clearance` (counted from the contact plane when the needle is below it,
-    /// never past `topOfTravel`; a needle already `clearance` or more above the plane just stops), the motor drive is
-    /// cut,
-    /// and X/Y decelerate to a stop at their acceleration limits. Returns when everything is still (s).
+    /// Safe state at `time`: Z goes up until the tip is `clearance` above the skin the board knows
+    /// (`skinHeight`, hang coordinates, mm: the axis Z of contact is its negation), never past `topOfTravel`; a needle
+    /// already that far up only stops, so that repeated faults do not walk Z to the top. With no known skin height Z
+    /// goes to the top of travel. The motor drive is cut and X/Y decelerate to a stop at their acceleration limits.
+    /// Returns when everything is still (s).
     @discardableResult
-    public mutating func enterSafeState(at time: Double, clearance: Double, topOfTravel: Double) -> Double {
+    public mutating func enterSafeState(
+        at time: Double, clearance: Double, topOfTravel: Double, skinHeight: Double?
+    ) -> Double {
         let zNow = z.position(at: time)
-        // Up by the clearance from the contact plane or below it; a needle already that far up only stops, so that
-        // repeated faults do not walk Z to the top of travel.
-        let zDone =
-            zNow > -clearance ? z.move(to: max(topOfTravel, min(zNow, 0) - clearance), at: time) : z.stop(at: time)
+        let goal = skinHeight.map { max(topOfTravel, -$0 - clearance) } ?? topOfTravel
+        let zDone = zNow > goal ? z.move(to: goal, at: time) : z.stop(at: time)
         motor.stop(at: time)
         let xDone = x.stop(at: time)
         let yDone = y.stop(at: time)
         return max(zDone, xDone, yDone)
+    }
+
+    /// Another cartridge is fitted: its needle group, its membrane loss, and its needle reaching `offset` mm further
+    /// than the set-up's.
+    public mutating func fitCartridge(needleCount: Int, diameterMM: Double, membraneLossMM: Double, offsetMM: Double) {
+        skin = SkinMechanics(needleCount: needleCount, needleDiameterMM: diameterMM)
+        cam = cam.with(membraneLoss: membraneLossMM)
+        needleOffsetMM = offsetMM
+        recentPunctures.removeAll()
     }
 
     /// Jams the motor at `time` (fault injection).
@@ -144,7 +194,7 @@ public struct RigPhysics: Sendable {
     public mutating func clearMotorStall(at time: Double) { motor.clearStall(at: time) }
 }
 
-/// One stroke that touched the skin, with everything the simulator knows about it.
+/// One stroke bottom, with everything the simulator knows about it.
 public struct StrokeEvent: Sendable, Equatable {
     /// Stroke bottom index since power-up.
     public var index: Int64
@@ -153,16 +203,26 @@ public struct StrokeEvent: Sendable, Equatable {
     /// Where the needle was at the bottom (mm).
     public var x: Double
     public var y: Double
-    /// Z plus the surface height: what the hang really was here.
+    /// Axis Z at the bottom (hang coordinates).
+    public var zMM: Double
+    /// Z plus the true surface height: what the hang really was here.
     public var localHangMM: Double
     /// Deepest intrusion past the undisturbed surface (local hang − membrane loss).
     public var intrusionMM: Double
     public var outcome: StrokeOutcome
     /// Peak load as the motor-current sensor reports it (true peak plus sensor noise).
     public var sensedLoadN: Double
+    /// Load at bottom dead centre as the sensor reports it (after the drop when the stroke punctured).
+    public var sensedBottomLoadN: Double
+    /// Motor rate at the bottom (Hz), as the board measures it from the cam encoder.
+    public var rateHz: Double
     /// How far the needle travelled sideways while in the skin (X/Y speed × contact time).
     public var smearMM: Double
     /// True when the stroke went into a hole an earlier stroke had opened.
     public var reopening: Bool
-    public var tissue: LocalTissue
+    /// The tissue where the stroke landed; nil when it did not reach the skin.
+    public var tissue: LocalTissue?
+
+    /// True when the tip went past the undisturbed skin surface.
+    public var touchesSkin: Bool { intrusionMM > 0 }
 }

@@ -65,6 +65,15 @@ public struct RotaryMotor: Sendable, Equatable {
         stalled = false
     }
 
+    /// The drive, off, creeps the cam to `phase` and holds it there: the rotor rests at that phase from `time` on.
+    public mutating func park(atPhase phase: Double, at time: Double) {
+        baseTime = time
+        baseRate = 0
+        basePhase = phase
+        target = 0
+        stalled = false
+    }
+
     /// The earliest time ≥ `time` at which the phase reaches `phase`, or nil if it never does under the current
     /// drive (stopped, stalled, or coasting down short of it).
     public func time(ofPhase goal: Double, notBefore time: Double) -> Double? {

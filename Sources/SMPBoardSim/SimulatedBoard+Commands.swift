@@ -12,6 +12,8 @@ struct QueuedDot: Sendable {
     var strokes: Int
     var rate: Double
     var lift: Double
+    /// The train asked for a stroke-detail report.
+    var detail: Bool
     /// Where X/Y come from for this dot (the previous queued position), for the schedule-overlap rule.
     var originX: Double
     var originY: Double
@@ -22,12 +24,17 @@ enum QueuedCommand: Sendable {
     case dot(QueuedDot)
     case move(start: UInt64, x: Double, y: Double)
     case strokeRate(start: UInt64, hertz: Double)
+    case touchOff(QueuedProbe)
+    /// Executed as soon as it reaches the head of the queue.
+    case surfaceGrid(SurfaceGrid)
 
     var start: UInt64 {
         switch self {
         case .dot(let dot): dot.start
         case .move(let start, _, _): start
         case .strokeRate(let start, _): start
+        case .touchOff(let probe): probe.start
+        case .surfaceGrid: 0
         }
     }
 
@@ -79,6 +86,24 @@ extension SimulatedBoard {
                     throw Rejection(code: .strokeRateOutOfRange, value: Int64(change.centihertz), dotID: 0)
                 }
                 queue.append(.strokeRate(start: change.startTime, hertz: hertz))
+            case .touchOff(let probe):
+                try checkLead(probe.startTime, dotID: 0)
+                let x = try coordinate(probe.xMicrometres, travel: setup.board.axes.x.travelMM, dotID: 0)
+                let y = try coordinate(probe.yMicrometres, travel: setup.board.axes.y.travelMM, dotID: 0)
+                let approach = Double(probe.approachMicrometres) / 1000
+                guard setup.board.hangRangeMM.contains(approach) else {
+                    throw Rejection(code: .positionOutOfTravel, value: Int64(probe.approachMicrometres), dotID: 0)
+                }
+                queue.append(
+                    .touchOff(
+                        QueuedProbe(
+                            start: probe.startTime, x: x, y: y, xMicrometres: probe.xMicrometres,
+                            yMicrometres: probe.yMicrometres, approachZ: approach,
+                            node: probe.node == 0 ? nil : Int(probe.node - 1))))
+                lastQueuedPosition = (x, y)
+            case .surfaceGrid(let grid):
+                try validate(grid)
+                queue.append(.surfaceGrid(grid))
             default:
                 return
             }
@@ -96,6 +121,27 @@ extension SimulatedBoard {
         if state == .ready { setState(.running) }
     }
 
+    /// A grid's shape and place: nodes 2...32 per axis (or the flat declaration 0 x 0), at most the board's node
+    /// count, spacing at least 1 mm, every node inside X/Y travel.
+    func validate(_ grid: SurfaceGrid) throws(Rejection) {
+        guard !grid.isFlat else { return }
+        let shape = SurfaceGrid.nodesPerAxis
+        guard shape.contains(grid.nx), shape.contains(grid.ny),
+            Int(grid.nx) * Int(grid.ny) <= setup.board.surfaceMaxNodes,
+            grid.spacingMicrometres >= SurfaceGrid.minimumSpacingMicrometres
+        else {
+            throw Rejection(code: .malformedCommand, value: Int64(MessageType.surfaceGrid.rawValue), dotID: 0)
+        }
+        let far = grid.position(ofNode: Int(grid.nx) * Int(grid.ny) - 1)
+        for (value, travel) in [
+            (Int64(grid.originXMicrometres), setup.board.axes.x.travelMM),
+            (Int64(grid.originYMicrometres), setup.board.axes.y.travelMM), (far.x, setup.board.axes.x.travelMM),
+            (far.y, setup.board.axes.y.travelMM),
+        ] where value < 0 || Double(value) > travel * 1000 {
+            throw Rejection(code: .positionOutOfTravel, value: value, dotID: 0)
+        }
+    }
+
     var motorRange: ClosedRange<Double> { setup.board.motor.minHz...setup.board.motor.maxHz }
 
     /// Checks a whole train before any of it is queued; the first problem rejects it.
@@ -110,7 +156,8 @@ extension SimulatedBoard {
             throw Rejection(code: .strokeRateOutOfRange, value: Int64(train.strokeRateCentihertz), dotID: firstID)
         }
         let lift = Double(train.liftMicrometres) / 1000
-        guard setup.board.hangRangeMM.contains(-lift) else {
+        guard train.liftMicrometres >= limits.minimumClearanceMicrometres, setup.board.hangRangeMM.contains(-lift)
+        else {
             throw Rejection(code: .positionOutOfTravel, value: -Int64(train.liftMicrometres), dotID: firstID)
         }
         var dots: [QueuedDot] = []
@@ -129,7 +176,7 @@ extension SimulatedBoard {
             let y = try coordinate(command.yMicrometres, travel: setup.board.axes.y.travelMM, dotID: command.id)
             let dot = QueuedDot(
                 id: command.id, start: command.startTime, x: x, y: y, hang: hang, strokes: strokes, rate: rate,
-                lift: lift, originX: origin.x, originY: origin.y)
+                lift: lift, detail: train.strokeDetail, originX: origin.x, originY: origin.y)
             if let previous,
                 dot.start < previous.start.addingReportingOverflow(minimumDuration(of: previous)).partialValue
                     || previous.start > dot.start
@@ -186,6 +233,9 @@ extension SimulatedBoard {
         case .emergencyStop:
             raise(.emergencyStop, value: 0, dotID: currentDotID)
         case .statusQuery:
+            // The records finished before the query go out ahead of its answer (Protocol.md, completions): a host
+            // that asks after its last dot gets every record without waiting out the batching delay.
+            flushCompletions()
             sendStatus()
         case .arm:
             guard state == .safe else { return }
@@ -197,6 +247,12 @@ extension SimulatedBoard {
             guard state == .held || state == .ready else { return }
             discardQueuedCommands()
             if state == .ready { sendStatus() }
+        case .cartridgeFitted(let fitted):
+            guard state == .safe else {
+                raise(.notSafe, value: Int64(state.rawValue), dotID: currentDotID)
+                return
+            }
+            fitCartridge(fitted.cartridge)
         default:
             return
         }
@@ -204,19 +260,31 @@ extension SimulatedBoard {
 }
 
 extension SimulatedBoard {
-    /// Drops the queued commands that have not started and frees their slots. What is queued next is checked against
-    /// what the board is doing now: the dot in progress and where the head will be, not the discarded commands.
+    /// Drops the queued commands that have not started, reports their dots `discarded` and frees their slots. What
+    /// is queued next is checked against what the board is doing now: the dot in progress and where the head will
+    /// be, not the discarded commands.
     mutating func discardQueuedCommands() {
         let discarded = queue.count - queueHead
+        for command in queue[queueHead...] {
+            guard case .dot(let dot) = command else { continue }
+            let run = DotRun(
+                dot: dot, stage: .raise, startedAt: now, siteSurfaceMicrometres: 0, executedZ: .nan, liftZ: .nan)
+            queueCompletion(DotCompletion(dotID: dot.id, outcome: .discarded, peakLoads: []))
+            if dot.detail { send(.strokeDetail(StrokeDetail(dotID: dot.id, strokes: []))) }
+            recordTruth(run, outcome: .discarded)
+        }
         queue.removeAll()
         queueHead = 0
         switch activity {
         case .dot(let run):
             lastQueuedDot = run.dot
             lastQueuedPosition = (run.dot.x, run.dot.y)
-        case .moving(let x, let y, _):
+        case .moving(let run):
             lastQueuedDot = nil
-            lastQueuedPosition = (x, y)
+            lastQueuedPosition = (run.x, run.y)
+        case .probe(let run):
+            lastQueuedDot = nil
+            lastQueuedPosition = (run.probe.x, run.probe.y)
         case .idle:
             lastQueuedDot = nil
             lastQueuedPosition = (physics.x.endPosition, physics.y.endPosition)

@@ -1,7 +1,7 @@
 import Foundation
 import SMPWire
 
-/// The simulated smp-driver-r1: the board side of protocol v1 (Docs/Protocol.md) on top of the rig's physics and a
+/// The simulated smp-driver-r1: the board side of protocol v2 (Docs/Protocol.md) on top of the rig's physics and a
 /// simulated patient. Sans-I/O: bytes and board time in, bytes out.
 ///
 /// The firmware part keeps every safety rule of the real board: late commands, hangs beyond the ceiling and positions
@@ -11,12 +11,14 @@ import SMPWire
 /// skin is only reachable through ``truth()``, never over the wire.
 public struct SimulatedBoard: BoardCore {
     public let setup: SimulationSetup
-    /// The mechanics and the patient (read-only for callers; the firmware drives it).
-    public internal(set) var physics: RigPhysics
+    /// The mechanics and the patient: hidden from every host, reachable only by this module's own tests.
+    package internal(set) var physics: RigPhysics
     public internal(set) var state: BoardState = .safe
     public internal(set) var activeFault: FaultCode?
     /// Board time (µs) the model has reached.
-    public internal(set) var now: UInt64 = 0
+    public internal(set) var now: UInt64
+    /// What the board's clock read at power-up (``BoardClock/epoch``): board faults of the plan count from here.
+    public let powerUpTime: UInt64
 
     var session: WireSession
     let limits: BoardLimits
@@ -33,6 +35,14 @@ public struct SimulatedBoard: BoardCore {
     /// Where the last queued command leaves X/Y (mm), for the overlap rule's move time.
     var lastQueuedPosition: (x: Double, y: Double)
 
+    /// The firmware's surface map.
+    var surfaceMap = SurfaceMap()
+    /// The cartridge the host last said is fitted, and every one so far (truth).
+    var cartridge: String
+    var cartridgeHistory: [String]
+    /// Set by resume while the motor comes back to rate: the schedule clock stays frozen until then.
+    var resumeReadyAt: UInt64?
+
     // Clocks.
     var heldTotal: UInt64 = 0
     var heldSince: UInt64?
@@ -44,6 +54,8 @@ public struct SimulatedBoard: BoardCore {
     // Reports.
     var outbox: [Message] = []
     var pendingCompletions: [DotCompletion] = []
+    /// Board time the dot of the newest pending record ended: the batch's `finished_at`.
+    var lastRecordFinishedAt: UInt64 = 0
     var batchDeadline: UInt64?
     /// The credit the host last heard in a frame of ours.
     var advertisedCredit = 0
@@ -61,6 +73,7 @@ public struct SimulatedBoard: BoardCore {
     var dotTruths: [DotTruth] = []
     var strayStrokes: [StrokeTruth] = []
     var faultTruths: [FaultTruth] = []
+    var touchOffTruths: [TouchOffTruth] = []
     var summary = SimulationSummary()
     var strokeScratch: [StrokeEvent] = []
     /// The dot a fault or hold cut short, while its needle is still on the way up: skin contacts then are its own.
@@ -69,26 +82,38 @@ public struct SimulatedBoard: BoardCore {
     /// A board at power-up: safe state, X/Y at home, Z retracted by the clearance, motor stopped, no session.
     public init(setup: SimulationSetup) {
         self.setup = setup
+        powerUpTime = setup.clock.epoch
+        now = powerUpTime
+        armedAt = powerUpTime
         let board = setup.board
         maxStrokes = min(board.maxStrokesPerDot, DotCompletion.maximumStrokes)
         limits = BoardLimits(board)
-        session = Self.makeSession(setup: setup, limits: limits, lastCompletedDot: 0)
+        cartridge = setup.cartridge
+        cartridgeHistory = [setup.cartridge]
+        session = Self.makeSession(
+            setup: setup, limits: limits, lastCompletedDot: 0, cartridge: setup.cartridge, surfaceMode: .unmapped)
         physics = RigPhysics(
             board: board, handpiece: setup.handpiece,
             patient: SimulatedPatient(skinType: setup.skinType, seed: setup.seed, surface: setup.surface),
-            home: (setup.homeXMM, setup.homeYMM), retractedHang: -board.retractClearanceMM,
+            home: (setup.homeXMM, setup.homeYMM), retractedHang: board.hangRangeMM.lowerBound,
             sensorNoiseN: setup.faults.sensorNoiseN, seed: setup.seed)
         lastQueuedPosition = (setup.homeXMM, setup.homeYMM)
         session.localCredit = UInt32(board.queueCapacity)
     }
 
-    static func makeSession(setup: SimulationSetup, limits: BoardLimits, lastCompletedDot: UInt32) -> WireSession {
+    static func makeSession(
+        setup: SimulationSetup, limits: BoardLimits, lastCompletedDot: UInt32, cartridge: String,
+        surfaceMode: SurfaceMode
+    ) -> WireSession {
         let identity = BoardHello(
             sessionID: 0, boardModel: setup.board.model, firmwareVersion: setup.firmwareVersion,
             serialNumber: setup.serialNumber, clockHertz: UInt32(setup.board.clockHz),
             queueCapacity: UInt16(clamping: setup.board.queueCapacity), limits: limits, boardTime: 0,
-            lastCompletedDot: lastCompletedDot, pendingCompletions: 0)
-        return WireSession(configuration: SessionConfiguration(role: .board), boardIdentity: identity)
+            lastCompletedDot: lastCompletedDot, pendingCompletions: 0, handpieceModel: setup.handpiece.model,
+            cartridge: cartridge, surfaceMode: surfaceMode)
+        var configuration = SessionConfiguration(role: .board)
+        configuration.beatRequestSilence = setup.board.watchdogMicros / 2
+        return WireSession(configuration: configuration, boardIdentity: identity)
     }
 
     // MARK: BoardCore
@@ -143,13 +168,16 @@ public struct SimulatedBoard: BoardCore {
             deadline = min(deadline ?? .max, time)
         }
         consider(activityDeadline)
+        consider(resumeReadyAt)
         consider(queueStartDeadline)
         consider(watchdogDeadline)
         consider(batchDeadline)
         consider(stallCheckAt)
         consider(stallClearAt)
-        if nextResetIndex < setup.faults.resets.count { consider(setup.faults.resets[nextResetIndex]) }
-        if nextStallIndex < setup.faults.stalls.count { consider(setup.faults.stalls[nextStallIndex].start) }
+        if nextResetIndex < setup.faults.resets.count { consider(powerUpTime + setup.faults.resets[nextResetIndex]) }
+        if nextStallIndex < setup.faults.stalls.count {
+            consider(powerUpTime + setup.faults.stalls[nextStallIndex].start)
+        }
         return deadline
     }
 
@@ -172,15 +200,16 @@ public struct SimulatedBoard: BoardCore {
     }
 
     mutating func fireTimers() {
-        if nextResetIndex < setup.faults.resets.count && setup.faults.resets[nextResetIndex] <= now {
+        if nextResetIndex < setup.faults.resets.count && powerUpTime + setup.faults.resets[nextResetIndex] <= now {
             nextResetIndex += 1
             brownOut()
         }
-        if nextStallIndex < setup.faults.stalls.count && setup.faults.stalls[nextStallIndex].start <= now {
+        if nextStallIndex < setup.faults.stalls.count && powerUpTime + setup.faults.stalls[nextStallIndex].start <= now
+        {
             let window = setup.faults.stalls[nextStallIndex]
             nextStallIndex += 1
             physics.stallMotor(at: Self.seconds(now))
-            stallClearAt = window.end
+            stallClearAt = powerUpTime + window.end
             // The firmware notices a jam from the motor current within a couple of milliseconds.
             stallCheckAt = now + 2000
         }
@@ -198,6 +227,7 @@ public struct SimulatedBoard: BoardCore {
             let silence = now - (session.lastHeardAt ?? 0)
             raise(.watchdog, value: Int64(silence), dotID: currentDotID)
         }
+        if let ready = resumeReadyAt, ready <= now { finishResume() }
         if let due = activityDeadline, due <= now { stepActivity() }
         if let start = queueStartDeadline, start <= now { startNextCommand() }
         if let due = batchDeadline, due <= now { flushCompletions() }
@@ -212,7 +242,7 @@ public struct SimulatedBoard: BoardCore {
     }
 
     /// When the board was last armed: the watchdog counts from there if the host has said nothing since.
-    var armedAt: UInt64 = 0
+    var armedAt: UInt64
 
     mutating func handle(_ event: SessionEvent) {
         switch event {
@@ -280,6 +310,7 @@ public struct SimulatedBoard: BoardCore {
             }
             if sent > 0 { outbox.removeFirst(sent) }
         }
+        session.watchdogArmed = state != .safe
         let (bytes, _) = session.poll(now: now)
         // Anything longer than a heartbeat byte is a frame, and every frame of ours carries the credit.
         if bytes.count > 1 { advertisedCredit = credit }
@@ -289,16 +320,17 @@ public struct SimulatedBoard: BoardCore {
 
     mutating func sendStatus() {
         let position = physicsPosition
-        send(
-            .status(
-                BoardStatus(
-                    boardTime: now, scheduleTime: scheduleTime, state: state,
-                    queueDepth: UInt32(queue.count - queueHead), queueFree: session.localCredit,
-                    xMicrometres: Int32((position.x * 1000).rounded()),
-                    yMicrometres: Int32((position.y * 1000).rounded()),
-                    zMicrometres: Int32((position.z * 1000).rounded()),
-                    motorCentihertz: UInt32(max(0, physics.motor.rate(at: Self.seconds(now)) * 100).rounded()),
-                    lastCompletedDot: lastCompletedDot, activeFault: activeFault ?? FaultCode(rawValue: 0))))
+        let motor = physics.motor.rate(at: Self.seconds(now))
+        let status = BoardStatus(
+            boardTime: now, scheduleTime: scheduleTime, state: state,
+            queueDepth: UInt32(queue.count - queueHead), queueFree: session.localCredit,
+            xMicrometres: Int32((position.x * 1000).rounded()),
+            yMicrometres: Int32((position.y * 1000).rounded()),
+            zMicrometres: Int32((position.z * 1000).rounded()),
+            motorCentihertz: UInt32(max(0, motor * 100).rounded()),
+            lastCompletedDot: lastCompletedDot, activeFault: activeFault ?? FaultCode.none,
+            dotInProgress: currentDotID, surfaceMode: surfaceMap.mode)
+        send(.status(status))
     }
 
     var physicsPosition: (x: Double, y: Double, z: Double) {
@@ -309,6 +341,31 @@ public struct SimulatedBoard: BoardCore {
     mutating func setState(_ newState: BoardState) {
         guard newState != state else { return }
         state = newState
+        sendStatus()
+    }
+
+    /// The operator fitted another cartridge (the board is safe): the hang zero is unknown until a touch-off at a
+    /// stored node, so the map turns unverified.
+    mutating func fitCartridge(_ name: String) {
+        let reference = setup.catalogue?.cartridge(named: setup.cartridge)
+        if name == setup.cartridge {
+            physics.fitCartridge(
+                needleCount: setup.handpiece.needle.count, diameterMM: setup.handpiece.needle.diameterMM,
+                membraneLossMM: setup.handpiece.membraneLossMM.value, offsetMM: 0)
+        } else if let fitted = setup.catalogue?.cartridge(named: name) {
+            physics.fitCartridge(
+                needleCount: fitted.needleCount, diameterMM: fitted.diameterMM,
+                membraneLossMM: fitted.membraneLoss.nominalMM,
+                offsetMM: fitted.needleLengthOffsetMM - (reference?.needleLengthOffsetMM ?? 0))
+        } else {
+            // Not a cartridge this board knows: refused by name; the board stays safe with the old one.
+            reportFault(.malformedCommand, value: Int64(MessageType.cartridgeFitted.rawValue), dotID: 0)
+            return
+        }
+        cartridge = name
+        cartridgeHistory.append(name)
+        surfaceMap.invalidateZero()
+        announceSurfaceMode()
         sendStatus()
     }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// What really happened in a simulated run: the file `smpctl sim --truth` writes and a grader reads.
 public struct SimulationTruth: Codable, Equatable, Sendable {
-    public static let formatTag = "smpctl-sim-truth/1"
+    public static let formatTag = "smpctl-truth/2"
 
     public var format = SimulationTruth.formatTag
     public var seed: UInt64
@@ -10,12 +10,18 @@ public struct SimulationTruth: Codable, Equatable, Sendable {
     public var surface: SimulatedPatient.Surface
     public var boardModel: String
     public var handpieceModel: String
+    /// Cartridges fitted during the run, in order (the first is the set-up's).
+    public var cartridges: [String]
     public var faultSpec: String
     /// Every dot the board finished, rejected or interrupted, in that order.
     public var dots: [DotTruth]
     /// Strokes that touched the skin while no dot was running (should be none; kept to prove it).
     public var strayStrokes: [StrokeTruth]
+    /// Every touch-off, in order.
+    public var touchOffs: [TouchOffTruth]
     public var faults: [FaultTruth]
+    /// The board's crystal: maps the board times above to true time (µs since power-up) for grading timing.
+    public var boardClock: BoardClock
     public var summary: SimulationSummary
 
     /// JSON with sorted keys and snake_case names (spelled out in the coding keys, so that the file reads back).
@@ -42,16 +48,20 @@ public struct SimulationTruth: Codable, Equatable, Sendable {
         case surface = "surface"
         case boardModel = "board_model"
         case handpieceModel = "handpiece_model"
+        case cartridges = "cartridges"
+        case touchOffs = "touch_offs"
         case faultSpec = "fault_spec"
         case dots = "dots"
         case strayStrokes = "stray_strokes"
         case faults = "faults"
+        case boardClock = "board_clock"
         case summary = "summary"
     }
 }
 
 /// Counts over a run, for the CLI summary and the benchmark.
 public struct SimulationSummary: Codable, Equatable, Sendable {
+    /// Board time elapsed since power-up (the board's clock read ``SimulatedBoard/powerUpTime`` then).
     public var boardTimeMicros: UInt64 = 0
     public var dotsCompleted = 0
     public var dotsInterrupted = 0
@@ -61,6 +71,9 @@ public struct SimulationSummary: Codable, Equatable, Sendable {
     public var skinContacts = 0
     public var punctures = 0
     public var strayStrokes = 0
+    public var dotsDiscarded = 0
+    public var touchOffs = 0
+    public var touchOffPunctures = 0
     public var dotsTooDeep = 0
     public var dotsTooShallow = 0
     /// Mean over dots with any puncture of their deepest pigment (mm).
@@ -83,6 +96,9 @@ public struct SimulationSummary: Codable, Equatable, Sendable {
         case skinContacts = "skin_contacts"
         case punctures = "punctures"
         case strayStrokes = "stray_strokes"
+        case dotsDiscarded = "dots_discarded"
+        case touchOffs = "touch_offs"
+        case touchOffPunctures = "touch_off_punctures"
         case dotsTooDeep = "dots_too_deep"
         case dotsTooShallow = "dots_too_shallow"
         case meanDepositDepthMM = "mean_deposit_depth_mm"

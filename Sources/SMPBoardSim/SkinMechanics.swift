@@ -22,6 +22,12 @@ public struct SkinMechanics: Sendable, Equatable {
         needleDiameterMM = handpiece.needle.diameterMM
     }
 
+    /// The needle group of a cartridge.
+    public init(needleCount: Int, needleDiameterMM: Double) {
+        self.needleCount = needleCount
+        self.needleDiameterMM = needleDiameterMM
+    }
+
     /// Puncture force of this needle group in `tissue` [E: single-needle force × (d/0.25 mm) × n^0.7].
     public func punctureForce(_ tissue: LocalTissue, reopening: Bool) -> Double {
         let group = tissue.singleNeedlePunctureN * (needleDiameterMM / 0.25) * pow(Double(needleCount), 0.7)

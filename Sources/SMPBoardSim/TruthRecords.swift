@@ -1,17 +1,22 @@
 import Foundation
 import SMPHardware
 
-/// Ground truth of one stroke that touched the skin. Only the simulator's API and its truth file carry this.
+/// Ground truth of one stroke bottom of a dot (touching the skin or not). Only the simulator's API and its truth
+/// file carry this.
 public struct StrokeTruth: Codable, Equatable, Sendable {
     /// Board time of the stroke's bottom (µs).
     public var boardTimeMicros: UInt64
-    /// Where the needle landed (mm).
+    /// Where the needle was (mm).
     public var xMM: Double
     public var yMM: Double
-    /// Z plus the surface height there: the hang the skin really met.
+    /// Axis Z at the bottom (hang coordinates, mm).
+    public var zMM: Double
+    /// Z plus the true surface height there: the hang the skin really met.
     public var localHangMM: Double
-    /// Deepest intrusion past the undisturbed surface.
+    /// Deepest intrusion past the undisturbed surface (<= 0: the stroke did not reach the skin).
     public var intrusionMM: Double
+    /// Motor rate at the bottom (Hz).
+    public var rateHz: Double
     public var punctured: Bool
     /// True load peak and what the sensor reported.
     public var peakLoadN: Double
@@ -20,16 +25,23 @@ public struct StrokeTruth: Codable, Equatable, Sendable {
     public var depositDepthMM: Double
     /// Sideways needle travel while in the skin.
     public var smearMM: Double
-    /// True for the strokes the board counted (at full commanded hang); false for strokes on the Z ramps into and
-    /// out of the dip, which touch the skin at partial depth.
+    /// True when the tip went past the undisturbed skin surface.
+    public var touchesSkin: Bool { intrusionMM > 0 }
+
+    /// Axis Z within the full-depth tolerance of the dot's executed Z.
+    public var fullDepth: Bool
+    /// True for the strokes the board counted: the full-depth bottoms, up to the commanded number.
     public var counted: Bool
 
-    init(_ event: StrokeEvent, counted: Bool) {
+    init(_ event: StrokeEvent, counted: Bool, fullDepth: Bool) {
         boardTimeMicros = UInt64((event.timeS * 1_000_000).rounded())
         xMM = event.x
         yMM = event.y
+        zMM = event.zMM
         localHangMM = event.localHangMM
         intrusionMM = event.intrusionMM
+        rateHz = event.rateHz
+        self.fullDepth = fullDepth
         punctured = event.outcome.punctured
         peakLoadN = event.outcome.peakLoadN
         sensedLoadN = event.sensedLoadN
@@ -42,8 +54,11 @@ public struct StrokeTruth: Codable, Equatable, Sendable {
         case boardTimeMicros = "board_time_micros"
         case xMM = "x_mm"
         case yMM = "y_mm"
+        case zMM = "z_mm"
         case localHangMM = "local_hang_mm"
         case intrusionMM = "intrusion_mm"
+        case rateHz = "rate_hz"
+        case fullDepth = "full_depth"
         case punctured = "punctured"
         case peakLoadN = "peak_load_n"
         case sensedLoadN = "sensed_load_n"
@@ -63,9 +78,20 @@ public struct DotTruth: Codable, Equatable, Sendable {
     public var strokesCommanded: Int
     /// Strokes the board counted and reported.
     public var strokesCounted: Int
-    /// How the board reported the dot: `completed`, `interrupted` or `rejected`.
+    /// How the board reported the dot: `completed`, `interrupted`, `rejected` or `discarded` (`lost_in_reset`
+    /// when a brown-out took its report).
     public var outcome: String
-    /// Every stroke that touched the skin while the dot ran, in time order.
+    /// Board time the dot started executing and ended (µs); both the record's time for a dot that never started.
+    public var startBoardTimeMicros: UInt64
+    public var endBoardTimeMicros: UInt64
+    /// The true skin height at the commanded site (hang coordinates, mm), and the board's map there (nil: none).
+    public var trueSurfaceMM: Double
+    public var boardSurfaceMM: Double?
+    /// The axis Z the board executed for the dot's bottom (nil if it never computed one).
+    public var executedZMM: Double?
+    /// Board time Z started down towards the skin (nil: its dip never started).
+    public var dipStartBoardTimeMicros: UInt64?
+    /// Every stroke bottom while the dot ran, in time order, and skin contacts while it retracted after a fault.
     public var strokes: [StrokeTruth]
     /// Deepest pigment of the dot (0 if nothing punctured): what blurs and migrates.
     public var depositDepthMM: Double
@@ -92,10 +118,12 @@ public struct DotTruth: Codable, Equatable, Sendable {
     public static let migrationDepthMM = 1.5
 
     /// Summarises `strokes` of a dot; `tissue` is the tissue at the commanded site.
-    public init(
+    init(
         dotID: UInt32, commandedXMM: Double, commandedYMM: Double, commandedHangMM: Double, strokesCommanded: Int,
-        strokesCounted: Int, outcome: String, strokes: [StrokeTruth], tissue: LocalTissue
+        strokesCounted: Int, outcome: String, start: UInt64, end: UInt64, boardSurfaceMM: Double?,
+        executedZMM: Double?, dipStart: UInt64?, strokes: [StrokeTruth], tissue: LocalTissue
     ) {
+        dipStartBoardTimeMicros = dipStart
         self.dotID = dotID
         self.commandedXMM = commandedXMM
         self.commandedYMM = commandedYMM
@@ -103,6 +131,11 @@ public struct DotTruth: Codable, Equatable, Sendable {
         self.strokesCommanded = strokesCommanded
         self.strokesCounted = strokesCounted
         self.outcome = outcome
+        startBoardTimeMicros = start
+        endBoardTimeMicros = end
+        trueSurfaceMM = tissue.surfaceHeightMM
+        self.boardSurfaceMM = boardSurfaceMM
+        self.executedZMM = executedZMM
         self.strokes = strokes
         let punctures = strokes.filter(\.punctured)
         depositDepthMM = punctures.map(\.depositDepthMM).max() ?? 0
@@ -126,14 +159,29 @@ public struct DotTruth: Codable, Equatable, Sendable {
         migrationRisk = depositDepthMM > Self.migrationDepthMM
     }
 
+    /// The same dot with `strokes` (skin contacts added while it retracted).
+    func replacingStrokes(_ strokes: [StrokeTruth], tissue: LocalTissue) -> DotTruth {
+        DotTruth(
+            dotID: dotID, commandedXMM: commandedXMM, commandedYMM: commandedYMM, commandedHangMM: commandedHangMM,
+            strokesCommanded: strokesCommanded, strokesCounted: strokesCounted, outcome: outcome,
+            start: startBoardTimeMicros, end: endBoardTimeMicros, boardSurfaceMM: boardSurfaceMM,
+            executedZMM: executedZMM, dipStart: dipStartBoardTimeMicros, strokes: strokes, tissue: tissue)
+    }
+
     enum CodingKeys: String, CodingKey {
         case dotID = "dot_id"
-        case commandedXMM = "commanded_xmm"
-        case commandedYMM = "commanded_ymm"
+        case commandedXMM = "commanded_x_mm"
+        case commandedYMM = "commanded_y_mm"
         case commandedHangMM = "commanded_hang_mm"
         case strokesCommanded = "strokes_commanded"
         case strokesCounted = "strokes_counted"
         case outcome = "outcome"
+        case startBoardTimeMicros = "start_board_time_micros"
+        case endBoardTimeMicros = "end_board_time_micros"
+        case trueSurfaceMM = "true_surface_mm"
+        case boardSurfaceMM = "board_surface_mm"
+        case executedZMM = "executed_z_mm"
+        case dipStartBoardTimeMicros = "dip_start_board_time_micros"
         case strokes = "strokes"
         case depositDepthMM = "deposit_depth_mm"
         case meanDepositDepthMM = "mean_deposit_depth_mm"
@@ -167,5 +215,41 @@ public struct FaultTruth: Codable, Equatable, Sendable {
         case code = "code"
         case dotID = "dot_id"
         case value = "value"
+    }
+}
+
+/// Ground truth of one touch-off: what the board reported against where the skin really was, and the proof that it
+/// did not puncture.
+public struct TouchOffTruth: Codable, Equatable, Sendable {
+    public var boardTimeMicros: UInt64
+    public var xMM: Double
+    public var yMM: Double
+    /// Grid node the result was stored as, nil if none.
+    public var node: Int?
+    /// `contact`, `no_contact` or `force_limit`.
+    public var outcome: String
+    /// True skin height (hang coordinates, mm) and the axis Z where the tip met it (its negation).
+    public var trueSurfaceMM: Double
+    /// What the board reported as the contact Z (mm).
+    public var reportedContactZMM: Double
+    /// Highest load on the still needle (N), and the cartridge's puncture force there (N).
+    public var peakLoadN: Double
+    public var punctureForceN: Double
+    /// Deepest tip position past the undisturbed surface (mm).
+    public var deepestIntrusionMM: Double
+    public var punctured: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case boardTimeMicros = "board_time_micros"
+        case xMM = "x_mm"
+        case yMM = "y_mm"
+        case node
+        case outcome
+        case trueSurfaceMM = "true_surface_mm"
+        case reportedContactZMM = "reported_contact_z_mm"
+        case peakLoadN = "peak_load_n"
+        case punctureForceN = "puncture_force_n"
+        case deepestIntrusionMM = "deepest_intrusion_mm"
+        case punctured
     }
 }

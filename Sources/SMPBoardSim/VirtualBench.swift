@@ -1,47 +1,69 @@
 /// A board and the link to it, advanced in virtual time: what dry runs and tests use.
 ///
-/// The host side is bytes: ``hostWrites(_:)`` puts bytes on the link at the current virtual time, ``run(until:)``
-/// advances time event by event (link deliveries, the board's deadlines) and returns the bytes that reached the host
-/// by then. Nothing reads a clock, so the same seed gives the same bytes, bit for bit, however fast the machine.
+/// Two clocks, as on a real rig: ``now`` is true time (µs since the board powered up), the time the host and the
+/// link live in; the board sees only its own crystal's reading of it, ``boardNow`` (``BoardClock``). The host side
+/// is bytes: ``hostWrites(_:)`` puts bytes on the link at the current true time, ``run(until:)`` advances true time
+/// event by event (link deliveries, the board's deadlines converted from board time) and returns the bytes that
+/// reached the host by then. Nothing reads a wall clock, so the same seed gives the same bytes, bit for bit, however
+/// fast the machine.
 public struct VirtualBench<Core: BoardCore> {
     /// The board.
     public var board: Core
-    /// Virtual board time (µs).
+    /// How the board's clock follows true time.
+    public let clock: BoardClock
+    /// True time (µs since power-up).
     public private(set) var now: UInt64
     public private(set) var hostToBoard: LinkFaultInjector
     public private(set) var boardToHost: LinkFaultInjector
 
-    /// A bench at board time `start`, with link faults from `faults` seeded by `seed`.
-    public init(board: Core, faults: FaultPlan = FaultPlan(), seed: UInt64, start: UInt64 = 0) {
+    /// A bench at true time `start`, the board's time following `clock`, with link faults (and the link's USB
+    /// timing) from `faults` seeded by `seed`. The board must have been made for the same clock: a board model
+    /// that starts at another board time than `clock` gives for `start` waits until its clock catches up.
+    public init(board: Core, clock: BoardClock, faults: FaultPlan = FaultPlan(), seed: UInt64, start: UInt64 = 0) {
         self.board = board
+        self.clock = clock
         now = start
         hostToBoard = LinkFaultInjector(plan: faults, seed: seed, label: "host-to-board")
         boardToHost = LinkFaultInjector(plan: faults, seed: seed, label: "board-to-host")
     }
+
+    /// What the board's clock reads now.
+    public var boardNow: UInt64 { clock.boardTime(atTrueTime: now) }
 
     /// The host writes `bytes` now.
     public mutating func hostWrites(_ bytes: [UInt8]) {
         hostToBoard.send(bytes, at: now)
     }
 
-    /// The next time anything happens on the bench without new host bytes, if anything is pending.
+    /// The next true time anything happens on the bench without new host bytes, if anything is pending.
     public var nextEventTime: UInt64? {
-        [board.nextDeadline, hostToBoard.nextDeliveryTime, boardToHost.nextDeliveryTime].compactMap { $0 }.min()
+        let boardDeadline = board.nextDeadline.map { clock.trueTime(atBoardTime: $0) }
+        return [boardDeadline, hostToBoard.nextDeliveryTime, boardToHost.nextDeliveryTime].compactMap { $0 }.min()
     }
 
-    /// Advances virtual time to `time`, running every event on the way; returns the bytes the host received.
-    public mutating func run(until time: UInt64) -> [UInt8] {
+    /// Advances true time to `time`, running every event on the way; returns the bytes the host received. With
+    /// `stoppingAtDelivery` it stops at the first instant bytes reach the host (a controller in virtual time must see
+    /// them when they arrive), and `now` is then that instant.
+    public mutating func run(until time: UInt64, stoppingAtDelivery: Bool = false) -> [UInt8] {
         var received: [UInt8] = []
         while true {
             let pending = nextEventTime.map { max($0, now) }
             let step = min(pending ?? time, time)
             now = max(now, step)
+            let boardTime = boardNow
             let arrived = hostToBoard.receive(upTo: now)
-            if !arrived.isEmpty { boardToHost.send(board.receive(arrived, at: now), at: now) }
-            boardToHost.send(board.advance(to: now), at: now)
+            if !arrived.isEmpty { boardToHost.send(board.receive(arrived, at: boardTime), at: now) }
+            boardToHost.send(board.advance(to: boardTime), at: now)
             received += boardToHost.receive(upTo: now)
-            if step >= time { break }
+            if step >= time || (stoppingAtDelivery && !received.isEmpty) { break }
         }
         return received
+    }
+}
+
+extension VirtualBench where Core == SimulatedBoard {
+    /// The simulated board of `setup` on a bench with its crystal (``SimulationSetup/clock``) and its link faults.
+    public init(setup: SimulationSetup) {
+        self.init(board: SimulatedBoard(setup: setup), clock: setup.clock, faults: setup.faults, seed: setup.seed)
     }
 }

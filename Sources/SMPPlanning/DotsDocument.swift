@@ -4,7 +4,8 @@
 public enum DotsDocument {
     public static let format = "smpctl-dots/1"
 
-    public static func render(_ result: PlanResult) -> String {
+    /// The document; `estimatedSeconds` (the motion schedule's duration) is written when given.
+    public static func render(_ result: PlanResult, estimatedSeconds: Double? = nil) -> String {
         let plan = result.plan
         var out = ""
         out.reserveCapacity(result.sessionDots.count * 150 + 1024)
@@ -15,7 +16,7 @@ public enum DotsDocument {
         out += "  \"seed\": \(plan.seed),\n"
         out += "  \"session\": {\"index\": \(plan.session.index), \"of\": \(plan.session.count)},\n"
         out += "  \"travel_mm\": \(fixed(result.travelMM, 3)),\n"
-        out += "  \"estimated_seconds\": \(fixed(result.time.totalSeconds, 1)),\n"
+        if let estimatedSeconds { out += "  \"estimated_seconds\": \(fixed(estimatedSeconds, 1)),\n" }
         out += "  \"regions\": [\n"
         for (i, r) in plan.regions.enumerated() {
             out +=

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Everything `smpctl plan` reports: the whole pattern, this session's dots in visiting order, counts, travel
-/// and the time estimate.
+/// What planning gives `smpctl plan`: the whole pattern, this session's dots in visiting order, counts and travel
+/// (the time estimate is SMPMotion's schedule of these dots).
 public struct PlanResult: Sendable {
     public var plan: Plan
     /// Every session's dots, in id order.
@@ -11,7 +11,6 @@ public struct PlanResult: Sendable {
     /// counts[region][session - 1]: dots per region and session, all sessions.
     public var counts: [[Int]]
     public var travelMM: Double
-    public var time: SessionTimeEstimator.Breakdown
     /// True if the ordering's wall-clock safety cutoff fired (the order is then valid but maybe not reproducible).
     public var orderingStoppedByClock: Bool
     public var needleChanges: Int
@@ -29,7 +28,7 @@ public struct OperatorStep: Sendable, Equatable {
     public var pigment: PigmentChoice?
 }
 
-/// Plan file in, ordered dots out: validation, generation, ordering, estimation.
+/// Plan file in, ordered dots out: validation, generation, ordering.
 public enum Planner {
     /// Runs the whole planning pipeline on a validated plan.
     public static func run(_ plan: Plan, options: TourOptimizer.Options = TourOptimizer.Options()) throws -> PlanResult
@@ -47,7 +46,6 @@ public enum Planner {
                     "session \(plan.session.index) of \(plan.session.count) has no dots; expected a session with dots")
         }
         let ordered = VisitOrderer.order(mine, regions: plan.regions, options: options)
-        let time = SessionTimeEstimator.estimate(order: ordered.dots, regions: plan.regions, board: plan.board)
         var changes = 0
         var pigmentChanges = 0
         var steps: [OperatorStep] = []
@@ -65,7 +63,7 @@ public enum Planner {
         }
         return PlanResult(
             plan: plan, allDots: all, sessionDots: ordered.dots, counts: counts, travelMM: ordered.travelMM,
-            time: time, orderingStoppedByClock: ordered.stoppedByClock, needleChanges: changes,
+            orderingStoppedByClock: ordered.stoppedByClock, needleChanges: changes,
             pigmentChanges: pigmentChanges, steps: steps)
     }
 }

@@ -27,7 +27,8 @@ public final class PseudoTerminalBoard: @unchecked Sendable {
             serialNumber: serialNumber,
             clockHertz: 1_000_000, queueCapacity: UInt16(BoardDefinition.r1.queueCapacity),
             limits: BoardLimits(BoardDefinition.r1), boardTime: 0, lastCompletedDot: 0,
-            pendingCompletions: 0
+            pendingCompletions: 0, handpieceModel: "rotary-r1", cartridge: "",
+            surfaceMode: .unmapped
         )
         let thread = Thread { [self] in
             serve(WireSession(configuration: SessionConfiguration(role: .board), boardIdentity: identity))
@@ -88,7 +89,7 @@ public final class PseudoTerminalBoard: @unchecked Sendable {
         BoardStatus(
             boardTime: boardTime, scheduleTime: 0, state: .ready, queueDepth: 0, queueFree: 64,
             xMicrometres: 0, yMicrometres: 0, zMicrometres: 2_000, motorCentihertz: 0,
-            lastCompletedDot: 0, activeFault: .none
+            lastCompletedDot: 0, activeFault: .none, dotInProgress: 0, surfaceMode: .unmapped
         )
     }
 }

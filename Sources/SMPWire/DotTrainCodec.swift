@@ -31,6 +31,7 @@ enum DotTrainCodec {
         writer.write(train.strokesPerDot)
         writer.writeVarint(UInt64(train.strokeRateCentihertz))
         writer.writeVarint(UInt64(train.liftMicrometres))
+        writer.write(train.strokeDetail ? DotTrain.strokeDetailFlag : 0)
         writer.write(UInt8(train.dots.count))
         writer.writeVarint(UInt64(first.id))
         writer.writeVarint(first.startTime)
@@ -43,6 +44,10 @@ enum DotTrainCodec {
         let strokes = try reader.readByte("strokes_per_dot")
         let rate = try reader.readVarint("stroke_rate_centihertz", as: UInt32.self)
         let lift = try reader.readVarint("lift_um", as: UInt32.self)
+        let flagsOffset = reader.offset
+        let flags = try reader.readByte("flags")
+        guard flags & ~DotTrain.strokeDetailFlag == 0 else { throw .outOfRange(field: "flags", offset: flagsOffset) }
+        let detail = flags & DotTrain.strokeDetailFlag != 0
         let countOffset = reader.offset
         let count = Int(try reader.readByte("dot_count"))
         guard (1...DotTrain.maximumDots).contains(count) else {
@@ -57,7 +62,9 @@ enum DotTrainCodec {
         var dots = [dot]
         dots.reserveCapacity(count)
         guard count > 1 else {
-            return DotTrain(strokesPerDot: strokes, strokeRateCentihertz: rate, liftMicrometres: lift, dots: dots)
+            return DotTrain(
+                strokesPerDot: strokes, strokeRateCentihertz: rate, liftMicrometres: lift, strokeDetail: detail,
+                dots: dots)
         }
         let quantumOffset = reader.offset
         let positionQuantum = try reader.readVarint("position_quantum")
@@ -106,6 +113,8 @@ enum DotTrainCodec {
             throw .trailingBytes(
                 message: "dot_train", offset: recordsOffset + recordBytes.count - bits.bitsRemaining / 8)
         }
-        return DotTrain(strokesPerDot: strokes, strokeRateCentihertz: rate, liftMicrometres: lift, dots: dots)
+        return DotTrain(
+            strokesPerDot: strokes, strokeRateCentihertz: rate, liftMicrometres: lift, strokeDetail: detail,
+            dots: dots)
     }
 }

@@ -3,13 +3,13 @@ extension DotTrain {
     /// frame each. Greedy: each train is the longest run from where the last one ended whose exact encoded size fits.
     public static func pack(
         _ dots: [DotCommand], strokesPerDot: UInt8, strokeRateCentihertz: UInt32, liftMicrometres: UInt32,
-        maximumPayloadLength: Int = Frame.maximumPayloadLength
+        strokeDetail: Bool = false, maximumPayloadLength: Int = Frame.maximumPayloadLength
     ) throws(MessageEncodingError) -> [DotTrain] {
         let allDeltas = try DotDelta.deltas(of: dots[...])
         var trains: [DotTrain] = []
         var start = 0
         let shared =
-            1 + VarintLength.of(UInt64(strokeRateCentihertz)) + VarintLength.of(UInt64(liftMicrometres)) + 1
+            1 + VarintLength.of(UInt64(strokeRateCentihertz)) + VarintLength.of(UInt64(liftMicrometres)) + 1 + 1
         while start < dots.count {
             let first = dots[start]
             let head =
@@ -34,7 +34,7 @@ extension DotTrain {
             trains.append(
                 DotTrain(
                     strokesPerDot: strokesPerDot, strokeRateCentihertz: strokeRateCentihertz,
-                    liftMicrometres: liftMicrometres, dots: Array(dots[start..<end])))
+                    liftMicrometres: liftMicrometres, strokeDetail: strokeDetail, dots: Array(dots[start..<end])))
             start = end
         }
         return trains

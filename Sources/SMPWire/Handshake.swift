@@ -37,14 +37,21 @@ public struct BoardHello: Equatable, Hashable, Sendable, Codable {
     public var boardTime: UInt64
     /// The last dot the board completed in any session, 0 if none: lets a reconnecting host reconcile its journal.
     public var lastCompletedDot: UInt32
-    /// Completion reports the board still holds unacknowledged; they are re-sent in the new session.
+    /// Completion records (not frames) the board still holds unacknowledged; they are re-sent in the new session.
     public var pendingCompletions: UInt32
+    /// The handpiece model: a host reads its nominal data (stroke, motor time constant, membrane-loss range) from
+    /// Hardware/handpieces/, never anything of the patient.
+    public var handpieceModel: String
+    /// The cartridge the board was last told is fitted (catalogue name), empty if none.
+    public var cartridge: String
+    public var surfaceMode: SurfaceMode
 
     public init(
         protocolVersion: UInt16 = WireSchema.protocolVersion, schemaHash: UInt32 = WireSchema.hash,
         sessionID: UInt32, boardModel: String,
         firmwareVersion: String, serialNumber: String, clockHertz: UInt32, queueCapacity: UInt16,
-        limits: BoardLimits, boardTime: UInt64, lastCompletedDot: UInt32, pendingCompletions: UInt32
+        limits: BoardLimits, boardTime: UInt64, lastCompletedDot: UInt32, pendingCompletions: UInt32,
+        handpieceModel: String, cartridge: String, surfaceMode: SurfaceMode
     ) {
         self.protocolVersion = protocolVersion
         self.schemaHash = schemaHash
@@ -58,5 +65,8 @@ public struct BoardHello: Equatable, Hashable, Sendable, Codable {
         self.boardTime = boardTime
         self.lastCompletedDot = lastCompletedDot
         self.pendingCompletions = pendingCompletions
+        self.handpieceModel = handpieceModel
+        self.cartridge = cartridge
+        self.surfaceMode = surfaceMode
     }
 }

@@ -1,19 +1,24 @@
-/// Every message of protocol v1. Docs/Protocol.md gives each one's byte layout, units and ranges.
+/// Every message of protocol v2. Docs/Protocol.md gives each one's byte layout, units and ranges.
 public enum Message: Equatable, Hashable, Sendable {
     case hostHello(HostHello)
     case boardHello(BoardHello)
     case dotTrain(DotTrain)
     case moveTo(MoveTo)
     case setStrokeRate(SetStrokeRate)
+    case touchOff(TouchOff)
+    case surfaceGrid(SurfaceGrid)
     case hold
     case resume
     case emergencyStop
     case statusQuery
     case arm
     case flushQueue
+    case cartridgeFitted(CartridgeFitted)
     case completions(CompletionBatch)
     case fault(Fault)
     case status(BoardStatus)
+    case touchOffResult(TouchOffResult)
+    case strokeDetail(StrokeDetail)
 
     public var type: MessageType {
         switch self {
@@ -22,15 +27,20 @@ public enum Message: Equatable, Hashable, Sendable {
         case .dotTrain: .dotTrain
         case .moveTo: .moveTo
         case .setStrokeRate: .setStrokeRate
+        case .touchOff: .touchOff
+        case .surfaceGrid: .surfaceGrid
         case .hold: .hold
         case .resume: .resume
         case .emergencyStop: .emergencyStop
         case .statusQuery: .statusQuery
         case .arm: .arm
         case .flushQueue: .flushQueue
+        case .cartridgeFitted: .cartridgeFitted
         case .completions: .completions
         case .fault: .fault
         case .status: .status
+        case .touchOffResult: .touchOffResult
+        case .strokeDetail: .strokeDetail
         }
     }
 
@@ -38,7 +48,7 @@ public enum Message: Equatable, Hashable, Sendable {
     public var queueSlots: Int {
         switch self {
         case .dotTrain(let train): train.dots.count
-        case .moveTo, .setStrokeRate: 1
+        case .moveTo, .setStrokeRate, .touchOff, .surfaceGrid: 1
         default: 0
         }
     }

@@ -19,8 +19,43 @@ extension Message {
         case .setStrokeRate(let change):
             writer.writeVarint(change.startTime)
             writer.writeVarint(UInt64(change.centihertz))
+        case .touchOff(let probe):
+            writer.writeVarint(probe.startTime)
+            writer.writeSignedVarint(Int64(probe.xMicrometres))
+            writer.writeSignedVarint(Int64(probe.yMicrometres))
+            writer.writeSignedVarint(Int64(probe.approachMicrometres))
+            writer.writeVarint(UInt64(probe.node))
+        case .surfaceGrid(let grid):
+            writer.writeSignedVarint(Int64(grid.originXMicrometres))
+            writer.writeSignedVarint(Int64(grid.originYMicrometres))
+            writer.writeVarint(UInt64(grid.spacingMicrometres))
+            writer.write(grid.nx)
+            writer.write(grid.ny)
         case .hold, .resume, .emergencyStop, .statusQuery, .arm, .flushQueue:
             break
+        case .cartridgeFitted(let fitted):
+            try writer.writeString(fitted.cartridge, field: "cartridge")
+        case .touchOffResult(let result):
+            writer.writeSignedVarint(Int64(result.xMicrometres))
+            writer.writeSignedVarint(Int64(result.yMicrometres))
+            writer.writeSignedVarint(Int64(result.contactZMicrometres))
+            writer.writeUInt16(result.peakLoadMillinewtons)
+            writer.write(result.outcome.rawValue)
+        case .strokeDetail(let detail):
+            guard detail.strokes.count <= StrokeDetail.maximumSamples else {
+                throw .tooManyItems(
+                    field: "strokes", count: detail.strokes.count, maximum: StrokeDetail.maximumSamples)
+            }
+            writer.writeVarint(UInt64(detail.dotID))
+            writer.write(UInt8(detail.strokes.count))
+            for sample in detail.strokes {
+                writer.writeVarint(UInt64(sample.offsetMicroseconds))
+                writer.writeSignedVarint(Int64(sample.zMicrometres))
+                writer.writeUInt16(sample.peakLoadMillinewtons)
+                writer.writeUInt16(sample.bottomLoadMillinewtons)
+                writer.writeVarint(UInt64(sample.rateCentihertz))
+                writer.write(sample.counted ? 1 : 0)
+            }
         case .completions(let batch):
             try CompletionCodec.encode(batch, to: &writer)
         case .fault(let fault):
@@ -40,6 +75,8 @@ extension Message {
             writer.writeVarint(UInt64(status.motorCentihertz))
             writer.writeVarint(UInt64(status.lastCompletedDot))
             writer.writeVarint(UInt64(status.activeFault.rawValue))
+            writer.writeVarint(UInt64(status.dotInProgress))
+            writer.write(status.surfaceMode.rawValue)
         }
         guard writer.bytes.count <= Frame.maximumPayloadLength else { throw .payloadTooLong(writer.bytes.count) }
         return RawMessage(type: type.rawValue, payload: writer.bytes)
@@ -72,6 +109,57 @@ extension Message {
                 SetStrokeRate(
                     startTime: try reader.readVarint("start_time"),
                     centihertz: try reader.readVarint("stroke_rate_centihertz", as: UInt32.self)))
+        case .touchOff:
+            self = .touchOff(
+                TouchOff(
+                    startTime: try reader.readVarint("start_time"),
+                    xMicrometres: try reader.readSignedVarint("x_um", as: Int32.self),
+                    yMicrometres: try reader.readSignedVarint("y_um", as: Int32.self),
+                    approachMicrometres: try reader.readSignedVarint("approach_um", as: Int32.self),
+                    node: try reader.readVarint("node", as: UInt32.self)))
+        case .surfaceGrid:
+            self = .surfaceGrid(
+                SurfaceGrid(
+                    originXMicrometres: try reader.readSignedVarint("origin_x_um", as: Int32.self),
+                    originYMicrometres: try reader.readSignedVarint("origin_y_um", as: Int32.self),
+                    spacingMicrometres: try reader.readVarint("spacing_um", as: UInt32.self),
+                    nx: try reader.readByte("nx"), ny: try reader.readByte("ny")))
+        case .cartridgeFitted:
+            self = .cartridgeFitted(CartridgeFitted(cartridge: try reader.readString("cartridge")))
+        case .touchOffResult:
+            let x = try reader.readSignedVarint("x_um", as: Int32.self)
+            let y = try reader.readSignedVarint("y_um", as: Int32.self)
+            let z = try reader.readSignedVarint("contact_z_um", as: Int32.self)
+            let load = try reader.readUInt16("peak_load")
+            let outcomeOffset = reader.offset
+            guard let outcome = TouchOffOutcome(rawValue: try reader.readByte("outcome")) else {
+                throw .outOfRange(field: "outcome", offset: outcomeOffset)
+            }
+            self = .touchOffResult(
+                TouchOffResult(
+                    xMicrometres: x, yMicrometres: y, contactZMicrometres: z, peakLoadMillinewtons: load,
+                    outcome: outcome))
+        case .strokeDetail:
+            let dotID = try reader.readVarint("dot_id", as: UInt32.self)
+            let countOffset = reader.offset
+            let count = Int(try reader.readByte("count"))
+            guard count <= StrokeDetail.maximumSamples else { throw .outOfRange(field: "count", offset: countOffset) }
+            var samples: [StrokeSample] = []
+            for _ in 0..<count {
+                let offset = try reader.readVarint("offset_us", as: UInt32.self)
+                let z = try reader.readSignedVarint("z_um", as: Int32.self)
+                let peak = try reader.readUInt16("peak_load")
+                let bottom = try reader.readUInt16("bottom_load")
+                let rate = try reader.readVarint("rate_centihertz", as: UInt32.self)
+                let countedOffset = reader.offset
+                let counted = try reader.readByte("counted")
+                guard counted <= 1 else { throw .outOfRange(field: "counted", offset: countedOffset) }
+                samples.append(
+                    StrokeSample(
+                        offsetMicroseconds: offset, zMicrometres: z, peakLoadMillinewtons: peak,
+                        bottomLoadMillinewtons: bottom, rateCentihertz: rate, counted: counted == 1))
+            }
+            self = .strokeDetail(StrokeDetail(dotID: dotID, strokes: samples))
         case .hold: self = .hold
         case .resume: self = .resume
         case .emergencyStop: self = .emergencyStop
@@ -104,7 +192,9 @@ extension Message {
                     zMicrometres: try reader.readSignedVarint("z_um", as: Int32.self),
                     motorCentihertz: try reader.readVarint("motor_centihertz", as: UInt32.self),
                     lastCompletedDot: try reader.readVarint("last_completed_dot", as: UInt32.self),
-                    activeFault: FaultCode(rawValue: try reader.readVarint("active_fault", as: UInt16.self))))
+                    activeFault: FaultCode(rawValue: try reader.readVarint("active_fault", as: UInt16.self)),
+                    dotInProgress: try reader.readVarint("dot_in_progress", as: UInt32.self),
+                    surfaceMode: try Self.readSurfaceMode(&reader)))
         }
         try reader.expectEnd("\(type)")
     }
@@ -129,11 +219,29 @@ extension Message {
             writer.writeVarint(UInt64(value))
         }
         writer.write(limits.maxStrokesPerDot)
-        writer.writeVarint(UInt64(limits.watchdogMilliseconds))
-        writer.writeVarint(UInt64(limits.minimumLeadMicroseconds))
+        for value in [
+            limits.watchdogMilliseconds, limits.minimumLeadMicroseconds, limits.zResolutionMicrometres,
+            limits.minimumClearanceMicrometres, limits.fullDepthToleranceMicrometres,
+            limits.probeApproachSpeedMicrometresPerSecond, limits.probeSpeedMicrometresPerSecond,
+            limits.probeThresholdMillinewtons, limits.probeForceLimitMillinewtons, limits.probeMaxTravelMicrometres,
+            limits.surfaceMaxNodes,
+        ] {
+            writer.writeVarint(UInt64(value))
+        }
         writer.writeVarint(hello.boardTime)
         writer.writeVarint(UInt64(hello.lastCompletedDot))
         writer.writeVarint(UInt64(hello.pendingCompletions))
+        try writer.writeString(hello.handpieceModel, field: "handpiece_model")
+        try writer.writeString(hello.cartridge, field: "cartridge")
+        writer.write(hello.surfaceMode.rawValue)
+    }
+
+    private static func readSurfaceMode(_ reader: inout ByteReader) throws(MessageDecodingError) -> SurfaceMode {
+        let offset = reader.offset
+        guard let mode = SurfaceMode(rawValue: try reader.readByte("surface_mode")) else {
+            throw .outOfRange(field: "surface_mode", offset: offset)
+        }
+        return mode
     }
 
     private static func readBoardHello(_ reader: inout ByteReader) throws(MessageDecodingError) -> BoardHello {
@@ -160,13 +268,26 @@ extension Message {
             motorMaxCentihertz: try reader.readVarint("motor_max_centihertz", as: UInt32.self),
             maxStrokesPerDot: try reader.readByte("max_strokes_per_dot"),
             watchdogMilliseconds: try reader.readVarint("watchdog_ms", as: UInt32.self),
-            minimumLeadMicroseconds: try reader.readVarint("min_lead_us", as: UInt32.self))
+            minimumLeadMicroseconds: try reader.readVarint("min_lead_us", as: UInt32.self),
+            zResolutionMicrometres: try reader.readVarint("z_resolution_um", as: UInt32.self),
+            minimumClearanceMicrometres: try reader.readVarint("min_clearance_um", as: UInt32.self),
+            fullDepthToleranceMicrometres: try reader.readVarint("full_depth_tolerance_um", as: UInt32.self),
+            probeApproachSpeedMicrometresPerSecond: try reader.readVarint(
+                "probe_approach_speed_um_s", as: UInt32.self),
+            probeSpeedMicrometresPerSecond: try reader.readVarint("probe_speed_um_s", as: UInt32.self),
+            probeThresholdMillinewtons: try reader.readVarint("probe_threshold_mN", as: UInt32.self),
+            probeForceLimitMillinewtons: try reader.readVarint("probe_force_limit_mN", as: UInt32.self),
+            probeMaxTravelMicrometres: try reader.readVarint("probe_max_travel_um", as: UInt32.self),
+            surfaceMaxNodes: try reader.readVarint("surface_max_nodes", as: UInt32.self))
         return BoardHello(
             protocolVersion: version, schemaHash: hash, sessionID: session, boardModel: model,
             firmwareVersion: firmware,
             serialNumber: serial, clockHertz: clock, queueCapacity: capacity, limits: limits,
             boardTime: try reader.readVarint("board_time"),
             lastCompletedDot: try reader.readVarint("last_completed_dot", as: UInt32.self),
-            pendingCompletions: try reader.readVarint("pending_completions", as: UInt32.self))
+            pendingCompletions: try reader.readVarint("pending_completions", as: UInt32.self),
+            handpieceModel: try reader.readString("handpiece_model"),
+            cartridge: try reader.readString("cartridge"),
+            surfaceMode: try readSurfaceMode(&reader))
     }
 }

@@ -10,15 +10,20 @@ extension MessageType {
         case .dotTrain: "dot_train"
         case .moveTo: "move_to"
         case .setStrokeRate: "set_stroke_rate"
+        case .touchOff: "touch_off"
+        case .surfaceGrid: "surface_grid"
         case .hold: "hold"
         case .resume: "resume"
         case .emergencyStop: "emergency_stop"
         case .statusQuery: "status_query"
         case .arm: "arm"
         case .flushQueue: "flush_queue"
+        case .cartridgeFitted: "cartridge_fitted"
         case .completions: "completions"
         case .fault: "fault"
         case .status: "status"
+        case .touchOffResult: "touch_off_result"
+        case .strokeDetail: "stroke_detail"
         }
     }
 
@@ -44,6 +49,11 @@ extension Message: Codable {
         case .dotTrain: self = .dotTrain(try DotTrain(from: decoder))
         case .moveTo: self = .moveTo(try MoveTo(from: decoder))
         case .setStrokeRate: self = .setStrokeRate(try SetStrokeRate(from: decoder))
+        case .touchOff: self = .touchOff(try TouchOff(from: decoder))
+        case .surfaceGrid: self = .surfaceGrid(try SurfaceGrid(from: decoder))
+        case .cartridgeFitted: self = .cartridgeFitted(try CartridgeFitted(from: decoder))
+        case .touchOffResult: self = .touchOffResult(try TouchOffResult(from: decoder))
+        case .strokeDetail: self = .strokeDetail(try StrokeDetail(from: decoder))
         case .hold: self = .hold
         case .resume: self = .resume
         case .emergencyStop: self = .emergencyStop
@@ -65,6 +75,11 @@ extension Message: Codable {
         case .dotTrain(let value): try value.encode(to: encoder)
         case .moveTo(let value): try value.encode(to: encoder)
         case .setStrokeRate(let value): try value.encode(to: encoder)
+        case .touchOff(let value): try value.encode(to: encoder)
+        case .surfaceGrid(let value): try value.encode(to: encoder)
+        case .cartridgeFitted(let value): try value.encode(to: encoder)
+        case .touchOffResult(let value): try value.encode(to: encoder)
+        case .strokeDetail(let value): try value.encode(to: encoder)
         case .hold, .resume, .emergencyStop, .statusQuery, .arm, .flushQueue: break
         case .completions(let value): try value.encode(to: encoder)
         case .fault(let value): try value.encode(to: encoder)
@@ -100,6 +115,28 @@ extension DotOutcome: NamedCodable {
         case .completed: "completed"
         case .interrupted: "interrupted"
         case .rejected: "rejected"
+        case .discarded: "discarded"
+        }
+    }
+}
+
+extension SurfaceMode: NamedCodable {
+    public var name: String {
+        switch self {
+        case .unmapped: "unmapped"
+        case .grid: "grid"
+        case .flat: "flat"
+        case .unverified: "unverified"
+        }
+    }
+}
+
+extension TouchOffOutcome: NamedCodable {
+    public var name: String {
+        switch self {
+        case .contact: "contact"
+        case .noContact: "no_contact"
+        case .forceLimit: "force_limit"
         }
     }
 }

@@ -9,13 +9,30 @@ extension Message {
             "board_hello v\(hello.protocolVersion) schema 0x\(hex32(hello.schemaHash)) session \(hello.sessionID) "
                 + "\(hello.boardModel) firmware \(hello.firmwareVersion) serial \(hello.serialNumber) "
                 + "clock \(hello.clockHertz) Hz queue \(hello.queueCapacity) t=\(hello.boardTime) "
-                + "last_dot \(hello.lastCompletedDot) pending \(hello.pendingCompletions)"
+                + "last_dot \(hello.lastCompletedDot) pending \(hello.pendingCompletions) "
+                + "handpiece \(hello.handpieceModel) cartridge '\(hello.cartridge)' surface \(hello.surfaceMode.name)"
         case .dotTrain(let train):
             Self.summary(of: train)
         case .moveTo(let move):
             "move_to t=\(move.startTime) x=\(move.xMicrometres) um y=\(move.yMicrometres) um"
         case .setStrokeRate(let change):
             "set_stroke_rate t=\(change.startTime) \(Self.hertz(change.centihertz))"
+        case .touchOff(let probe):
+            "touch_off t=\(probe.startTime) x=\(probe.xMicrometres) um y=\(probe.yMicrometres) um "
+                + "approach z=\(probe.approachMicrometres) um" + (probe.node != 0 ? " node \(probe.node - 1)" : "")
+        case .surfaceGrid(let grid):
+            grid.isFlat
+                ? "surface_grid flat"
+                : "surface_grid origin (\(grid.originXMicrometres), \(grid.originYMicrometres)) um spacing "
+                    + "\(grid.spacingMicrometres) um \(grid.nx)x\(grid.ny)"
+        case .cartridgeFitted(let fitted):
+            "cartridge_fitted '\(fitted.cartridge)'"
+        case .touchOffResult(let result):
+            "touch_off_result \(result.outcome.name) x=\(result.xMicrometres) um y=\(result.yMicrometres) um "
+                + "contact z=\(result.contactZMicrometres) um peak \(result.peakLoadMillinewtons) mN"
+        case .strokeDetail(let detail):
+            "stroke_detail dot \(detail.dotID) \(detail.strokes.count) bottoms, "
+                + "\(detail.strokes.filter(\.counted).count) counted"
         case .hold, .resume, .emergencyStop, .statusQuery, .arm, .flushQueue:
             type.name
         case .completions(let batch):
@@ -27,7 +44,8 @@ extension Message {
             "status \(status.state.name) t=\(status.boardTime) schedule=\(status.scheduleTime) "
                 + "queue \(status.queueDepth) used/\(status.queueFree) free x=\(status.xMicrometres) "
                 + "y=\(status.yMicrometres) z=\(status.zMicrometres) um motor \(Self.hertz(status.motorCentihertz)) "
-                + "last_dot \(status.lastCompletedDot) fault \(status.activeFault.name)"
+                + "last_dot \(status.lastCompletedDot) fault \(status.activeFault.name) "
+                + "dot_in_progress \(status.dotInProgress) surface \(status.surfaceMode.name)"
         }
     }
 
@@ -42,6 +60,7 @@ extension Message {
         return "dot_train \(train.dots.count) dots ids \(first.id)-\(last.id) t=\(first.startTime)..\(last.startTime) "
             + "first (\(first.xMicrometres), \(first.yMicrometres)) um hang \(hangs.min() ?? 0)-\(hangs.max() ?? 0) um "
             + "\(train.strokesPerDot) strokes @ \(hertz(train.strokeRateCentihertz)) lift \(train.liftMicrometres) um"
+            + (train.strokeDetail ? " detail" : "")
     }
 
     private static func summary(of batch: CompletionBatch) -> String {

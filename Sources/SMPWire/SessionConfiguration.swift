@@ -23,6 +23,22 @@ public struct SessionConfiguration: Sendable {
     public var acknowledgementDelay: UInt64
     /// Silence after which a heartbeat byte is sent.
     public var heartbeatInterval: UInt64
+    /// Board only: while its owner says the watchdog is armed (``WireSession/watchdogArmed``), a heartbeat byte is
+    /// sent when nothing was heard from the host for this long, and again every ``beatRequestRepeat`` while the
+    /// silence lasts: a "beat request" that the host answers at once, so that a lost host heartbeat is repaired
+    /// long before the watchdog trips. Nil: never.
+    public var beatRequestSilence: UInt64?
+    public var beatRequestRepeat: UInt64
+    /// Host only: a heartbeat from the peer is answered with one of ours at once if we sent nothing for this long
+    /// (the answer to the board's beat request). Nil: heartbeats are never answered.
+    public var heartbeatAnswerQuietTime: UInt64?
+    /// Host only: a peer heartbeat is taken for a beat request, and answered, only when it comes sooner than this
+    /// after the previous thing heard from the peer. The board's own beats come after 100 ms of its silence, so
+    /// answering them too would cost a byte every 100 ms for nothing.
+    public var beatRequestRecognition: UInt64
+    /// Host only: silence from the peer after which the session fails with ``LinkFailure/peerSilent(microseconds:)``.
+    /// Nil: the session never gives up on silence (the board's watchdog belongs to its owner).
+    public var peerSilenceLimit: UInt64?
     /// A fast retransmission of the same frame is not repeated within this time (a burst of NACKs for one gap).
     public var fastRetransmitHoldoff: UInt64
     /// Host only: how often and how many times a hello is sent before the connection attempt fails.
@@ -32,6 +48,8 @@ public struct SessionConfiguration: Sendable {
     /// never be lost); the host's commands are not, since their schedule times would be stale.
     public var carriesUnacknowledgedAcrossSessions: Bool
 
+    /// The defaults of `role`; the link-loss times (``beatRequestSilence``, ``heartbeatAnswerQuietTime``,
+    /// ``peerSilenceLimit``) take the role's defaults and are changed by setting them.
     public init(
         role: SessionRole, windowSize: Int = 32, initialRetransmitTimeout: UInt64 = 20_000,
         minimumRetransmitTimeout: UInt64 = 4_000, maximumRetransmitTimeout: UInt64 = 200_000,
@@ -46,9 +64,18 @@ public struct SessionConfiguration: Sendable {
         self.maximumRetransmitTimeout = max(maximumRetransmitTimeout, minimumRetransmitTimeout)
         self.maximumRetransmissions = maximumRetransmissions
         self.acknowledgementDelay = acknowledgementDelay
-        // The board's watchdog trips after 100 ms of host silence: 45 ms lets one lost heartbeat pass unnoticed.
-        // The host gives the board 400 ms (a yanked cable shows sooner as a hang-up), so the board can afford 150 ms.
-        self.heartbeatInterval = heartbeatInterval ?? (role == .host ? 45_000 : 150_000)
+        // The r1 watchdog trips after 100 ms of host silence. The host beats at 40 ms; from 50 ms of silence the
+        // board asks for a beat every 10 ms and the host answers each within a round trip, so a spurious trip needs a
+        // lost host beat and five lost request-answer pairs (Docs/Protocol.md, "Heartbeat"). The host gives the board 1 s, ten of its 100 ms
+        // beats: a yanked cable shows sooner as a hang-up, and a silent board has no needle to stop.
+        let isHost = role == .host
+        self.heartbeatInterval = heartbeatInterval ?? (isHost ? 40_000 : 100_000)
+        beatRequestSilence = isHost ? nil : 50_000
+        beatRequestRepeat = 10_000
+        // Shorter than the request repeat less twice the link's latency jitter, so that every request is answered.
+        heartbeatAnswerQuietTime = isHost ? 5_000 : nil
+        beatRequestRecognition = 90_000
+        peerSilenceLimit = isHost ? 1_000_000 : nil
         self.fastRetransmitHoldoff = fastRetransmitHoldoff
         self.helloInterval = helloInterval
         self.helloAttempts = helloAttempts

@@ -31,12 +31,15 @@ public enum PeerHello: Equatable, Sendable {
 public enum LinkFailure: Equatable, Sendable, CustomStringConvertible {
     case noAnswerToHello(attempts: Int)
     case retransmissionsExhausted(sequence: UInt8, attempts: Int)
+    /// Host: nothing (no frame, no heartbeat) came from the board for this long (``SessionConfiguration/peerSilenceLimit``).
+    case peerSilent(microseconds: UInt64)
 
     public var description: String {
         switch self {
         case .noAnswerToHello(let attempts): "no answer to \(attempts) hellos"
         case .retransmissionsExhausted(let sequence, let attempts):
             "frame \(sequence) unacknowledged after \(attempts) retransmissions"
+        case .peerSilent(let microseconds): "nothing heard from the board for \(microseconds / 1_000) ms"
         }
     }
 }

@@ -1,4 +1,6 @@
-/// The reliable, sans-I/O session of protocol v1: bytes and time in; bytes, events and a next deadline out.
+import DequeModule
+
+/// The reliable, sans-I/O session of smp-wire: bytes and time in; bytes, events and a next deadline out.
 ///
 /// Both directions are sequenced, acknowledged and retransmitted, so neither a command nor a completion report nor
 /// a fault is ever lost or delivered twice. A gap is repaired at once by a negative acknowledgement (fast
@@ -24,6 +26,12 @@ public struct WireSession: Sendable {
         public var fastRetransmissions: UInt64 = 0
         public var negativeAcknowledgementsSent: UInt64 = 0
         public var heartbeatsSent: UInt64 = 0
+        /// Board: heartbeats sent as beat requests (after half the watchdog of host silence while armed).
+        public var beatRequestsSent: UInt64 = 0
+        /// Host: heartbeats sent at once in answer to one of the peer's.
+        public var heartbeatAnswersSent: UInt64 = 0
+        /// Longest time between two things heard from the peer (frames or heartbeats) while established.
+        public var longestPeerSilence: UInt64 = 0
         public var duplicatesReceived: UInt64 = 0
         public var outOfWindowReceived: UInt64 = 0
         public var messagesDelivered: UInt64 = 0
@@ -42,6 +50,10 @@ public struct WireSession: Sendable {
     public var localCredit: UInt32 = 0
     /// Host only: the peer's hello once established.
     public private(set) var peerHello: PeerHello?
+    /// Board only: set by the owner while its watchdog is armed; then host silence of
+    /// ``SessionConfiguration/beatRequestSilence`` sends a beat request, repeated every
+    /// ``SessionConfiguration/beatRequestRepeat`` until the host is heard again.
+    public var watchdogArmed = false
 
     private var encoder: FrameEncoder
     private var decoder: FrameDecoder
@@ -49,9 +61,13 @@ public struct WireSession: Sendable {
     private var needsLeadingDelimiter = true
     private var lastTransmitAt: UInt64 = 0
     private var heartbeatInterval: UInt64
+    /// When the last beat request of the current host silence went out; cleared by anything heard.
+    private var lastBeatRequestAt: UInt64?
+    /// A peer heartbeat arrived while we had been quiet: answer it at the next poll.
+    private var heartbeatAnswerDue = false
 
     // Sending side.
-    private var inFlight: [InFlightFrame] = []
+    private var inFlight: Deque<InFlightFrame> = []
     private var nextSequence: UInt8 = 0
     private var peerCredit: UInt32 = 0
     private var smoothedRoundTrip: Double?
@@ -90,6 +106,14 @@ public struct WireSession: Sendable {
     /// Frames sent and not yet acknowledged.
     public var unacknowledgedCount: Int { inFlight.count }
 
+    /// Completion records (not frames) in the unacknowledged frames: what a board's hello reports as pending.
+    var pendingCompletionRecords: Int {
+        inFlight.reduce(0) { total, frame in
+            frame.message.type == MessageType.completions.rawValue
+                ? total + Int(frame.message.payload.first ?? 0) : total
+        }
+    }
+
     /// True when `send` would not fail for lack of window.
     public var canSend: Bool { isEstablished && inFlight.count < configuration.windowSize }
 
@@ -115,7 +139,10 @@ public struct WireSession: Sendable {
         consider(acknowledgementDueAt)
         if negativeAcknowledgementDue || inFlight.contains(where: { $0.lastSentAt == nil }) { return 0 }
         if let oldest = inFlight.first, let sent = oldest.lastSentAt { consider(sent + retransmitTimeout) }
+        if heartbeatAnswerDue { return 0 }
         consider(lastTransmitAt + heartbeatInterval)
+        consider(beatRequestTime)
+        if let limit = configuration.peerSilenceLimit, let heard = lastHeardAt { consider(heard + limit) }
         return deadline
     }
 
@@ -177,15 +204,41 @@ public struct WireSession: Sendable {
         if negativeAcknowledgementDue || (acknowledgementDueAt.map { now >= $0 } ?? false) {
             emitLinkFrame(now: now)
         }
-        if isEstablished, output.isEmpty, now >= lastTransmitAt + heartbeatInterval {
-            output.append(FramingByte.heartbeat)
-            statistics.heartbeatsSent += 1
-            statistics.bytesSent += 1
-            lastTransmitAt = now
+        if isEstablished, let limit = configuration.peerSilenceLimit, let heard = lastHeardAt, now >= heard + limit {
+            let failure = LinkFailure.peerSilent(microseconds: now - heard)
+            state = .failed(failure)
+            events.append(.linkFailed(failure))
         }
+        if isEstablished, output.isEmpty {
+            if heartbeatAnswerDue {
+                statistics.heartbeatAnswersSent += 1
+                emitHeartbeat(now: now)
+            } else if let requestAt = beatRequestTime, now >= requestAt {
+                lastBeatRequestAt = now
+                statistics.beatRequestsSent += 1
+                emitHeartbeat(now: now)
+            } else if now >= lastTransmitAt + heartbeatInterval {
+                emitHeartbeat(now: now)
+            }
+        }
+        heartbeatAnswerDue = false
         let bytes = output
         output.removeAll(keepingCapacity: true)
         return (bytes, events)
+    }
+
+    /// Board: when the next beat request of the current host silence is due, while armed.
+    private var beatRequestTime: UInt64? {
+        guard watchdogArmed, let silence = configuration.beatRequestSilence, let heard = lastHeardAt else { return nil }
+        guard let last = lastBeatRequestAt else { return heard + silence }
+        return last + configuration.beatRequestRepeat
+    }
+
+    private mutating func emitHeartbeat(now: UInt64) {
+        output.append(FramingByte.heartbeat)
+        statistics.heartbeatsSent += 1
+        statistics.bytesSent += 1
+        lastTransmitAt = now
     }
 
     private mutating func transmitInFlight(now: UInt64, events: inout [SessionEvent]) {
@@ -256,18 +309,34 @@ public struct WireSession: Sendable {
     public mutating func receive<Bytes: Sequence<UInt8>>(_ bytes: Bytes, now: UInt64) -> [SessionEvent] {
         var events: [SessionEvent] = []
         var frames: [(Frame, UInt64)] = []
+        var heardHeartbeat = false
         decoder.feed(bytes) { event in
             switch event {
             case .frame(let frame, let offset): frames.append((frame, offset))
-            case .heartbeat: lastHeardAt = now
+            case .heartbeat: heardHeartbeat = true
             case .error(let error, let offset): events.append(.frameError(error, offset: offset))
             }
         }
+        let previouslyHeardAt = lastHeardAt
+        if heardHeartbeat || !frames.isEmpty { heard(now: now) }
+        if heardHeartbeat, isEstablished, let quiet = configuration.heartbeatAnswerQuietTime,
+            now >= lastTransmitAt + quiet, let previous = previouslyHeardAt,
+            now < previous + configuration.beatRequestRecognition
+        {
+            heartbeatAnswerDue = true
+        }
         for (frame, _) in frames {
-            lastHeardAt = now
             handle(frame, now: now, events: &events)
         }
         return events
+    }
+
+    private mutating func heard(now: UInt64) {
+        if isEstablished, let last = lastHeardAt, now > last {
+            statistics.longestPeerSilence = max(statistics.longestPeerSilence, now - last)
+        }
+        lastHeardAt = now
+        lastBeatRequestAt = nil
     }
 
     private mutating func handle(_ frame: Frame, now: UInt64, events: inout [SessionEvent]) {
@@ -283,7 +352,7 @@ public struct WireSession: Sendable {
                 identity.schemaHash = decoder.schemaHash
                 identity.sessionID = 0
                 identity.boardTime = now
-                identity.pendingCompletions = UInt32(inFlight.count)
+                identity.pendingCompletions = UInt32(pendingCompletionRecords)
                 emitHandshake(.boardHello(identity), now: now)
             }
             return
@@ -333,7 +402,7 @@ public struct WireSession: Sendable {
             state = .refused(mismatch)
             events.append(.refused(mismatch))
         }
-        identity.pendingCompletions = UInt32(inFlight.count)
+        identity.pendingCompletions = UInt32(pendingCompletionRecords)
         // Answered even when refusing, so that the host can name both sides.
         emitHandshake(.boardHello(identity), now: now)
         // The session's first frame after the hello carries the credit, once the owner has emptied its queue.
@@ -357,9 +426,10 @@ public struct WireSession: Sendable {
             // No credit until the board's first frame of the session says how much of its queue is free: a dot of
             // an earlier session may still hold a slot, so the hello's capacity would overstate it.
             peerCredit = 0
-            // Beat at 45% of the board's watchdog, so that one lost heartbeat never trips it.
+            // Beat at 40 % of the board's watchdog: two beats fall in every watchdog period, and the board's beat
+            // request at 50 % is answered before the second is due.
             heartbeatInterval = min(
-                configuration.heartbeatInterval, UInt64(hello.limits.watchdogMilliseconds) * 450)
+                configuration.heartbeatInterval, UInt64(hello.limits.watchdogMilliseconds) * 400)
             state = .established(sessionID: sessionID)
             peerHello = .board(hello)
             events.append(.established(peer: .board(hello)))
@@ -465,8 +535,8 @@ public struct WireSession: Sendable {
     }
 
     private mutating func resetSequencing(keepingUnacknowledged: Bool) {
-        let carried = keepingUnacknowledged ? inFlight.map(\.message) : []
-        let carriedSlots = keepingUnacknowledged ? inFlight.map(\.queueSlots) : []
+        let carried = keepingUnacknowledged ? Array(inFlight.map(\.message)) : []
+        let carriedSlots = keepingUnacknowledged ? Array(inFlight.map(\.queueSlots)) : []
         inFlight.removeAll()
         nextSequence = 0
         expectedSequence = 0

@@ -5,8 +5,8 @@ import SMPWire
 /// A realistic treatment session over a reliable session pair in virtual time, for measuring what the protocol costs
 /// on the wire and how fast it repairs losses (the wire benchmarks, and tests at small scale).
 ///
-/// The dots: a 1 mm jittered grid walked row by row in alternating directions, positions to 10 µm, hang varying
-/// smoothly around 1.2 mm as height-mesh compensation makes it, to 1 µm. Dot timing follows the board's kinematics:
+/// The dots: a 1 mm jittered grid walked row by row in alternating directions, positions to 10 µm, the hang constant
+/// per region (bands of 4 cm: 1.1, 1.2, 1.3 mm), since hangs are local to the surface the board measured. Dot timing follows the board's kinematics:
 /// X/Y trapezoid to the site, Z down by lift + hang and back, strokes at the stroke rate, each dot's duration rounded
 /// up to 1 ms. The lift (needle-tip clearance over the skin while travelling) is 0.3 mm: six times the ~50 µm to which
 /// a probed height mesh knows the surface. The board model executes nothing physical; it reports as Docs/Protocol.md says a board does: a
@@ -72,8 +72,7 @@ public struct SessionScenario: Sendable {
             func jitter() -> Double { (Double(random.next() % 601) - 300) }
             let x = (50_000 + Double(column) * 1_000 + jitter()).rounded(toMultipleOf: 10)
             let y = (50_000 + Double(row) * 1_000 + jitter()).rounded(toMultipleOf: 10)
-            let wave = 150 * sin(2 * Double.pi * x / 60_000) + 100 * cos(2 * Double.pi * y / 80_000)
-            let hang = (1_200 + wave + Double(random.next() % 11) - 5).rounded()
+            let hang = Double(regionHangs[(row / rowsPerRegion) % regionHangs.count])
             if let previous {
                 let distance = ((x - previous.x) * (x - previous.x) + (y - previous.y) * (y - previous.y)).squareRoot()
                 let xy = trapezoidSeconds(
@@ -97,6 +96,11 @@ public struct SessionScenario: Sendable {
         return dots
     }
 
+    /// Hangs are local (depth past the surface the board measured), so a host sends one hang per region of the plan:
+    /// bands of 40 rows (4 cm), as a hairline, a top and a crown region would be.
+    static let regionHangs: [Int32] = [1_100, 1_200, 1_300]
+    static let rowsPerRegion = 40
+
     static func trapezoidSeconds(_ distance: Double, speed: Double, acceleration: Double) -> Double {
         guard distance > 0 else { return 0 }
         return distance >= speed * speed / acceleration
@@ -108,22 +112,6 @@ public struct SessionScenario: Sendable {
         return scenario.execute()
     }
 }
-
-private func sin(_ x: Double) -> Double {
-    // A short series is plenty for a smooth test surface and keeps this module free of Foundation.
-    var angle = x.truncatingRemainder(dividingBy: 2 * Double.pi)
-    if angle > Double.pi { angle -= 2 * Double.pi }
-    if angle < -Double.pi { angle += 2 * Double.pi }
-    var term = angle
-    var sum = angle
-    for n in 1..<10 {
-        term *= -angle * angle / Double((2 * n) * (2 * n + 1))
-        sum += term
-    }
-    return sum
-}
-
-private func cos(_ x: Double) -> Double { sin(x + Double.pi / 2) }
 
 extension Double {
     fileprivate func rounded(toMultipleOf step: Double) -> Double { (self / step).rounded() * step }
@@ -160,8 +148,8 @@ private struct Run {
         var identity = BoardHello(
             sessionID: 0, boardModel: "smp-driver-r1", firmwareVersion: "scenario", serialNumber: "0",
             clockHertz: 1_000_000, queueCapacity: UInt16(queueCapacity), limits: BoardLimits(BoardDefinition.r1),
-            boardTime: 0,
-            lastCompletedDot: 0, pendingCompletions: 0)
+            boardTime: 0, lastCompletedDot: 0, pendingCompletions: 0, handpieceModel: "rotary-r1", cartridge: "",
+            surfaceMode: .flat)
         identity.queueCapacity = UInt16(queueCapacity)
         pair = SessionPair(
             boardIdentity: identity,
@@ -191,6 +179,8 @@ private struct Run {
 
     mutating func execute() -> SessionScenario.Result {
         _ = pair.connect(sessionID: UInt32(truncatingIfNeeded: configuration.seed) | 1)
+        // Armed for the whole session, as in a treatment: the board asks for beats when the host falls silent.
+        pair.board.watchdogArmed = true
         let bytesAtStart = (pair.hostToBoard.counters.bytes, pair.boardToHost.counters.bytes)
         let start = pair.now
         let deadline = (dots.last?.startTime ?? 0) + 60_000_000
@@ -311,7 +301,7 @@ private struct Run {
                     boardTime: pair.now, scheduleTime: pair.now, state: boardQueue.isEmpty ? .ready : .running,
                     queueDepth: UInt32(boardQueue.count), queueFree: UInt32(queueCapacity - boardQueue.count),
                     xMicrometres: 100_000, yMicrometres: 100_000, zMicrometres: -800, motorCentihertz: 12_000,
-                    lastCompletedDot: completedIDs.last ?? 0, activeFault: .none)
+                    lastCompletedDot: completedIDs.last ?? 0, activeFault: .none, dotInProgress: 0, surfaceMode: .flat)
                 if pair.board.canSend { try? pair.board.send(.status(status), now: pair.now) }
             default:
                 break
@@ -350,8 +340,7 @@ public enum RepairScenario {
         let identity = BoardHello(
             sessionID: 0, boardModel: "smp-driver-r1", firmwareVersion: "repair", serialNumber: "0",
             clockHertz: 1_000_000, queueCapacity: 60_000, limits: BoardLimits(BoardDefinition.r1), boardTime: 0,
-            lastCompletedDot: 0,
-            pendingCompletions: 0)
+            lastCompletedDot: 0, pendingCompletions: 0, handpieceModel: "rotary-r1", cartridge: "", surfaceMode: .flat)
         var pair = SessionPair(
             boardIdentity: identity,
             hostToBoard: VirtualLink(impairments: VirtualLink.Impairments(frameLoss: loss), seed: seed &+ 21),

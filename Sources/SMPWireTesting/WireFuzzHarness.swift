@@ -21,7 +21,8 @@ public enum WireFuzzHarness {
     static let identity = BoardHello(
         sessionID: 0, boardModel: "fuzz", firmwareVersion: "0", serialNumber: "0", clockHertz: 1_000_000,
         queueCapacity: UInt16(BoardDefinition.r1.queueCapacity), limits: BoardLimits(BoardDefinition.r1), boardTime: 0,
-        lastCompletedDot: 0, pendingCompletions: 0)
+        lastCompletedDot: 0, pendingCompletions: 0,
+        handpieceModel: "rotary-r1", cartridge: "", surfaceMode: .unmapped)
 
     /// A board session and a host session, each established with a peer that is this harness.
     static func establishedSessions() -> (board: WireSession, host: WireSession) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SMPHardware
+import SMPMotion
 import SMPPlanning
 
 /// `smpctl plan PLAN`: dots and visiting order, with counts, travel and an estimated session time.
@@ -71,15 +72,22 @@ struct PlanCommand: ParsableCommand {
         } catch let error as PlanError {
             throw CommandFailure(.dataError, error.description)
         }
+        let schedule: MotionSchedule
+        do {
+            schedule = try MotionSchedule.forPlan(result)
+        } catch {
+            throw CommandFailure(.dataError, "\(plan): \(error.description)")
+        }
         if result.orderingStoppedByClock {
             Output.diagnostic(
                 "smpctl: warning: ordering hit its wall-clock safety cutoff; the order is valid but may differ between runs"
             )
         }
         if let out {
-            try CommandFiles.write(Array(DotsDocument.render(result).utf8), to: out)
+            try CommandFiles.write(
+                Array(DotsDocument.render(result, estimatedSeconds: schedule.durationSeconds).utf8), to: out)
         }
-        let summary = PlanSummary(result, dotsFile: out)
+        let summary = PlanSummary(result, schedule: schedule, dotsFile: out)
         // With --out -, the dots are stdout; the summary goes to stderr so that the two do not mix.
         let summaryOnStderr = CommandFiles.isStandardOutput(out)
         if json {
@@ -118,14 +126,22 @@ struct PlanSummary: Encodable {
     var dotsAllSessions: Int
     var travelMm: Double
     var needleChanges: Int
+    /// SMPMotion's schedule of the session: its duration and where the time goes (the parts add up to it).
     var estimatedSeconds: Double
     var travelSeconds: Double
     var dipSeconds: Double
     var strokeSeconds: Double
+    var phaseLockSeconds: Double
+    var motorWaitSeconds: Double
     var cartridgeChangeSeconds: Double
+    var dotsPerSecond: Double
+    /// The least time for the same order and lift at the board's limits (KinematicBound): X/Y only while Z rests,
+    /// as the board executes, and with the hops hidden under Z motion above the surface.
+    var kinematicBoundSeconds: Double
+    var overlapBoundSeconds: Double
     var dotsFile: String?
 
-    init(_ result: PlanResult, dotsFile: String?) {
+    init(_ result: PlanResult, schedule: MotionSchedule, dotsFile: String?) {
         let plan = result.plan
         self.plan = plan.file
         board = plan.board.model
@@ -143,11 +159,19 @@ struct PlanSummary: Encodable {
         dotsAllSessions = result.allDots.count
         travelMm = (result.travelMM * 1000).rounded() / 1000
         needleChanges = result.needleChanges
-        estimatedSeconds = (result.time.totalSeconds * 10).rounded() / 10
-        travelSeconds = (result.time.travelSeconds * 10).rounded() / 10
-        dipSeconds = (result.time.dipSeconds * 10).rounded() / 10
-        strokeSeconds = (result.time.strokeSeconds * 10).rounded() / 10
-        cartridgeChangeSeconds = result.time.cartridgeChangeSeconds
+        func tenths(_ seconds: Double) -> Double { (seconds * 10).rounded() / 10 }
+        let time = schedule.breakdown
+        estimatedSeconds = tenths(schedule.durationSeconds)
+        travelSeconds = tenths(time.hopSeconds)
+        dipSeconds = tenths(time.dipSeconds)
+        strokeSeconds = tenths(time.strokeSeconds)
+        phaseLockSeconds = tenths(time.phaseLockSeconds)
+        motorWaitSeconds = tenths(time.motorWaitSeconds)
+        cartridgeChangeSeconds = tenths(time.cartridgeChangeSeconds)
+        dotsPerSecond = (schedule.dotsPerSecond * 100).rounded() / 100
+        let bound = KinematicBound(schedule)
+        kinematicBoundSeconds = tenths(bound.sequentialSeconds)
+        overlapBoundSeconds = tenths(bound.overlappedSeconds)
         self.dotsFile = dotsFile
     }
 
@@ -166,7 +190,10 @@ struct PlanSummary: Encodable {
         lines.append("dots this session: \(dotsThisSession) (all sessions: \(dotsAllSessions))")
         lines.append("travel: \(String(format: "%.1f", travelMm)) mm, needle changes: \(needleChanges)")
         lines.append(
-            "estimated session time: \(duration(estimatedSeconds)) (travel \(duration(travelSeconds)), Z dips \(duration(dipSeconds)), strokes \(duration(strokeSeconds)), cartridge changes \(duration(cartridgeChangeSeconds)))"
+            "estimated session time: \(duration(estimatedSeconds)) (travel \(duration(travelSeconds)), Z dips \(duration(dipSeconds)), strokes \(duration(strokeSeconds)), phase lock \(duration(phaseLockSeconds)), motor \(duration(motorWaitSeconds)), cartridge changes \(duration(cartridgeChangeSeconds)))"
+        )
+        lines.append(
+            "\(String(format: "%.2f", dotsPerSecond)) dots/s; kinematic bound \(duration(kinematicBoundSeconds)) in the board's order (\(String(format: "%.3f", estimatedSeconds / max(kinematicBoundSeconds, 1e-9)))x), \(duration(overlapBoundSeconds)) with hops under Z motion"
         )
         if let dotsFile {
             lines.append(

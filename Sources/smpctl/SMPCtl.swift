@@ -21,6 +21,7 @@ struct SMPCtl: AsyncParsableCommand {
             IdentifyCommand.self,
             WireCommand.self,
             PigmentCommand.self,
+            DryRunCommand.self,
         ]
     )
 

@@ -101,7 +101,7 @@ struct SimCommand: ParsableCommand {
 
         let runner: PTYBoardRunner
         do {
-            runner = try PTYBoardRunner(faults: setup.faults, seed: setup.seed)
+            runner = try PTYBoardRunner(setup: setup)
         } catch {
             throw CommandFailure(.unavailable, error.description)
         }

@@ -4,7 +4,7 @@ import SMPHardware
 import SMPWire
 import Testing
 
-@Suite("Firmware model: protocol v1, board side")
+@Suite("Firmware model: protocol v2, board side")
 struct FirmwareTests {
     @Test("the hello announces the board file's limits")
     func handshake() throws {
@@ -21,6 +21,18 @@ struct FirmwareTests {
         #expect(hello.limits.watchdogMilliseconds == 100)
         #expect(hello.limits.maxAccelerationXYMicrometresPerSecond2 == 3_000_000)
         #expect(hello.limits.minimumLeadMicroseconds == 5_000)
+        // v2: what a host needs to probe and to place the needle against the board's own surface map.
+        #expect(hello.protocolVersion == 2)
+        #expect(hello.limits.zResolutionMicrometres == 1)
+        #expect(hello.limits.minimumClearanceMicrometres == 150)
+        #expect(hello.limits.fullDepthToleranceMicrometres == 10)
+        #expect(hello.limits.probeApproachSpeedMicrometresPerSecond == 10_000)
+        #expect(hello.limits.probeSpeedMicrometresPerSecond == 2_000)
+        #expect(hello.limits.probeThresholdMillinewtons == 8 && hello.limits.probeForceLimitMillinewtons == 30)
+        #expect(hello.limits.probeMaxTravelMicrometres == 6_000 && hello.limits.surfaceMaxNodes == 1_024)
+        #expect(hello.handpieceModel == "rotary-r1" && hello.cartridge == "3RL 0.25")
+        #expect(hello.surfaceMode == .unmapped)
+        #expect(hello.serialNumber == "SIM-0001")
         #expect(harness.board.state == .safe)
     }
 
@@ -55,12 +67,11 @@ struct FirmwareTests {
         var harness = try BoardHarness()
         harness.connect()
         harness.arm()
-        let start = harness.board.scheduleTime + 20_000
+        let start = harness.scheduleEstimate + 20_000
         harness.send(.setStrokeRate(SetStrokeRate(startTime: start, centihertz: 12_000)))
-        // Exactly one time constant (45 ms) after the change.
-        harness.run(for: start + 45_000 - harness.now)
-        #expect(harness.now == start + 45_000)
-        let rate = harness.board.physics.motor.rate(at: Double(harness.now) / 1_000_000)
+        harness.run(for: 100_000)
+        // Exactly one time constant (45 ms) after the change (no hold: schedule time is board time, the motor's).
+        let rate = harness.board.physics.motor.rate(at: Double(start + 45_000) / 1_000_000)
         #expect(abs(rate - 120 * (1 - exp(-1.0))) < 0.01)
         harness.send(.statusQuery)
         harness.run(for: 20_000)
@@ -86,7 +97,7 @@ struct FirmwareTests {
     func lateCommand() throws {
         var harness = try BoardHarness()
         _ = harness.prepare()
-        let late = harness.board.scheduleTime + 1_000  // less than the 5 ms lead
+        let late = harness.scheduleEstimate + 1_000  // less than the 5 ms lead
         harness.send(.dotTrain(BoardHarness.train(firstID: 7, count: 2, start: late)))
         harness.run(for: 300_000)
         let fault = try #require(harness.faults.first)
@@ -121,7 +132,7 @@ struct FirmwareTests {
         harness.run(for: 300_000)
         #expect(harness.faults.first?.code == .positionOutOfTravel)
         #expect(harness.faults.first?.value == 200_001)
-        harness.send(.moveTo(MoveTo(startTime: harness.board.scheduleTime + 50_000, xMicrometres: -5, yMicrometres: 0)))
+        harness.send(.moveTo(MoveTo(startTime: harness.scheduleEstimate + 50_000, xMicrometres: -5, yMicrometres: 0)))
         harness.run(for: 100_000)
         // Safe already: the move is refused as not armed, and nothing moved.
         #expect(harness.faults.last?.code == .notArmed)
@@ -141,10 +152,10 @@ struct FirmwareTests {
         #expect(fault.code == .watchdog)
         let limit = lastHeard + 100_000
         #expect(fault.boardTime >= limit && fault.boardTime <= limit + 1_000)
-        // The dot in progress is reported interrupted (after reconnecting the report arrives).
+        // Every dot gets its record after reconnecting: the one in progress interrupted, the queued ones discarded.
         harness.silent = false
         harness.run(for: 100_000)
-        #expect(harness.completions.contains { $0.outcome == .interrupted })
+        #expect(harness.completions.map(\.dotID) == Array(1...10))
         expectSafe(harness.board)
     }
 
@@ -201,10 +212,12 @@ struct FirmwareTests {
         harness.send(.emergencyStop)
         harness.run(for: 400_000)
         #expect(harness.faults.map(\.code) == [.emergencyStop])
+        // The dot in progress is interrupted, every queued one discarded: one record per accepted dot.
         let completions = harness.completions
-        #expect(completions.last?.outcome == .interrupted)
-        #expect((completions.last?.strokesDelivered ?? 0) < 8)
-        #expect(completions.count < 6)
+        let interrupted = try #require(completions.first { $0.outcome == .interrupted })
+        #expect(interrupted.strokesDelivered < 8)
+        #expect(completions.count == 6)
+        #expect(completions.drop { $0.dotID <= interrupted.dotID }.allSatisfy { $0.outcome == .discarded })
         expectSafe(harness.board)
     }
 
@@ -216,7 +229,9 @@ struct FirmwareTests {
         harness.run(for: 1_500_000)
         #expect(harness.faults.first?.code == .motorStall)
         let fault = try #require(harness.faults.first)
-        #expect(fault.boardTime >= 1_000_000 && fault.boardTime < 1_010_000)
+        // Board faults of the plan count from power-up in board time.
+        let sincePowerUp = fault.boardTime - harness.board.powerUpTime
+        #expect(sincePowerUp >= 1_000_000 && sincePowerUp < 1_010_000)
         expectSafe(harness.board)
     }
 
@@ -286,7 +301,7 @@ struct FirmwareTests {
         #expect(first.0 == second.0)
         #expect(first.1 == second.1)
         #expect(try first.1.jsonData() == second.1.jsonData())
-        #expect(first.1.dots.count == 12)
+        #expect(first.1.dots.count == 12, "\(first.1.faults) \(first.1.touchOffs.count)")
     }
 
     @Test("a yanked cable trips the watchdog; the reports reach the host after it reconnects")
@@ -297,14 +312,19 @@ struct FirmwareTests {
         harness.run(for: 1_500_000)
         #expect(harness.board.state == .safe)
         #expect(harness.board.truth().faults.first?.code == "watchdog")
-        let tripped = try #require(harness.board.truth().faults.first?.boardTimeMicros)
-        #expect(tripped > 1_000_000 && tripped <= 1_101_000)
+        // The disconnect is in true time; the trip is 100 ms of board time after the last byte that got through.
+        let trippedAt = try #require(harness.board.truth().faults.first?.boardTimeMicros)
+        let tripped = harness.bench.clock.trueTime(atBoardTime: trippedAt)
+        #expect(tripped > 1_000_000 && tripped <= 1_101_100)
         harness.connect(sessionID: 0x2222)
         harness.run(for: 300_000)
         // Every dot the board finished is reported exactly once, the interrupted one included, then the fault.
         let ids = harness.completions.map(\.dotID)
-        #expect(ids == Array(1...UInt32(ids.count)))
-        #expect(harness.completions.last?.outcome == .interrupted)
+        #expect(ids == Array(1...10))
+        // The dot in progress ends interrupted (its dip had started) or discarded (not yet); the queued ones discarded.
+        let unfinished = harness.completions.drop { $0.outcome == .completed }
+        #expect(unfinished.dropFirst().allSatisfy { $0.outcome == .discarded })
+        #expect(unfinished.first.map { [.interrupted, .discarded].contains($0.outcome) } == true)
         #expect(harness.faults.map(\.code) == [.watchdog])
     }
 
@@ -313,14 +333,14 @@ struct FirmwareTests {
         var harness = try BoardHarness()
         let start = harness.prepare()
         harness.send(.dotTrain(BoardHarness.train(firstID: 1, count: 40, start: start, strokes: 4)))
-        harness.run(for: start + 160_000 - harness.board.scheduleTime)
+        harness.run(for: start + 160_000 - harness.scheduleEstimate)
         // A new host connects within the watchdog window, while dot 2 runs.
         harness.connect(sessionID: 0x7777)
         harness.run(for: 5_000)
         #expect(harness.host.availableCredit >= 127)
         #expect(harness.board.state != .safe)
         // The new host can use every slot it was given without overflowing the queue.
-        let next = harness.board.scheduleTime + 400_000
+        let next = harness.scheduleEstimate + 400_000
         for first in stride(from: 100, to: 100 + 127, by: 64) {
             let count = min(64, 100 + 127 - first)
             harness.send(
@@ -333,7 +353,7 @@ struct FirmwareTests {
         #expect(harness.faults.isEmpty, "faults: \(harness.faults)")
         // Only dots started before the reconnect were executed from the old session.
         harness.run(for: 8_000_000)
-        let oldDots = harness.completions.map(\.dotID).filter { $0 < 100 }
+        let oldDots = harness.completions.filter { $0.outcome != .discarded }.map(\.dotID).filter { $0 < 100 }
         #expect(!oldDots.isEmpty && oldDots.count <= 3, "old-session dots reported: \(oldDots)")
     }
 

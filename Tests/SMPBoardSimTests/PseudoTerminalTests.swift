@@ -30,7 +30,7 @@ private struct UppercaseEchoCore: BoardCore {
 struct PseudoTerminalTests {
     @Test("a host on the slave path talks to the core both ways, reconnects, and the loop stops on request")
     func roundTrip() throws {
-        let runner = try PTYBoardRunner(faults: FaultPlan(), seed: 1)
+        let runner = try PTYBoardRunner(faults: FaultPlan(), seed: 1, clock: .exact)
         let path = runner.terminal.slavePath
         #expect(path.hasPrefix("/dev/pts/"))
         let stop = runner.stopHandle
@@ -91,8 +91,8 @@ struct VirtualBenchTests {
     func virtualTime() throws {
         func run() throws -> [UInt8] {
             var bench = VirtualBench(
-                board: UppercaseEchoCore(), faults: try FaultPlan(parsing: "delay=2ms,jitter=1ms,corrupt=0.05"), seed: 3
-            )
+                board: UppercaseEchoCore(), clock: .exact,
+                faults: try FaultPlan(parsing: "delay=2ms,jitter=1ms,corrupt=0.05"), seed: 3)
             bench.hostWrites(Array("hello".utf8))
             var received = bench.run(until: 500)
             #expect(received.isEmpty)  // the delay has not passed
@@ -112,7 +112,7 @@ struct SimulatedBoardPTYTests {
     @Test("a host session over the device path gets the board's hello and a status, and the truth is written")
     func handshakeOverPTY() throws {
         let setup = SimulationSetup(board: try Fixtures.board(), skinType: .thin, seed: 5)
-        let runner = try PTYBoardRunner(faults: setup.faults, seed: setup.seed)
+        let runner = try PTYBoardRunner(setup: setup)
         let path = runner.terminal.slavePath
         let stop = runner.stopHandle
         let transcript = HostTranscript()

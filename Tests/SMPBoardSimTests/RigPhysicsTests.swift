@@ -61,14 +61,14 @@ struct RigPhysicsTests {
         physics.driveMotor(120, at: 0)
         physics.moveXY(toX: 190, toY: 100, at: 0.4)
         _ = physics.advance(to: 0.5)
-        let done = physics.enterSafeState(at: 0.5, clearance: 2, topOfTravel: -8)
+        let done = physics.enterSafeState(at: 0.5, clearance: 2, topOfTravel: -8, skinHeight: 0)
         #expect(physics.z.endPosition == -2)
         #expect(physics.motor.target == 0)
         #expect(!physics.x.isMoving(at: done))
         #expect(done - 0.5 < 0.1)
         let after = physics.advance(to: done + 1)
         // Once Z is up, nothing touches the skin.
-        #expect(after.allSatisfy { $0.timeS < done })
+        #expect(after.filter(\.touchesSkin).allSatisfy { $0.timeS < done })
     }
 
     @Test("the same seed replays every stroke bit for bit")
@@ -94,9 +94,9 @@ struct RepeatedSafeStateTests {
             board: try Fixtures.board(), handpiece: .rotaryR1,
             patient: SimulatedPatient(skinType: .thin, seed: 1, surface: .flat), home: (50, 50), retractedHang: 1.0,
             sensorNoiseN: 0, seed: 1)
-        physics.enterSafeState(at: 0, clearance: 2, topOfTravel: -8)
+        physics.enterSafeState(at: 0, clearance: 2, topOfTravel: -8, skinHeight: 0)
         #expect(physics.z.endPosition == -2)
-        physics.enterSafeState(at: 1, clearance: 2, topOfTravel: -8)
+        physics.enterSafeState(at: 1, clearance: 2, topOfTravel: -8, skinHeight: 0)
         #expect(physics.z.endPosition == -2)
     }
 }

@@ -1,6 +1,6 @@
+import SMPHardware
 import Foundation
 import SMPBoardSim
-import SMPHardware
 import SMPWire
 import Testing
 
@@ -26,7 +26,7 @@ struct SafetyInvariantTests {
                 // A well-behaved host stays within the credit (the overflow rule has its own test).
                 guard harness.host.availableCredit >= count else { break }
                 let strokes = UInt8(1 + random.next() % 8)
-                start = max(start, harness.board.scheduleTime + 10_000)
+                start = max(start, harness.scheduleEstimate + 10_000)
                 harness.send(
                     .dotTrain(
                         BoardHarness.train(
@@ -45,14 +45,14 @@ struct SafetyInvariantTests {
             harness.run(for: UInt64(50_000 + random.next() % 400_000))
             if harness.board.state == .safe {
                 // In the safe state nothing moves and the motor is off (Z may still be on its way up).
-                let time = Double(harness.now) / 1_000_000 + 0.2
+                let time = Double(harness.board.now) / 1_000_000 + 0.2
                 #expect(harness.board.physics.motor.target == 0)
                 #expect(!harness.board.physics.x.isMoving(at: time) && !harness.board.physics.y.isMoving(at: time))
             }
             if harness.board.state == .safe && random.next() % 3 != 0 {
                 harness.arm()
                 harness.send(
-                    .setStrokeRate(SetStrokeRate(startTime: harness.board.scheduleTime + 10_000, centihertz: 12_000)))
+                    .setStrokeRate(SetStrokeRate(startTime: harness.scheduleEstimate + 10_000, centihertz: 12_000)))
                 harness.run(for: 300_000)
             }
         }
@@ -71,5 +71,108 @@ struct SafetyInvariantTests {
             let dot = truth.dots.first { $0.dotID == completion.dotID }
             #expect(completion.strokesDelivered == dot?.strokesCounted)
         }
+    }
+}
+
+/// Section 1 of issue 9 on the default curved scalp, from the truth: a host that probes a grid and then sends random
+/// commands, over 1,000 seeds.
+@Suite("Safety invariants on the curved scalp")
+struct CurvedScalpInvariantTests {
+    /// What one seed's session did, for the aggregate checks.
+    struct Outcome: Sendable {
+        var seed: UInt64
+        var failures: [String]
+        var countedStrokes: Int
+        var dotsRan: Int
+        var touchOffs: Int
+    }
+
+    /// One seed: prepare, random actions, then every check the truth allows.
+    static func session(seed: UInt64, actions: Int) throws -> Outcome {
+        var host = try CurvedScalpHost(seed: seed)
+        host.prepare()
+        for _ in 0..<actions { host.act() }
+        host.finish()
+        return check(host, seed: seed)
+    }
+
+    static func check(_ host: CurvedScalpHost, seed: UInt64) -> Outcome {
+        let truth = host.harness.board.truth()
+        let board = host.harness.board.setup.board
+        let ceiling = board.hangCeilingMM
+        // The map's interpolation error on this coarse 10 mm grid over the scalp's 25-80 mm waves: up to ~30 um
+        // (seed 313: 29 um); 50 um is the bound checked. The intrusion itself never exceeds the ceiling.
+        let mapError = 0.050
+        var failures: [String] = []
+        func fail(_ text: String) { failures.append("seed \(seed): \(text)") }
+        for dot in truth.dots {
+            for stroke in dot.strokes where stroke.touchesSkin {
+                if stroke.intrusionMM > ceiling { fail("dot \(dot.dotID) intrudes \(stroke.intrusionMM) mm") }
+                if stroke.localHangMM > ceiling + mapError {
+                    fail("dot \(dot.dotID) local hang \(stroke.localHangMM) mm past the skin")
+                }
+                if let dip = dot.dipStartBoardTimeMicros, stroke.boardTimeMicros >= dip { continue }
+                if dot.outcome == "rejected" || dot.outcome == "discarded" || dot.dipStartBoardTimeMicros == nil {
+                    fail("dot \(dot.dotID) (\(dot.outcome)) touched the skin without a dip")
+                } else {
+                    fail("dot \(dot.dotID) touched the skin during its hop")
+                }
+            }
+            let fullDepth = dot.strokes.filter(\.fullDepth).count
+            let counted = dot.strokes.filter(\.counted).count
+            if counted != dot.strokesCounted || counted != fullDepth {
+                fail("dot \(dot.dotID): counted \(dot.strokesCounted), truth \(counted), full-depth \(fullDepth)")
+            }
+        }
+        for stray in truth.strayStrokes {
+            fail("skin contact outside a dot at \(stray.boardTimeMicros) us, intrusion \(stray.intrusionMM) mm")
+        }
+        for probe in truth.touchOffs where probe.punctured {
+            fail("touch-off at (\(probe.xMM), \(probe.yMM)) punctured: \(probe.peakLoadN) N")
+        }
+        // Exactly one record per dot the board accepted, and the report agrees with the truth.
+        let reported = host.harness.completions
+        let ids = reported.map(\.dotID)
+        if Set(ids).count != ids.count { fail("a dot reported twice: \(ids)") }
+        for completion in reported {
+            guard let dot = truth.dots.first(where: { $0.dotID == completion.dotID }) else {
+                fail("dot \(completion.dotID) reported, not in the truth")
+                continue
+            }
+            if completion.strokesDelivered != dot.strokesCounted || completion.outcome.name != dot.outcome {
+                fail("dot \(completion.dotID): reported \(completion.outcome.name)/\(completion.strokesDelivered)")
+            }
+        }
+        if Set(truth.dots.map(\.dotID)) != Set(ids) { fail("truth and reports list different dots") }
+        let ran = truth.dots.filter { $0.outcome == "completed" || $0.outcome == "interrupted" }
+        return Outcome(
+            seed: seed, failures: failures, countedStrokes: ran.reduce(0) { $0 + $1.strokesCounted },
+            dotsRan: ran.count, touchOffs: truth.touchOffs.count)
+    }
+
+    @Test("1,000 seeds: no stroke past the ceiling from the true skin, no contact outside a dot or in a touch-off, counted == full-depth")
+    func thousandSeeds() async throws {
+        let count = ProcessInfo.processInfo.environment["SMP_CURVED_SEEDS"].flatMap { UInt64($0) } ?? 1_000
+        let seeds = Array(UInt64(1)...count)
+        let lanes = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let outcomes = try await withThrowingTaskGroup(of: [Outcome].self) { group in
+            for lane in 0..<lanes {
+                group.addTask {
+                    try stride(from: lane, to: seeds.count, by: lanes).map {
+                        try Self.session(seed: seeds[$0], actions: 8)
+                    }
+                }
+            }
+            var all: [Outcome] = []
+            for try await part in group { all += part }
+            return all
+        }
+        try #require(outcomes.count == seeds.count)
+        // The work the invariant guards happened: dots were needled on most seeds, every grid was probed.
+        let needled = outcomes.filter { $0.countedStrokes > 0 }.count
+        try #require(needled * 2 >= seeds.count, "only \(needled) of \(seeds.count) seeds needled any dot")
+        try #require(outcomes.allSatisfy { $0.touchOffs >= 9 })
+        let failures = outcomes.flatMap(\.failures)
+        #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(5))")
     }
 }

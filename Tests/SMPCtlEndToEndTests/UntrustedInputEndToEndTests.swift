@@ -202,7 +202,7 @@ struct UntrustedInputEndToEndTests {
         let hello = BoardHello(
             sessionID: 7, boardModel: "m\u{1B}]0;title\u{7}", firmwareVersion: "f\u{1B}[2J", serialNumber: "s",
             clockHertz: 1_000_000, queueCapacity: 128, limits: BoardLimits(BoardDefinition.r1), boardTime: 0, lastCompletedDot: 0,
-            pendingCompletions: 0)
+            pendingCompletions: 0, handpieceModel: "rotary-r1", cartridge: "3RL 0.25", surfaceMode: .unmapped)
         let capture = try HostilePeer.frame(.boardHello(hello))
         for arguments in [["wire", "decode"], ["wire", "decode", "--json"]] {
             let result = try SMPCtlProcess.run(arguments, standardInput: Data(capture))

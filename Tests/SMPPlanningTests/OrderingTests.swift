@@ -47,33 +47,6 @@ import Testing
         #expect(result.needleChanges == 1)
         #expect(Set(result.sessionDots.map(\.id)).count == result.sessionDots.count)
         #expect(result.sessionDots.allSatisfy { $0.session == 1 })
-        #expect(result.time.cartridgeChangeSeconds == SessionTimeEstimator.cartridgeChangeSeconds)
-    }
-}
-
-@Suite struct TimeEstimateTests {
-    @Test func trapezoidAndTriangleMoves() {
-        // 100 mm at 100 mm/s, 3000 mm/s2: accelerate 1/30 s over 1.667 mm each end: 1 s + 1/30 s.
-        #expect(abs(SessionTimeEstimator.moveTime(distance: 100, speed: 100, accel: 3000) - (1 + 1.0 / 30)) < 1e-12)
-        // 1 mm never reaches 100 mm/s: triangle, 2 sqrt(1 / 3000).
-        #expect(
-            abs(SessionTimeEstimator.moveTime(distance: 1, speed: 100, accel: 3000) - 2 * (1.0 / 3000).squareRoot())
-                < 1e-12)
-        #expect(SessionTimeEstimator.moveTime(distance: 0, speed: 100, accel: 3000) == 0)
-    }
-
-    @Test func diagonalMovesUseBothAxes() {
-        let board = BoardDefinition.r1
-        let straight = SessionTimeEstimator.xyMoveTime(from: Point(0, 0), to: Point(100, 0), board: board)
-        let diagonal = SessionTimeEstimator.xyMoveTime(from: Point(0, 0), to: Point(100, 100), board: board)
-        // Each axis moves 100 mm at its own limits: the diagonal takes as long as the straight move.
-        #expect(abs(straight - diagonal) < 1e-9)
-    }
-
-    @Test func dwellCountsDipAndStrokes() {
-        let (dip, strokes) = SessionTimeEstimator.dwell(hang: 1.2, strokes: 4, strokeRateHz: 120, board: .r1)
-        #expect(abs(strokes - 4.0 / 120) < 1e-12)
-        #expect(abs(dip - 2 * SessionTimeEstimator.moveTime(distance: 3.2, speed: 50, accel: 5000)) < 1e-12)
     }
 }
 

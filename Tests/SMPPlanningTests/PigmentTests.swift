@@ -100,7 +100,6 @@ import Testing
                 == OperatorStep(beforeDot: 0, needle: "3RL", pigment: PigmentChoice(name: "warm-black", dilution: 0.5)))
         #expect(result.steps[1].pigment == PigmentChoice(name: "dark-brown", dilution: 0.75))
         #expect(result.pigmentChanges == 1 && result.needleChanges == 0)
-        #expect(result.time.cartridgeChangeSeconds == SessionTimeEstimator.cartridgeChangeSeconds)
         // Each pigment's dots are one run in the order.
         let labels = result.sessionDots.map { result.plan.regions[$0.regionIndex].pigment(session: $0.session)!.label }
         #expect(zip(labels, labels.dropFirst()).filter { $0 != $1 }.count == 1)

@@ -13,7 +13,7 @@ struct CaptureFileTests {
 
     static func hexLines(_ bytes: [UInt8], title: String) -> String {
         var text =
-            "# \(title)\n# smp-wire v1, schema 0x\(hex32(WireSchema.hash)); decode with: smpctl wire decode --hex FILE\n"
+            "# \(title)\n# smp-wire v\(WireSchema.protocolVersion), schema 0x\(hex32(WireSchema.hash)); decode with: smpctl wire decode --hex FILE\n"
         var line: [String] = []
         for byte in bytes {
             line.append((byte < 16 ? "0" : "") + String(byte, radix: 16))

@@ -64,15 +64,16 @@ struct ProtocolVectorTests {
         var vectors: [Vector] = []
         var sequence: UInt8 = 0
         for message in Samples.everyMessage {
-            let fromBoard = [.boardHello, .completions, .fault, .status].contains(message.type)
+            let fromBoard = message.type.isFromBoard
             var vector = Vector(
                 name: message.type.name, direction: fromBoard ? "board_to_host" : "host_to_board",
                 acknowledgement: message.type.isHandshake ? 0xFF : 3, negativeAcknowledgement: false,
                 credit: fromBoard && !message.type.isHandshake ? 40 : nil,
                 sequence: message.type.isHandshake ? nil : sequence, handshake: message.type.isHandshake,
                 message: message, payloadHex: hex(try message.encoded().payload), wireHex: "")
-            if vector.name == "dot_train", case .dotTrain(let train) = message, train.dots.count == 1 {
-                vector.name = "dot_train_single"
+            if vector.name == "dot_train", case .dotTrain(let train) = message {
+                if train.dots.count == 1 { vector.name = "dot_train_single" }
+                if train.strokeDetail { vector.name = "dot_train_detail" }
             }
             if !message.type.isHandshake { sequence &+= 1 }
             vectors.append(vector)
@@ -111,7 +112,7 @@ struct ProtocolVectorTests {
         .enabled(if: ProcessInfo.processInfo.environment["SMP_REGENERATE_VECTORS"] == "1"))
     func regenerate() throws {
         let file = VectorFile(
-            format: "smpctl-protocol-vectors/1", protocolVersion: Int(WireSchema.protocolVersion),
+            format: "smpctl-protocol-vectors/2", protocolVersion: Int(WireSchema.protocolVersion),
             schemaHash: "0x" + hex32(WireSchema.hash),
             crc32cCheck: CRCCheck(ascii: "123456789", crc32c: "0x" + hex32(CRC32C.checksum(Array("123456789".utf8)))),
             vectors: try Self.catalogue())

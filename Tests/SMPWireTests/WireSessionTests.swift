@@ -64,6 +64,27 @@ struct WireSessionTests {
         #expect(!pair.host.isEstablished)
     }
 
+    @Test("a v1 host is refused at connect by a v2 board, the refusal naming both versions and schemas")
+    func versionOneHostRefused() throws {
+        var board = WireSession(configuration: SessionConfiguration(role: .board), boardIdentity: Samples.boardHello)
+        // Protocol v1's hello: version 1 and v1's schema hash (Hardware/smp-driver-r1/protocol-vectors.json of v1).
+        let hello = Message.hostHello(
+            HostHello(protocolVersion: 1, schemaHash: 0x492B_CFC5, sessionID: 9, hostSoftware: "smpctl 0.1.0"))
+        var encoder = FrameEncoder()
+        var wire: [UInt8] = []
+        try encoder.encode(
+            Frame(
+                acknowledgement: 0xFF, isNegativeAcknowledgement: false, credit: nil, body: .handshake(hello.encoded())),
+            into: &wire, leadingDelimiter: true)
+        let events = board.receive(wire, now: 1_000)
+        let refusal = try #require(
+            events.compactMap { if case .refused(let mismatch) = $0 { mismatch } else { nil } }.first)
+        #expect(refusal.peerVersion == 1 && refusal.localVersion == 2)
+        #expect(refusal.description.contains("v1") && refusal.description.contains("v2"))
+        #expect(refusal.description.contains("492bcfc5"))
+        #expect(!board.isEstablished)
+    }
+
     /// Sends `count` messages each way, as fast as the windows allow, and returns what each side received.
     static func exchange(_ pair: inout SessionPair, count: Int, limit: UInt64 = 120_000_000) -> (
         toBoard: [Message], toHost: [Message]

@@ -23,8 +23,10 @@ private func referenceBoard() -> BoardDefinition {
 /// through the virtual bench, until every completion is in. Returns the simulated duration (µs).
 private func simulateSession(dotCount: Int, board: BoardDefinition, seed: UInt64) -> (simulated: UInt64, completed: Int)
 {
-    let setup = SimulationSetup(board: board, skinType: .fitzpatrick1to3, seed: seed, homeXMM: 10, homeYMM: 10)
-    var bench = VirtualBench(board: SimulatedBoard(setup: setup), seed: seed)
+    // A flat patch, declared flat to the board: the benchmark measures throughput, not probing.
+    let setup = SimulationSetup(
+        board: board, skinType: .fitzpatrick1to3, surface: .flat, seed: seed, homeXMM: 10, homeYMM: 10)
+    var bench = VirtualBench(setup: setup)
     var host = WireSession(configuration: SessionConfiguration(role: .host))
     var completed = 0
     var faults = 0
@@ -47,13 +49,19 @@ private func simulateSession(dotCount: Int, board: BoardDefinition, seed: UInt64
 
     host.connect(sessionID: 1, hostSoftware: "sim-benchmark", now: 0)
     while !host.isEstablished && bench.now < 5_000_000 { exchange(until: bench.now + 10_000) }
+    // The board's clock as the hello gave it (its crystal's epoch and rate are its own): board time ≈ host time +
+    // offset. Dots are scheduled in board time, so the crystal's drift over the session only shifts when trains go.
+    guard case .board(let hello) = host.peerHello else { fatalError("benchmark setup: no board hello") }
+    let boardOffset = hello.boardTime &- bench.now
+    var boardNow: UInt64 { bench.now &+ boardOffset }
     try? host.send(.arm, now: bench.now)
-    try? host.send(.setStrokeRate(SetStrokeRate(startTime: bench.now + 20_000, centihertz: 12_000)), now: bench.now)
+    try? host.send(.surfaceGrid(.flat), now: bench.now)
+    try? host.send(.setStrokeRate(SetStrokeRate(startTime: boardNow + 20_000, centihertz: 12_000)), now: bench.now)
     exchange(until: bench.now + 1_000)
 
     let columns = 180
     let spacing: UInt64 = 170_000
-    let firstStart = bench.now + 500_000
+    let firstStart = boardNow + 500_000
     var next = 0
     while completed < dotCount && faults == 0 {
         // Stream trains while credit allows and their start is within ~8 s (queue depth in time).
@@ -61,7 +69,7 @@ private func simulateSession(dotCount: Int, board: BoardDefinition, seed: UInt64
             let count = min(32, dotCount - next)
             guard host.availableCredit >= count else { break }
             let start = firstStart + UInt64(next) * spacing
-            guard start < bench.now + 8_000_000 else { break }
+            guard start < boardNow + 8_000_000 else { break }
             let dots = (next..<(next + count)).map { index in
                 let row = index / columns
                 let column = row % 2 == 0 ? index % columns : columns - 1 - index % columns

@@ -1,0 +1,58 @@
+/// A byte transport to a board with a host clock: what ``ControllerDriver`` needs, in virtual or in wall time.
+public protocol ControllerTransport {
+    /// The host's monotonic clock (µs).
+    var now: UInt64 { get }
+    /// Puts bytes on the link towards the board.
+    mutating func write(_ bytes: [UInt8])
+    /// Waits until bytes arrive or host time `deadline` comes, whichever is first, and returns what arrived (empty
+    /// at the deadline). A virtual transport advances its clock; a wall-time one blocks.
+    mutating func waitForBytes(until deadline: UInt64) -> [UInt8]
+    /// True when the link is gone for good (a serial hang-up); the controller then declares the board lost.
+    var isClosed: Bool { get }
+}
+
+/// Runs a ``SessionController`` over a ``ControllerTransport``: the one loop that feeds it bytes and ticks and
+/// writes what it asks, whatever the transport.
+public struct ControllerDriver<Transport: ControllerTransport> {
+    public var controller: SessionController
+    public var transport: Transport
+    /// After the controller stops (faulted, finished), keep reading this long (µs) for the board's last records.
+    public var drainTime: UInt64 = 500_000
+    /// Longest wait between two inputs (µs): bounds how stale an operator command or a progress report can be.
+    public var maximumWait: UInt64 = 50_000
+
+    public init(controller: SessionController, transport: Transport) {
+        self.controller = controller
+        self.transport = transport
+    }
+
+    /// Runs until the controller is terminal and drained, `limit` host µs have passed, or `interrupt` returns an
+    /// operator command that stops it. `observe` is called after every input (progress, operator input).
+    public mutating func run(
+        limit: UInt64, observe: (inout ControllerDriver) -> SessionController.OperatorCommand? = { _ in nil }
+    ) {
+        let end = transport.now + limit
+        var action = controller.start(now: transport.now)
+        var terminalSince: UInt64?
+        while true {
+            if !action.bytes.isEmpty { transport.write(action.bytes) }
+            if let command = observe(&self) {
+                action = controller.command(command, now: transport.now)
+                continue
+            }
+            let now = transport.now
+            if controller.isTerminal {
+                terminalSince = terminalSince ?? now
+                if now >= terminalSince! + drainTime || transport.isClosed { return }
+            }
+            if now >= end { return }
+            var deadline = min(end, now + maximumWait)
+            if let wake = action.wakeAt { deadline = min(deadline, max(wake, now + 1)) }
+            if let since = terminalSince { deadline = min(deadline, since + drainTime) }
+            let bytes = transport.waitForBytes(until: deadline)
+            action =
+                bytes.isEmpty
+                ? controller.tick(now: transport.now) : controller.receive(bytes, now: transport.now)
+        }
+    }
+}

@@ -1,0 +1,173 @@
+import Logging
+import SMPBoardSim
+import SMPControl
+import SMPHardware
+import SMPMotion
+import SMPPlanning
+import SMPWire
+
+/// What a dry run simulates.
+public struct DryRunOptions: Sendable {
+    public var skin: SkinType
+    public var surface: SimulatedPatient.Surface = .curved
+    public var seed: UInt64 = 1
+    /// `--faults` text (SMPBoardSim's fault spec).
+    public var faults = ""
+    public var board: BoardDefinition = .r1
+    public var handpiece: HandpieceDefinition = .rotaryR1
+    /// Give up after this much virtual time (µs) beyond the estimate.
+    public var timeLimitMicros: UInt64 = 3_600_000_000
+    public var logger = Logger(label: "smpctl.control")
+
+    public init(skin: SkinType) { self.skin = skin }
+}
+
+/// A dry run's progress, for a progress bar.
+public struct DryRunProgress: Sendable {
+    public var phase: String
+    public var dotsSettled: Int
+    public var dotsPlanned: Int
+    public var nodesProbed: Int
+    public var nodesPlanned: Int
+    public var virtualSeconds: Double
+}
+
+/// A plan that cannot be dry-run, before any byte was sent: one line, and whether it is the input's fault.
+public struct DryRunError: Error, CustomStringConvertible {
+    public enum Kind: Sendable { case badInput, refusedByBoard }
+    public var kind: Kind
+    public var message: String
+    public var description: String { message }
+}
+
+/// The whole pipeline in virtual time: plan → host checks → ``SessionController`` over wire bytes ↔
+/// ``SimulatedBoard`` on a ``VirtualBench`` (crystal error, USB link, the faults asked for), then graded against the
+/// simulator's truth. The controller never sees the truth; only this grader reads it, after the run.
+public enum DryRun {
+    /// Runs `result`'s session. Host-check failures throw before anything is sent; everything that happens on the
+    /// link (faults, a board of another protocol) is in the report.
+    public static func run(
+        _ result: PlanResult, options: DryRunOptions, progress: ((DryRunProgress) -> Void)? = nil
+    ) throws -> DryRunReport {
+        let dots = ControlDot.dots(of: result)
+        if let problem = HostChecks.firstProblem(in: dots, limits: BoardLimits(options.board)) {
+            throw DryRunError(kind: .badInput, message: "\(result.plan.file): \(problem)")
+        }
+        let plan: FaultPlan
+        do { plan = try FaultPlan(parsing: options.faults) } catch {
+            throw DryRunError(kind: .badInput, message: "\(error)")
+        }
+        let setup = SimulationSetup(
+            board: options.board, handpiece: options.handpiece, skinType: options.skin, surface: options.surface,
+            seed: options.seed, faults: plan, faultSpec: options.faults, homeXMM: 0, homeYMM: 0)
+        return try run(dots: dots, setup: setup, options: options, planFile: result.plan.file, progress: progress)
+    }
+
+    /// Runs `dots` against the board of `setup`.
+    public static func run(
+        dots: [ControlDot], setup: SimulationSetup, options: DryRunOptions, planFile: String,
+        progress: ((DryRunProgress) -> Void)? = nil
+    ) throws -> DryRunReport {
+        let wallStart = ContinuousClock.now
+        var configuration = SessionController.Configuration()
+        configuration.hostSoftware = "smpctl-dry-run"
+        configuration.declareFlatSurface = setup.surface == .flat
+        let controller = SessionController(
+            dots: dots, board: options.board, handpiece: options.handpiece, configuration: configuration,
+            logger: options.logger)
+        let transport = BenchTransport(bench: VirtualBench(setup: setup))
+        var driver = ControllerDriver(controller: controller, transport: transport)
+        var clockErrorMax = 0.0
+        var lastProgress = 0.0
+        var nextClockCheck: UInt64 = 0
+        driver.run(limit: options.timeLimitMicros) { driver in
+            let now = driver.transport.now
+            // The host's estimate of the board clock against the bench's truth, every 10 ms of host time.
+            if now >= nextClockCheck {
+                nextClockCheck = now + 10_000
+                switch driver.controller.state {
+                case .armed, .running, .holding:
+                    if let estimate = driver.controller.estimatedBoardTime(atHost: now) {
+                        let truth = Double(driver.transport.bench.boardNow)
+                        clockErrorMax = max(clockErrorMax, abs(estimate - truth))
+                    }
+                default: break
+                }
+            }
+            let seconds = Double(now) / 1e6
+            if let progress, seconds - lastProgress >= 0.5 {
+                lastProgress = seconds
+                progress(Self.progress(of: driver.controller, seconds: seconds))
+            }
+            return nil
+        }
+        if let progress { progress(Self.progress(of: driver.controller, seconds: Double(driver.transport.now) / 1e6)) }
+        let wall = ContinuousClock.now - wallStart
+        let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18
+        if case .faulted(.protocolMismatch(let mismatch)) = driver.controller.state {
+            throw DryRunError(kind: .refusedByBoard, message: "board: \(mismatch); nothing sent")
+        }
+        if case .faulted(.hostCheck(let problem)) = driver.controller.state {
+            throw DryRunError(kind: .badInput, message: "\(planFile): \(problem); nothing sent")
+        }
+        return DryRunReport.grade(
+            controller: driver.controller, truth: driver.transport.bench.board.truth(),
+            virtualSeconds: Double(driver.transport.now) / 1e6, wallSeconds: wallSeconds,
+            hostToBoardBytes: driver.transport.bytesWritten, boardToHostBytes: driver.transport.bytesRead,
+            clockErrorMaxMicros: clockErrorMax, options: options, setup: setup)
+    }
+
+    static func progress(of controller: SessionController, seconds: Double) -> DryRunProgress {
+        var nodes = (0, 0)
+        let phase: String
+        switch controller.state {
+        case .disconnected: phase = "connecting"
+        case .identified: phase = "clock sync"
+        case .armed(let probing):
+            phase = "probing"
+            nodes = (probing.nodesProbed, probing.plan?.nodeCount ?? 0)
+        case .running: phase = "dots"
+        case .holding: phase = "held"
+        case .faulted: phase = "faulted"
+        case .finished: phase = "finished"
+        }
+        return DryRunProgress(
+            phase: phase, dotsSettled: controller.accounting.settled, dotsPlanned: controller.dots.count,
+            nodesProbed: nodes.0, nodesPlanned: nodes.1, virtualSeconds: seconds)
+    }
+}
+
+/// The simulated board on its bench as a controller transport in virtual time: waiting advances the bench event by
+/// event and returns as soon as bytes reach the host. For tests and benchmarks that drive the controller
+/// themselves; ``truth`` is for grading afterwards, never for the controller.
+public struct DryRunTransport: ControllerTransport {
+    var base: BenchTransport
+    public init(setup: SimulationSetup) { base = BenchTransport(bench: VirtualBench(setup: setup)) }
+    public var now: UInt64 { base.now }
+    public var isClosed: Bool { false }
+    public mutating func write(_ bytes: [UInt8]) { base.write(bytes) }
+    public mutating func waitForBytes(until deadline: UInt64) -> [UInt8] { base.waitForBytes(until: deadline) }
+    public var truth: SimulationTruth { base.bench.board.truth() }
+    /// The board clock now (true board time, for grading the host's clock estimate).
+    public var boardNow: UInt64 { base.bench.boardNow }
+}
+
+struct BenchTransport: ControllerTransport {
+    var bench: VirtualBench<SimulatedBoard>
+    var bytesWritten = 0
+    var bytesRead = 0
+
+    var now: UInt64 { bench.now }
+    var isClosed: Bool { false }
+
+    mutating func write(_ bytes: [UInt8]) {
+        bytesWritten += bytes.count
+        bench.hostWrites(bytes)
+    }
+
+    mutating func waitForBytes(until deadline: UInt64) -> [UInt8] {
+        let bytes = bench.run(until: max(deadline, bench.now + 1), stoppingAtDelivery: true)
+        bytesRead += bytes.count
+        return bytes
+    }
+}
