@@ -1,4 +1,5 @@
 import Foundation
+import SMPHardware
 import SMPWire
 import Testing
 

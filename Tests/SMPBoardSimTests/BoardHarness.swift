@@ -1,5 +1,6 @@
 import Foundation
 import SMPBoardSim
+import SMPHardware
 import SMPWire
 import Testing
 
