@@ -1,5 +1,6 @@
 import SMPHardware
 import Foundation
+import SMPHardware
 import SMPWire
 import Testing
 

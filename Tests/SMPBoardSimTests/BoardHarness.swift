@@ -1,6 +1,7 @@
 import SMPHardware
 import Foundation
 import SMPBoardSim
+import SMPHardware
 import SMPWire
 import Testing
 
