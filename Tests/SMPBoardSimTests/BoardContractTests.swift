@@ -290,33 +290,55 @@ struct TouchOffTests {
         #expect(worst <= 0.008, "worst depth error \(worst * 1000) um")
     }
 
-    @Test("a fitted cartridge makes the map unverified until a touch-off at a stored node; not safe is refused")
+    @Test(
+        "a fitted cartridge makes the map unverified until a touch-off at a stored node re-zeroes it; then its own needle depth"
+    )
     func cartridgeChange() throws {
         var harness = try BoardHarness(surface: .curved)
         let start = harness.prepare()
-        harness.send(.cartridgeFitted(CartridgeFitted(cartridge: "1RL-0.18")))
+        harness.send(.cartridgeFitted(CartridgeFitted(cartridge: "1RL 0.18")))
         harness.run(for: 100_000)
         #expect(harness.faults.map(\.code) == [.notSafe])
-        harness.send(.cartridgeFitted(CartridgeFitted(cartridge: "1RL-0.18")))
+        harness.send(.cartridgeFitted(CartridgeFitted(cartridge: "9RL 0.99")))
+        harness.run(for: 100_000)
+        #expect(harness.faults.last?.code == .malformedCommand)
+        harness.send(.cartridgeFitted(CartridgeFitted(cartridge: "1RL 0.18")))
         harness.run(for: 100_000)
         #expect(harness.statuses.last?.surfaceMode == .unverified)
         harness.arm()
+        harness.send(.setStrokeRate(SetStrokeRate(startTime: harness.board.scheduleTime + 10_000, centihertz: 12_000)))
+        harness.run(for: 400_000)
         harness.send(
-            .dotTrain(BoardHarness.train(firstID: 1, count: 1, start: max(start, harness.scheduleEstimate + 50_000))))
+            .dotTrain(BoardHarness.train(firstID: 1, count: 1, start: max(start, harness.board.scheduleTime + 50_000))))
         harness.run(for: 500_000)
         #expect(harness.faults.last?.code == .noSurface)
+        #expect(harness.board.truth().summary.skinContacts == 0)
         harness.arm()
-        // Node 0 of the default probe area, measured again: the map is verified.
+        // Node 0 of the default probe area, measured again with the new needle: the map shifts and is verified.
         harness.send(
             .touchOff(
                 TouchOff(
-                    startTime: harness.scheduleEstimate + 30_000, xMicrometres: 85_000, yMicrometres: 90_000,
+                    startTime: harness.board.scheduleTime + 10_000, xMicrometres: 85_000, yMicrometres: 90_000,
                     approachMicrometres: -3_500, node: 1)))
         harness.run(for: 4_000_000) { $0.touchOffResults.count == 51 }
         harness.send(.statusQuery)
         harness.run(for: 20_000)
         #expect(harness.statuses.last?.surfaceMode == .grid)
-        if case .board(let hello)? = harness.host.peerHello { #expect(hello.handpieceModel == "rotary-r1") }
+        harness.send(.setStrokeRate(SetStrokeRate(startTime: harness.board.scheduleTime + 10_000, centihertz: 12_000)))
+        harness.run(for: 400_000)
+        harness.send(
+            .dotTrain(
+                BoardHarness.train(
+                    firstID: 2, count: 4, start: harness.board.scheduleTime + 600_000, x: 100_000, hang: 1_000,
+                    spacing: 400_000)))
+        harness.run(for: 8_000_000)
+        #expect(harness.completions.filter { $0.dotID >= 2 }.map(\.outcome) == Array(repeating: .completed, count: 4))
+        // The 1RL 0.18 (nominal membrane loss 0.25 mm, needle 0.1 mm shorter) needles at its own intended depth.
+        let dots = harness.board.truth().dots.filter { $0.dotID >= 2 }
+        let counted = dots.flatMap { $0.strokes.filter(\.counted) }
+        try #require(counted.count == 16)
+        #expect(counted.allSatisfy { abs($0.intrusionMM - (1.0 - 0.25)) <= 0.008 })
+        #expect(harness.board.truth().cartridges == ["3RL 0.25", "1RL 0.18"])
     }
 
     @Test("the serial number does not depend on the seed")

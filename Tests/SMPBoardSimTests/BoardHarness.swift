@@ -32,10 +32,12 @@ struct BoardHarness {
     ) throws {
         self.surface = surface
         let plan = try FaultPlan(parsing: faults)
-        let setup = SimulationSetup(
+        var setup = SimulationSetup(
             board: try board ?? Fixtures.board(), skinType: skin, surface: surface, seed: seed, faults: plan,
             faultSpec: faults,
             homeXMM: 100, homeYMM: 100)
+        setup.catalogue = try CartridgeCatalogue.load(
+            from: Fixtures.packageRoot.appendingPathComponent("Hardware/cartridges.json").path)
         bench = VirtualBench(setup: setup)
     }
 
