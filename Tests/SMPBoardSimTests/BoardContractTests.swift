@@ -348,4 +348,69 @@ struct TouchOffTests {
             (UInt64(1)...20).map { SimulationSetup(board: board, skinType: .thin, seed: $0 * 7_919).serialNumber })
         #expect(serials.count == 1)
     }
+
+    @Test("a detail train reports every stroke bottom of each dot, ramps included, with the puncture signature")
+    func detailReportsEveryBottom() throws {
+        var harness = try BoardHarness(skin: .fitzpatrick1to3, surface: .curved, seed: 5)
+        let start = harness.prepare()
+        var train = BoardHarness.train(firstID: 1, count: 6, start: start + 200_000, strokes: 12, spacing: 400_000)
+        train.strokeDetail = true
+        harness.send(.dotTrain(train))
+        harness.run(for: 9_000_000)
+        let details = harness.received.compactMap {
+            if case .strokeDetail(let detail) = $0.message { detail } else { nil }
+        }
+        let truth = harness.board.truth()
+        try #require(truth.dots.count == 6 && truth.dots.allSatisfy { $0.outcome == "completed" })
+        var punctureSignatures = 0
+        for dot in truth.dots {
+            // Twelve strokes and the ramps exceed one report: split, in order.
+            let samples = details.filter { $0.dotID == dot.dotID }.flatMap(\.strokes)
+            #expect(details.filter { $0.dotID == dot.dotID }.count >= 2)
+            #expect(samples.count == dot.strokes.count)
+            #expect(samples.map(\.counted) == dot.strokes.map(\.counted))
+            #expect(samples.filter(\.counted).count == 12)
+            // Ramp bottoms are there too, shallower than the counted ones.
+            #expect(samples.contains { !$0.counted && $0.zMicrometres < 1_100 })
+            for (sample, stroke) in zip(samples, dot.strokes) where stroke.punctured {
+                if sample.bottomLoadMillinewtons < sample.peakLoadMillinewtons { punctureSignatures += 1 }
+                #expect(abs(Double(sample.rateCentihertz) / 100 - stroke.rateHz) < 0.01)
+            }
+        }
+        try #require(punctureSignatures > 0)
+        // A plain train pays one flags byte, no detail reports.
+        var plain = try BoardHarness()
+        let plainStart = plain.prepare()
+        plain.send(.dotTrain(BoardHarness.train(firstID: 1, count: 3, start: plainStart)))
+        plain.run(for: 7_000_000)
+        #expect(!plain.received.contains { if case .strokeDetail = $0.message { true } else { false } })
+    }
+
+    @Test(
+        "the probe force limit is below the least puncture force of every catalogue cartridge on every simulated skin")
+    func forceLimitMargin() throws {
+        let board = try Fixtures.board()
+        let catalogue = try CartridgeCatalogue.load(
+            from: Fixtures.packageRoot.appendingPathComponent("Hardware/cartridges.json").path)
+        let limit = Double(board.probe.forceLimitMN) / 1000
+        var least = Double.infinity
+        for skin in SkinType.allCases {
+            for seed in UInt64(1)...200 {
+                let patient = SimulatedPatient(skinType: skin, seed: seed)
+                for cartridge in catalogue.cartridges {
+                    let mechanics = SkinMechanics(
+                        needleCount: cartridge.needleCount, needleDiameterMM: cartridge.diameterMM)
+                    for x in stride(from: 20.0, through: 180, by: 40) {
+                        for y in stride(from: 20.0, through: 180, by: 40) {
+                            least = min(least, mechanics.punctureForce(patient.tissue(x: x, y: y), reopening: false))
+                        }
+                    }
+                }
+            }
+        }
+        try #require(least.isFinite)
+        // Measured: the least is 44 mN (1RL 0.18 on thin skin, 200 patients a type); the limit is 30 mN, 68 % of it.
+        #expect(limit < least * 0.8, "force limit \(limit * 1000) mN, least puncture force \(least * 1000) mN")
+    }
+
 }
