@@ -233,6 +233,9 @@ extension SimulatedBoard {
         case .emergencyStop:
             raise(.emergencyStop, value: 0, dotID: currentDotID)
         case .statusQuery:
+            // The records finished before the query go out ahead of its answer (Protocol.md, completions): a host
+            // that asks after its last dot gets every record without waiting out the batching delay.
+            flushCompletions()
             sendStatus()
         case .arm:
             guard state == .safe else { return }

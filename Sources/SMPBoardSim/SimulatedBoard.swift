@@ -319,9 +319,6 @@ public struct SimulatedBoard: BoardCore {
     }
 
     mutating func sendStatus() {
-        // Records finished before this status go out ahead of it (Protocol.md, completions): a host that asks for
-        // a status after its last dot gets every record without waiting out the batching delay.
-        flushCompletions()
         let position = physicsPosition
         let motor = physics.motor.rate(at: Self.seconds(now))
         let status = BoardStatus(

@@ -41,8 +41,10 @@ public struct VirtualBench<Core: BoardCore> {
         return [boardDeadline, hostToBoard.nextDeliveryTime, boardToHost.nextDeliveryTime].compactMap { $0 }.min()
     }
 
-    /// Advances true time to `time`, running every event on the way; returns the bytes the host received.
-    public mutating func run(until time: UInt64) -> [UInt8] {
+    /// Advances true time to `time`, running every event on the way; returns the bytes the host received. With
+    /// `stoppingAtDelivery` it stops at the first instant bytes reach the host (a controller in virtual time must see
+    /// them when they arrive), and `now` is then that instant.
+    public mutating func run(until time: UInt64, stoppingAtDelivery: Bool = false) -> [UInt8] {
         var received: [UInt8] = []
         while true {
             let pending = nextEventTime.map { max($0, now) }
@@ -53,7 +55,7 @@ public struct VirtualBench<Core: BoardCore> {
             if !arrived.isEmpty { boardToHost.send(board.receive(arrived, at: boardTime), at: now) }
             boardToHost.send(board.advance(to: boardTime), at: now)
             received += boardToHost.receive(upTo: now)
-            if step >= time { break }
+            if step >= time || (stoppingAtDelivery && !received.isEmpty) { break }
         }
         return received
     }

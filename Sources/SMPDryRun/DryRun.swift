@@ -79,20 +79,25 @@ public enum DryRun {
         var driver = ControllerDriver(controller: controller, transport: transport)
         var clockErrorMax = 0.0
         var lastProgress = 0.0
+        var nextClockCheck: UInt64 = 0
         driver.run(limit: options.timeLimitMicros) { driver in
-            let controller = driver.controller
-            switch controller.state {
-            case .armed, .running, .holding:
-                if let estimate = controller.estimatedBoardTime(atHost: driver.transport.now) {
-                    let truth = Double(driver.transport.bench.boardNow)
-                    clockErrorMax = max(clockErrorMax, abs(estimate - truth))
+            let now = driver.transport.now
+            // The host's estimate of the board clock against the bench's truth, every 10 ms of host time.
+            if now >= nextClockCheck {
+                nextClockCheck = now + 10_000
+                switch driver.controller.state {
+                case .armed, .running, .holding:
+                    if let estimate = driver.controller.estimatedBoardTime(atHost: now) {
+                        let truth = Double(driver.transport.bench.boardNow)
+                        clockErrorMax = max(clockErrorMax, abs(estimate - truth))
+                    }
+                default: break
                 }
-            default: break
             }
-            let seconds = Double(driver.transport.now) / 1e6
+            let seconds = Double(now) / 1e6
             if let progress, seconds - lastProgress >= 0.5 {
                 lastProgress = seconds
-                progress(Self.progress(of: controller, seconds: seconds))
+                progress(Self.progress(of: driver.controller, seconds: seconds))
             }
             return nil
         }
@@ -161,16 +166,8 @@ struct BenchTransport: ControllerTransport {
     }
 
     mutating func waitForBytes(until deadline: UInt64) -> [UInt8] {
-        while true {
-            // At least 1 µs per step: a board deadline converted from board time can round to just before now.
-            let next = bench.nextEventTime.map { max($0, bench.now + 1) } ?? deadline
-            let target = min(next, deadline)
-            let bytes = bench.run(until: target)
-            if !bytes.isEmpty {
-                bytesRead += bytes.count
-                return bytes
-            }
-            if target >= deadline { return [] }
-        }
+        let bytes = bench.run(until: max(deadline, bench.now + 1), stoppingAtDelivery: true)
+        bytesRead += bytes.count
+        return bytes
     }
 }
