@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "SMPMotion", targets: ["SMPMotion"]),
         .library(name: "SMPControl", targets: ["SMPControl"]),
         .library(name: "SMPDryRun", targets: ["SMPDryRun"]),
+        .library(name: "SMPCalibration", targets: ["SMPCalibration"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -75,6 +76,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        // Depth calibration: the height mesh and the puncture ladder over wire bytes, the client profile file. Never
+        // imports SMPBoardSim: it uses only what a real board reports.
+        .target(
+            name: "SMPCalibration", dependencies: [
+                "SMPControl", "SMPMotion", "SMPHardware", "SMPPlanning", "SMPWire",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         // The dry run: the controller against the simulated board in virtual time over wire bytes, graded
         // afterwards against the simulator's truth. Used by `smpctl dry-run`, its tests and the benchmarks.
         .target(
@@ -85,7 +94,7 @@ let package = Package(
             name: "smpctl",
             dependencies: [
                 "SMPWire", "SMPHardware", "SMPPlanning", "SMPMotion", "SMPSerial", "SMPBoardSim", "SMPControl",
-                "SMPDryRun", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SMPDryRun", "SMPCalibration", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),

@@ -17,6 +17,8 @@ struct SMPCtl: AsyncParsableCommand {
             SimCommand.self,
             PortsCommand.self,
             IdentifyCommand.self,
+            CalibrateCommand.self,
+            ProfilesCommand.self,
             WireCommand.self,
             DryRunCommand.self,
         ]
