@@ -427,7 +427,7 @@ public enum Calibrator {
         configuration.checkPoints = checks
         configuration.requestStrokeDetail = true
         var logger = Logger(label: "smpctl.calibrate")
-        logger.logLevel = .warning
+        logger.logLevel = dots.isEmpty ? .critical : .warning
         let controller = SessionController(
             dots: dots, board: request.board, handpiece: request.handpiece, configuration: configuration,
             logger: logger)
