@@ -153,11 +153,29 @@ public enum Calibrator {
             let stiffness = analysis.stiffness ?? primaryStiffness!
             let regionTarget = target + (SkinProfile.table.regionalModifiersMM[region.rawValue] ?? 0)
             var loss = membrane! + analysis.residualLoadMN / 1000 / stiffness
-            var hang = regionTarget + loss
+            let modifier = SkinProfile.table.regionalModifiersMM[region.rawValue] ?? 0
+            let deepestAllowed = skin.depositTargetMM.upperBound + modifier
+            // Below the reliable-puncture hang some strokes only tent (no deposit): never go there. When the
+            // deposit there is already past the band, this cartridge cannot reach the target on this skin.
+            func hangFor(loss: Double) throws(CalibrationError) -> Double {
+                let wanted = regionTarget + loss
+                guard wanted < analysis.reliablePuncture else { return wanted }
+                let shallowest = analysis.reliablePuncture - loss
+                guard shallowest <= deepestAllowed else {
+                    throw CalibrationError(
+                        .measurement,
+                        "ladder (\(region.rawValue)): the target \(regionTarget.formatted(3)) mm is out of reach: "
+                            + "puncture becomes reliable only at a hang of \(analysis.reliablePuncture.formatted(3)) mm, "
+                            + "which deposits at \(shallowest.formatted(3)) mm, deeper than the band's "
+                            + "\(deepestAllowed.formatted(3)) mm (fit a finer cartridge)")
+                }
+                return analysis.reliablePuncture
+            }
+            var hang = try hangFor(loss: loss)
             // Check dots at the chosen hang until the loss is stable (at most two rounds).
             var stable = false
             for _ in 0..<2 where sites + 2 <= request.maximumSites {
-                guard hang > analysis.reliablePuncture - 1e-9, hang <= ceiling else { break }
+                guard hang <= ceiling else { break }
                 let check = try ladderPass(
                     hangs: [hang, hang], centre: (centre.x, centre.y + 4), region: region, request: request,
                     firstID: sites, makeTransport: makeTransport)
@@ -173,7 +191,7 @@ public enum Calibrator {
                 let change = abs(newLoss - loss)
                 lossChange = max(lossChange, change)
                 loss = (loss + newLoss) / 2
-                hang = regionTarget + loss
+                hang = try hangFor(loss: loss)
                 if change <= stableLossChangeMM {
                     stable = true
                     break
