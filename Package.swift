@@ -128,6 +128,13 @@ let package = Package(
             name: "SMPDryRunTests",
             dependencies: ["SMPDryRun", "SMPControl", "SMPBoardSim", "SMPPlanning", "SMPWire", "SMPHardware"],
             swiftSettings: strict),
+        // Calibration against the simulated board (only a test may link both), its accuracy and its bad input.
+        .testTarget(
+            name: "SMPCalibrationTests",
+            dependencies: [
+                "SMPCalibration", "SMPDryRun", "SMPControl", "SMPBoardSim", "SMPPlanning", "SMPHardware", "SMPWire",
+            ],
+            swiftSettings: strict),
         // Runs the built `smpctl` as a user would; depends on it so that `swift test` builds it first.
         .testTarget(
             name: "SMPCtlEndToEndTests",
