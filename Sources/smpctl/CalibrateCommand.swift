@@ -29,7 +29,7 @@ struct CalibrateCommand: ParsableCommand {
     @Option(name: .long, help: "Skin type (fitzpatrick-1-3, fitzpatrick-4-6, thin, thick-oily, scar).")
     var skin: String
 
-    @Option(name: .long, help: "Plan whose area is calibrated (default: Examples/quick.json's area is not assumed; required).")
+    @Option(name: .long, help: "Plan whose area is calibrated (required: the mesh covers its dots, the ladder runs in its scalp regions).")
     var plan: String
 
     @Option(name: .long, help: "Target deposit depth (mm), inside the skin type's band.")
