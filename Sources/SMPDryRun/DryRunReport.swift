@@ -200,7 +200,8 @@ public struct DryRunReport: Encodable, Sendable {
             }
         }
         var faultList = truth.faults.map { fault in
-            "\(fault.code) at board time \(fault.boardTimeMicros) us" + (fault.dotID != 0 ? ", wire dot \(fault.dotID)" : "")
+            "\(fault.code) at board time \(fault.boardTimeMicros) us"
+                + (fault.dotID != 0 ? ", wire dot \(fault.dotID)" : "")
         }
         let outcome: String
         switch controller.state {

@@ -76,7 +76,9 @@ struct DryRunCommand: ParsableCommand {
         }
         // The patient defaults to the skin of most of the session's dots (one skin type per simulated head).
         var dotsPerProfile: [String: Int] = [:]
-        for dot in result.sessionDots { dotsPerProfile[result.plan.regions[dot.regionIndex].profile.name, default: 0] += 1 }
+        for dot in result.sessionDots {
+            dotsPerProfile[result.plan.regions[dot.regionIndex].profile.name, default: 0] += 1
+        }
         let profileSkin = dotsPerProfile.max { $0.value < $1.value }.flatMap { SkinType(rawValue: $0.key) }
         let skinType = skin.flatMap(SkinType.init(rawValue:)) ?? profileSkin ?? .fitzpatrick1to3
         var options = DryRunOptions(skin: skinType)
@@ -160,10 +162,12 @@ enum DryRunSummary {
         }
         lines.append(
             "timing    \(report.lateCommands) late commands, stroke rate within \(fixed(report.strokeRateErrorMaxPct, 2)) %, "
-                + "clock sync within \(fixed(report.clockSyncErrorMaxUs, 0)) us, travel \(fixed(report.travelMM / 1000, 2)) m")
+                + "clock sync within \(fixed(report.clockSyncErrorMaxUs, 0)) us, travel \(fixed(report.travelMM / 1000, 2)) m"
+        )
         lines.append(
             "wire      \(fixed(report.wireBytesPerDot.hostToBoard, 1)) B/dot to the board, "
-                + "\(fixed(report.wireBytesPerDot.boardToHost, 1)) B/dot back; simulated \(fixed(report.simSpeedup, 0))x real time")
+                + "\(fixed(report.wireBytesPerDot.boardToHost, 1)) B/dot back; simulated \(fixed(report.simSpeedup, 0))x real time"
+        )
         if report.faults.isEmpty {
             lines.append("faults    none")
         } else {
