@@ -2,7 +2,7 @@
 # The calibration accuracy table of Docs/Calibration.md: for every skin type and SEEDS seeded patients, calibrate on
 # the simulated board, then dry-run PLAN with the profile and with the nominal hang; one line per skin type with the
 # deposit error p95 (worst and median over the patients), blowouts, sites, machine and host time.
-# Usage: scripts/calibration-table.sh [SEEDS (default 20)] [PLAN (default Examples/quick.json)]
+# Usage: [SKINS="thin scar"] scripts/calibration-table.sh [SEEDS (default 20)] [PLAN (default Examples/quick.json)]
 set -euo pipefail
 seeds=${1:-20}
 plan=${2:-Examples/quick.json}
@@ -12,7 +12,7 @@ trap 'rm -rf "$work"' EXIT
 export XDG_CONFIG_HOME="$work"
 printf '| skin type | patients | calibrated | refused | p95 error calibrated: worst / median (mm) | blowouts | p95 error nominal: worst / median (mm) | blowouts nominal | sites max | machine s max | host s max |\n'
 printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
-for skin in fitzpatrick-1-3 fitzpatrick-4-6 thin thick-oily scar; do
+for skin in ${SKINS:-fitzpatrick-1-3 fitzpatrick-4-6 thin thick-oily scar}; do
   : >"$work/cal" ; : >"$work/nom" ; : >"$work/sum"; refused=0
   for seed in $(seq 1 "$seeds"); do
     "$smpctl" dry-run "$plan" --skin "$skin" --seed "$seed" --json 2>/dev/null \

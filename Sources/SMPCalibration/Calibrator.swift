@@ -44,6 +44,9 @@ public enum Calibrator {
     static let minimumTentLoadMN = 10.0
     /// A region's loss is stable when its check dots change it by at most this (mm).
     static let stableLossChangeMM = 0.02
+    /// When the hang for the target lies below reliable puncture, the hang is raised to it only if the deposit
+    /// there stays within this of the target (mm): the accuracy the calibration promises.
+    static let clampedHangTolerance = 0.05
     /// Largest skin slope between neighbouring nodes a scalp can have (µm per µm).
     static let maximumSlope = 0.6
 
@@ -161,13 +164,13 @@ public enum Calibrator {
                 let wanted = regionTarget + loss
                 guard wanted < analysis.reliablePuncture else { return wanted }
                 let shallowest = analysis.reliablePuncture - loss
-                guard shallowest <= deepestAllowed else {
+                guard shallowest <= min(deepestAllowed, regionTarget + clampedHangTolerance) else {
                     throw CalibrationError(
                         .measurement,
                         "ladder (\(region.rawValue)): the target \(regionTarget.formatted(3)) mm is out of reach: "
                             + "puncture becomes reliable only at a hang of \(analysis.reliablePuncture.formatted(3)) mm, "
-                            + "which deposits at \(shallowest.formatted(3)) mm, deeper than the band's "
-                            + "\(deepestAllowed.formatted(3)) mm (fit a finer cartridge)")
+                            + "which deposits at \(shallowest.formatted(3)) mm, more than "
+                            + "\(clampedHangTolerance) mm past it (fit a finer cartridge)")
                 }
                 return analysis.reliablePuncture
             }
