@@ -47,6 +47,9 @@ public enum Calibrator {
     /// When the hang for the target lies below reliable puncture, the hang is raised to it only if the deposit
     /// there stays within this of the target (mm): the accuracy the calibration promises.
     static let clampedHangTolerance = 0.05
+    /// The hang stays this far above the patch's reliable-puncture rung (mm): the skin elsewhere in the region
+    /// may need a little more before every stroke punctures.
+    static let punctureMarginMM = 0.1
     /// Largest skin slope between neighbouring nodes a scalp can have (µm per µm).
     static let maximumSlope = 0.6
 
@@ -113,7 +116,9 @@ public enum Calibrator {
         // The ladder per scalp region, the region with most dots first (it gets the long ladder).
         var dotsPerRegion: [ScalpRegion: [(x: Double, y: Double)]] = [:]
         for point in request.area { dotsPerRegion[ScalpRegion.at(x: point.x, y: point.y), default: []].append(point) }
-        let ordered = dotsPerRegion.sorted { $0.value.count > $1.value.count || ($0.value.count == $1.value.count && $0.key.rawValue < $1.key.rawValue) }
+        let ordered = dotsPerRegion.sorted {
+            $0.value.count > $1.value.count || ($0.value.count == $1.value.count && $0.key.rawValue < $1.key.rawValue)
+        }
         var membrane: Double?
         var primaryStiffness: Double?
         var results: [String: ClientProfile.RegionCalibration] = [:]
@@ -162,17 +167,18 @@ public enum Calibrator {
             // deposit there is already past the band, this cartridge cannot reach the target on this skin.
             func hangFor(loss: Double) throws(CalibrationError) -> Double {
                 let wanted = regionTarget + loss
-                guard wanted < analysis.reliablePuncture else { return wanted }
-                let shallowest = analysis.reliablePuncture - loss
+                let lowest = analysis.reliablePuncture + punctureMarginMM
+                guard wanted < lowest else { return wanted }
+                let shallowest = lowest - loss
                 guard shallowest <= min(deepestAllowed, regionTarget + clampedHangTolerance) else {
                     throw CalibrationError(
                         .measurement,
                         "ladder (\(region.rawValue)): the target \(regionTarget.formatted(3)) mm is out of reach: "
-                            + "puncture becomes reliable only at a hang of \(analysis.reliablePuncture.formatted(3)) mm, "
+                            + "puncture is reliable only from a hang of \(lowest.formatted(3)) mm (with margin), "
                             + "which deposits at \(shallowest.formatted(3)) mm, more than "
                             + "\(clampedHangTolerance) mm past it (fit a finer cartridge)")
                 }
-                return analysis.reliablePuncture
+                return lowest
             }
             var hang = try hangFor(loss: loss)
             // Check dots at the chosen hang until the loss is stable (at most two rounds).
@@ -255,7 +261,8 @@ public enum Calibrator {
             throw CalibrationError(.badInput, "the plan's area needs a \(cx) x \(cy) mesh; the board takes 32 x 32")
         }
         return SurfaceGrid(
-            originXMicrometres: Int32((originX * 1000).rounded()), originYMicrometres: Int32((originY * 1000).rounded()),
+            originXMicrometres: Int32((originX * 1000).rounded()),
+            originYMicrometres: Int32((originY * 1000).rounded()),
             spacingMicrometres: UInt32((spacing * 1000).rounded()), nx: UInt8(cx), ny: UInt8(cy))
     }
 
@@ -288,7 +295,8 @@ public enum Calibrator {
             let axisZ = -Double(height)
             guard axisZ > top + 500, axisZ < board.hangCeilingMM * 1000 else {
                 throw CalibrationError(
-                    .measurement, "probing: the skin at node \(index + 1) is at Z \(axisZ / 1000) mm, outside the Z travel")
+                    .measurement,
+                    "probing: the skin at node \(index + 1) is at Z \(axisZ / 1000) mm, outside the Z travel")
             }
             let ix = index % nx
             if ix + 1 < nx, abs(Double(heights[index + 1] - height)) / h > maximumSlope {
@@ -313,10 +321,14 @@ public enum Calibrator {
     }
 
     static func patchCentre(_ points: [(x: Double, y: Double)]) -> (x: Double, y: Double) {
-        let mean = (x: points.map(\.x).reduce(0, +) / Double(points.count),
-                    y: points.map(\.y).reduce(0, +) / Double(points.count))
-        return points.min { ($0.x - mean.x) * ($0.x - mean.x) + ($0.y - mean.y) * ($0.y - mean.y)
-            < ($1.x - mean.x) * ($1.x - mean.x) + ($1.y - mean.y) * ($1.y - mean.y) }!
+        let mean = (
+            x: points.map(\.x).reduce(0, +) / Double(points.count),
+            y: points.map(\.y).reduce(0, +) / Double(points.count)
+        )
+        return points.min {
+            ($0.x - mean.x) * ($0.x - mean.x) + ($0.y - mean.y) * ($0.y - mean.y)
+                < ($1.x - mean.x) * ($1.x - mean.x) + ($1.y - mean.y) * ($1.y - mean.y)
+        }!
     }
 
     /// One pass: a small grid around the patch, then one dot per hang at sites 1.5 mm apart, with stroke detail.
@@ -373,7 +385,11 @@ public enum Calibrator {
         var firstSeen = Set<UInt32>()
         var later: [Double] = []
         for sample in punctured {
-            if firstSeen.contains(sample.dot) { later.append(Double(sample.bottom)) } else { firstSeen.insert(sample.dot) }
+            if firstSeen.contains(sample.dot) {
+                later.append(Double(sample.bottom))
+            } else {
+                firstSeen.insert(sample.dot)
+            }
         }
         return later.isEmpty ? punctured.map { Double($0.bottom) } : later
     }

@@ -17,8 +17,10 @@ public struct ClientProfile: Codable, Sendable, Equatable {
         public var heightsMicrometres: [Int32]
 
         enum CodingKeys: String, CodingKey {
-            case originXMicrometres = "origin_x_um", originYMicrometres = "origin_y_um"
-            case spacingMicrometres = "spacing_um", nx, ny
+            case originXMicrometres = "origin_x_um"
+            case originYMicrometres = "origin_y_um"
+            case spacingMicrometres = "spacing_um"
+            case nx, ny
             case heightsMicrometres = "heights_um"
         }
     }
@@ -38,9 +40,14 @@ public struct ClientProfile: Codable, Sendable, Equatable {
         public var machineTimeS: Double
 
         enum CodingKeys: String, CodingKey {
-            case meshResidualMM = "mesh_residual_mm", repeatabilityMM = "repeatability_mm"
-            case lossChangeMM = "loss_change_mm", strokesUsed = "strokes_used", sitesUsed = "sites_used"
-            case touchOffs = "touch_offs", passes, machineTimeS = "machine_time_s"
+            case meshResidualMM = "mesh_residual_mm"
+            case repeatabilityMM = "repeatability_mm"
+            case lossChangeMM = "loss_change_mm"
+            case strokesUsed = "strokes_used"
+            case sitesUsed = "sites_used"
+            case touchOffs = "touch_offs"
+            case passes
+            case machineTimeS = "machine_time_s"
         }
     }
 
@@ -59,9 +66,12 @@ public struct ClientProfile: Codable, Sendable, Equatable {
         public var hangMM: Double
 
         enum CodingKeys: String, CodingKey {
-            case targetDepthMM = "target_depth_mm", tentStiffnessNPerMM = "tent_stiffness_n_per_mm"
-            case residualTentMM = "residual_tent_mm", lossMM = "loss_mm"
-            case reliablePunctureHangMM = "reliable_puncture_hang_mm", hangMM = "hang_mm"
+            case targetDepthMM = "target_depth_mm"
+            case tentStiffnessNPerMM = "tent_stiffness_n_per_mm"
+            case residualTentMM = "residual_tent_mm"
+            case lossMM = "loss_mm"
+            case reliablePunctureHangMM = "reliable_puncture_hang_mm"
+            case hangMM = "hang_mm"
         }
     }
 
@@ -83,7 +93,9 @@ public struct ClientProfile: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case format, name, board, handpiece, cartridge, date, regions, mesh, quality
-        case skinType = "skin_type", targetDepthMM = "target_depth_mm", membraneLossMM = "membrane_loss_mm"
+        case skinType = "skin_type"
+        case targetDepthMM = "target_depth_mm"
+        case membraneLossMM = "membrane_loss_mm"
     }
 
     /// The hang for each scalp region (mm).

@@ -67,7 +67,8 @@ public enum DryRun {
                 guard let hang = hangs[region] else {
                     throw DryRunError(
                         kind: .badInput,
-                        message: "\(result.plan.file): dot \(motion.id) lies in the \(region.rawValue) region, which the "
+                        message:
+                            "\(result.plan.file): dot \(motion.id) lies in the \(region.rawValue) region, which the "
                             + "profile did not calibrate")
                 }
                 dots[index].motion.localHangMM = hang

@@ -86,7 +86,9 @@ public struct SkinProfileTable: Sendable, Hashable {
         var profiles: [SkinProfile] = []
         for (index, entry) in list.enumerated() {
             let at = "$.profiles[\(index)]"
-            guard let name = entry["name"] as? String, !name.isEmpty else { throw fail(at + ".name", "missing", "a name") }
+            guard let name = entry["name"] as? String, !name.isEmpty else {
+                throw fail(at + ".name", "missing", "a name")
+            }
             let summary = entry["summary"] as? String ?? name
             var provenance: [String: String] = [:]
             if let refuse = entry["refuse"] as? String {

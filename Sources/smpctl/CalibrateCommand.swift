@@ -29,7 +29,10 @@ struct CalibrateCommand: ParsableCommand {
     @Option(name: .long, help: "Skin type (fitzpatrick-1-3, fitzpatrick-4-6, thin, thick-oily, scar).")
     var skin: String
 
-    @Option(name: .long, help: "Plan whose area is calibrated (required: the mesh covers its dots, the ladder runs in its scalp regions).")
+    @Option(
+        name: .long,
+        help:
+            "Plan whose area is calibrated (required: the mesh covers its dots, the ladder runs in its scalp regions).")
     var plan: String
 
     @Option(name: .long, help: "Target deposit depth (mm), inside the skin type's band.")
@@ -50,7 +53,8 @@ struct CalibrateCommand: ParsableCommand {
         }
         guard let profile = SkinProfile.named(skin) else {
             throw CommandFailure(
-                .usage, "--skin: unknown skin type \"\(skin)\"; expected one of "
+                .usage,
+                "--skin: unknown skin type \"\(skin)\"; expected one of "
                     + SkinProfile.catalogue.map(\.name).joined(separator: ", "))
         }
         if let reason = profile.refusalReason { throw CommandFailure(.dataError, "--skin \(skin): \(reason)") }
@@ -82,7 +86,8 @@ struct CalibrateCommand: ParsableCommand {
             }
         }
         let wall = ContinuousClock.now - wallStart
-        let name = out.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+        let name =
+            out.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
             ?? "\(skin)-seed\(seed)"
         calibrated.name = name
         let path = out ?? ProfileStore.directory() + "/\(name).json"
@@ -97,7 +102,9 @@ struct CalibrateCommand: ParsableCommand {
             strokesUsed: calibrated.quality.strokesUsed, sitesUsed: calibrated.quality.sitesUsed,
             machineTimeS: calibrated.quality.machineTimeS,
             hostTimeS: Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18)
-        if json { try Output.json(summary) } else {
+        if json {
+            try Output.json(summary)
+        } else {
             Output.line("calibrated \(skin) (seed \(seed)) -> \(path)")
             for (region, hang) in summary.hangMM.sorted(by: { $0.key < $1.key }) {
                 Output.line(
@@ -125,10 +132,17 @@ struct CalibrationSummary: Encodable {
     var hostTimeS: Double
 
     enum CodingKeys: String, CodingKey {
-        case profile, seed, skinType = "skin_type", hangMM = "hang_mm", lossMM = "loss_mm"
-        case membraneLossMM = "membrane_loss_mm", meshResidualMM = "mesh_residual_mm"
-        case repeatabilityMM = "repeatability_mm", strokesUsed = "strokes_used", sitesUsed = "sites_used"
-        case machineTimeS = "machine_time_s", hostTimeS = "host_time_s"
+        case profile, seed
+        case skinType = "skin_type"
+        case hangMM = "hang_mm"
+        case lossMM = "loss_mm"
+        case membraneLossMM = "membrane_loss_mm"
+        case meshResidualMM = "mesh_residual_mm"
+        case repeatabilityMM = "repeatability_mm"
+        case strokesUsed = "strokes_used"
+        case sitesUsed = "sites_used"
+        case machineTimeS = "machine_time_s"
+        case hostTimeS = "host_time_s"
     }
 }
 
@@ -152,7 +166,11 @@ struct ProfilesCommand: ParsableCommand {
         func run() throws {
             var entries = SkinProfile.catalogue.map { Entry(name: $0.name, kind: "skin-type") }
             entries += ProfileStore.savedNames(in: ProfileStore.directory()).map { Entry(name: $0, kind: "client") }
-            if json { try Output.json(entries) } else { for entry in entries { Output.line("\(entry.name)  \(entry.kind)") } }
+            if json {
+                try Output.json(entries)
+            } else {
+                for entry in entries { Output.line("\(entry.name)  \(entry.kind)") }
+            }
         }
     }
 
@@ -162,15 +180,22 @@ struct ProfilesCommand: ParsableCommand {
         func run() throws {
             if let profile = SkinProfile.named(name) {
                 var fields: [String: String] = ["name": profile.name, "kind": "skin-type", "summary": profile.summary]
-                if let reason = profile.refusalReason { fields["refuse"] = reason } else {
-                    fields["deposit_target_mm"] = "\(profile.depositTargetMM.lowerBound)-\(profile.depositTargetMM.upperBound)"
-                    fields["typical_hang_mm"] = "\(profile.typicalHangMM.lowerBound)-\(profile.typicalHangMM.upperBound)"
+                if let reason = profile.refusalReason {
+                    fields["refuse"] = reason
+                } else {
+                    fields["deposit_target_mm"] =
+                        "\(profile.depositTargetMM.lowerBound)-\(profile.depositTargetMM.upperBound)"
+                    fields["typical_hang_mm"] =
+                        "\(profile.typicalHangMM.lowerBound)-\(profile.typicalHangMM.upperBound)"
                     fields["stroke_rate_hz"] = "\(profile.strokeRateHz.lowerBound)-\(profile.strokeRateHz.upperBound)"
-                    fields["strokes_per_dot"] = "\(profile.strokesPerDot.lowerBound)-\(profile.strokesPerDot.upperBound)"
+                    fields["strokes_per_dot"] =
+                        "\(profile.strokesPerDot.lowerBound)-\(profile.strokesPerDot.upperBound)"
                     fields["pitch_mm"] = "\(profile.pitchMM.lowerBound)-\(profile.pitchMM.upperBound)"
                     fields["needle"] = profile.defaultNeedle
                 }
-                if json { try Output.json(fields) } else {
+                if json {
+                    try Output.json(fields)
+                } else {
                     for key in fields.keys.sorted() { Output.line("\(key): \(fields[key]!)") }
                 }
                 return
@@ -179,7 +204,9 @@ struct ProfilesCommand: ParsableCommand {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw CommandFailure(.noInput, "profile \"\(name)\": no skin type or saved profile (\(path))")
             }
-            if json { FileHandle.standardOutput.write(data) } else {
+            if json {
+                FileHandle.standardOutput.write(data)
+            } else {
                 Output.line("name: \(name)\nkind: client\nfile: \(path)")
                 FileHandle.standardOutput.write(data)
             }

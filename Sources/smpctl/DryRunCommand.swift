@@ -34,7 +34,9 @@ struct DryRunCommand: ParsableCommand {
     @Option(name: .long, help: "Skin type of the simulated patient.")
     var skin: String?
 
-    @Option(name: .long, help: "Client profile from `smpctl calibrate` (a file, or a saved profile's name): hang per region.")
+    @Option(
+        name: .long,
+        help: "Client profile from `smpctl calibrate` (a file, or a saved profile's name): hang per region.")
     var profile: String?
 
     @Option(name: .long, help: "Seed for the patient, the board's crystal, sensor noise and faults.")
@@ -85,7 +87,8 @@ struct DryRunCommand: ParsableCommand {
         options.seed = seed
         options.faults = faults
         if let profile {
-            let path = profile.hasSuffix(".json") || profile.contains("/")
+            let path =
+                profile.hasSuffix(".json") || profile.contains("/")
                 ? profile : ProfileStore.directory() + "/\(profile).json"
             do {
                 let loaded = try ClientProfile.load(from: path, board: options.board, handpiece: options.handpiece)

@@ -94,7 +94,8 @@ struct CalibrationTests {
         #expect {
             _ = try Calibrator.run(keloid, date: "") { () -> DryRunTransport in
                 opened = true
-                return DryRunTransport(setup: DryRun.simulationSetup(options: DryRunOptions(skin: .fitzpatrick1to3), seed: 1))
+                return DryRunTransport(
+                    setup: DryRun.simulationSetup(options: DryRunOptions(skin: .fitzpatrick1to3), seed: 1))
             }
         } throws: { error in (error as? CalibrationError)?.kind == .badInput && "\(error)".contains("keloid") }
         #expect(!opened)
@@ -124,7 +125,9 @@ struct CalibrationTests {
         }
         #expect {
             _ = try Calibrator.analyse(tenting, knownMembrane: nil, region: .crown)
-        } throws: { error in (error as? CalibrationError)?.kind == .measurement && "\(error)".contains("no stroke punctured") }
+        } throws: { error in
+            (error as? CalibrationError)?.kind == .measurement && "\(error)".contains("no stroke punctured")
+        }
     }
 }
 
