@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "SMPMotion", targets: ["SMPMotion"]),
         .library(name: "SMPControl", targets: ["SMPControl"]),
         .library(name: "SMPDryRun", targets: ["SMPDryRun"]),
+        .library(name: "SMPCalibration", targets: ["SMPCalibration"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -83,6 +84,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        // Depth calibration: the height mesh and the puncture ladder over wire bytes, the client profile file. Never
+        // imports SMPBoardSim: it uses only what a real board reports.
+        .target(
+            name: "SMPCalibration", dependencies: [
+                "SMPControl", "SMPMotion", "SMPHardware", "SMPPlanning", "SMPWire",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         // The dry run: the controller against the simulated board in virtual time over wire bytes, graded
         // afterwards against the simulator's truth. Used by `smpctl dry-run`, its tests and the benchmarks.
         .target(
@@ -93,7 +102,7 @@ let package = Package(
             name: "smpctl",
             dependencies: [
                 "SMPWire", "SMPHardware", "SMPPlanning", "SMPMotion", "SMPSerial", "SMPBoardSim", "SMPControl",
-                "SMPDryRun", "SMPSystem", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SMPDryRun", "SMPSystem", "SMPCalibration", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
@@ -132,6 +141,13 @@ let package = Package(
         .testTarget(
             name: "SMPDryRunTests",
             dependencies: ["SMPDryRun", "SMPControl", "SMPBoardSim", "SMPPlanning", "SMPWire", "SMPHardware"],
+            swiftSettings: strict),
+        // Calibration against the simulated board (only a test may link both), its accuracy and its bad input.
+        .testTarget(
+            name: "SMPCalibrationTests",
+            dependencies: [
+                "SMPCalibration", "SMPDryRun", "SMPControl", "SMPBoardSim", "SMPPlanning", "SMPHardware", "SMPWire",
+            ],
             swiftSettings: strict),
         // Runs the built `smpctl` as a user would; depends on it so that `swift test` builds it first.
         .testTarget(

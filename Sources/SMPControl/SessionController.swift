@@ -42,8 +42,25 @@ public struct SessionController: Sendable {
         public var approachAboveNeighbourMicrometres: Int32 = 500
         /// Declare the flat test set-up instead of probing (a rig on a flat test pad, never a patient).
         public var declareFlatSurface = false
+        /// Ask the board for a stroke-detail report of every dot (calibration's puncture ladder).
+        public var requestStrokeDetail = false
+        /// Probe this grid instead of the one covering the dots (calibration probes the plan's area).
+        public var probeGrid: SurfaceGrid?
+        /// After the grid, touch off these places (µm) with node 0: the board keeps its map; the results (in
+        /// ``SessionController/touchOffs``) are the held-out and repeat points of a calibration.
+        public var checkPoints: [CheckPoint] = []
 
         public init() {}
+    }
+
+    /// A place (µm) touched off with node 0 after the grid: it measures the surface without changing the map.
+    public struct CheckPoint: Sendable, Equatable {
+        public var xMicrometres: Int32
+        public var yMicrometres: Int32
+        public init(xMicrometres: Int32, yMicrometres: Int32) {
+            self.xMicrometres = xMicrometres
+            self.yMicrometres = yMicrometres
+        }
     }
 
     /// Operator commands.
@@ -107,6 +124,7 @@ public struct SessionController: Sendable {
         var order: [Int]
         var nextNode = 0
         var awaitingResult: Int?
+        var nextCheckPoint = 0
         var gridSent = false
         public var nodesProbed = 0
     }
@@ -157,6 +175,8 @@ public struct SessionController: Sendable {
     public private(set) var hello: BoardHello?
     /// Touch-off results in the order they came.
     public private(set) var touchOffs: [TouchOffResult] = []
+    /// Stroke-detail reports in the order they came (only when ``Configuration/requestStrokeDetail`` is set).
+    public private(set) var strokeDetails: [StrokeDetail] = []
     /// Board faults reported, in order.
     public private(set) var faults: [Fault] = []
     /// Commands the host put on the wire after their send deadline (the board may have judged them late).
@@ -363,6 +383,8 @@ public struct SessionController: Sendable {
             }
         case .touchOffResult(let result):
             touchOffResult(result, now: now)
+        case .strokeDetail(let detail):
+            strokeDetails.append(detail)
         default:
             break
         }
@@ -446,6 +468,10 @@ public struct SessionController: Sendable {
         if configuration.declareFlatSurface {
             return Probing(plan: nil, order: [])
         }
+        if let grid = configuration.probeGrid {
+            let plan = ProbeGridPlan(grid: grid)
+            return Probing(plan: plan, order: plan.visitingOrder)
+        }
         switch ProbeGridPlan.covering(
             dots.map(\.motion), limits: hello!.limits, spacing: configuration.probeSpacingMicrometres)
         {
@@ -481,6 +507,23 @@ public struct SessionController: Sendable {
         }
         guard probing.awaitingResult == nil else { return }
         guard probing.nextNode < probing.order.count else {
+            let checks = configuration.checkPoints
+            if probing.nextCheckPoint < checks.count {
+                guard session.canSend, session.availableCredit >= 1 else { return }
+                let point = checks[probing.nextCheckPoint]
+                let nearest = surface.height(x: Double(point.xMicrometres), y: Double(point.yMicrometres))
+                let approach = nearest.map { -$0 - configuration.approachAboveNeighbourMicrometres }
+                sendQueued(
+                    .touchOff(
+                        TouchOff(
+                            startTime: earliestStart(now: now, margin: 20_000), xMicrometres: point.xMicrometres,
+                            yMicrometres: point.yMicrometres,
+                            approachMicrometres: approach ?? configuration.firstApproachMicrometres, node: 0)),
+                    now: now)
+                probing.awaitingResult = -1
+                probing.nextCheckPoint += 1
+                return
+            }
             let last = plan.position(ofNode: probing.order.last!)
             startStreaming(from: (Double(last.x) / 1000, Double(last.y) / 1000), now: now)
             return
@@ -527,7 +570,7 @@ public struct SessionController: Sendable {
         probing.awaitingResult = nil
         switch result.outcome {
         case .contact:
-            surface.store(height: -result.contactZMicrometres, node: node)
+            if node >= 0 { surface.store(height: -result.contactZMicrometres, node: node) }
             probing.nodesProbed += 1
             state = .armed(probing)
         case .noContact:
@@ -565,7 +608,11 @@ public struct SessionController: Sendable {
         }
         schedule = computed
         let pending: Deque<Streaming.Outgoing>
-        do { pending = try Self.outgoing(for: computed, maximumTrainDots: configuration.maximumTrainDots) } catch {
+        do {
+            pending = try Self.outgoing(
+                for: computed, maximumTrainDots: configuration.maximumTrainDots,
+                strokeDetail: configuration.requestStrokeDetail)
+        } catch {
             enterFault(
                 .hostCheck(HostCheckError(dotID: 0, field: "dot_train", found: "\(error)", expected: "encodable")),
                 now: now)
@@ -582,7 +629,9 @@ public struct SessionController: Sendable {
 
     /// The schedule's commands in queue order: each rate change just before its dot, runs of dots with the same
     /// strokes, rate and lift packed into trains of at most `maximumTrainDots`.
-    static func outgoing(for schedule: MotionSchedule, maximumTrainDots: Int) throws(MessageEncodingError)
+    static func outgoing(
+        for schedule: MotionSchedule, maximumTrainDots: Int, strokeDetail: Bool = false
+    ) throws(MessageEncodingError)
         -> Deque<Streaming.Outgoing>
     {
         var result: Deque<Streaming.Outgoing> = []
@@ -594,7 +643,8 @@ public struct SessionController: Sendable {
             guard let shape = runShape, !run.isEmpty else { return }
             var offset = runStart
             for train in try DotTrain.pack(
-                run, strokesPerDot: shape.strokes, strokeRateCentihertz: shape.rate, liftMicrometres: shape.lift)
+                run, strokesPerDot: shape.strokes, strokeRateCentihertz: shape.rate, liftMicrometres: shape.lift,
+                strokeDetail: strokeDetail)
             {
                 result.append(
                     Streaming.Outgoing(

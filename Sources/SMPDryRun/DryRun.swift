@@ -18,6 +18,8 @@ public struct DryRunOptions: Sendable {
     /// Give up after this much virtual time (µs) beyond the estimate.
     public var timeLimitMicros: UInt64 = 3_600_000_000
     public var logger = Logger(label: "smpctl.control")
+    /// A calibrated hang per scalp region (a client profile's): every dot gets its region's hang.
+    public var hangByRegion: [ScalpRegion: Double]?
 
     public init(skin: SkinType) { self.skin = skin }
 }
@@ -49,7 +51,7 @@ public enum DryRun {
     public static func run(
         _ result: PlanResult, options: DryRunOptions, progress: ((DryRunProgress) -> Void)? = nil
     ) throws -> DryRunReport {
-        let dots = ControlDot.dots(of: result)
+        var dots = ControlDot.dots(of: result)
         if let problem = HostChecks.firstProblem(in: dots, limits: BoardLimits(options.board)) {
             throw DryRunError(kind: .badInput, message: "\(result.plan.file): \(problem)")
         }
@@ -57,10 +59,33 @@ public enum DryRun {
         do { plan = try FaultPlan(parsing: options.faults) } catch {
             throw DryRunError(kind: .badInput, message: "\(error)")
         }
-        let setup = SimulationSetup(
-            board: options.board, handpiece: options.handpiece, skinType: options.skin, surface: options.surface,
-            seed: options.seed, faults: plan, faultSpec: options.faults, homeXMM: 0, homeYMM: 0)
+        let setup = simulationSetup(options: options, seed: options.seed, faults: plan)
+        if let hangs = options.hangByRegion {
+            for index in dots.indices {
+                let motion = dots[index].motion
+                let region = ScalpRegion.at(x: motion.xMM, y: motion.yMM)
+                guard let hang = hangs[region] else {
+                    throw DryRunError(
+                        kind: .badInput,
+                        message:
+                            "\(result.plan.file): dot \(motion.id) lies in the \(region.rawValue) region, which the "
+                            + "profile did not calibrate")
+                }
+                dots[index].motion.localHangMM = hang
+                dots[index].hangBandMM = hang...hang
+            }
+        }
         return try run(dots: dots, setup: setup, options: options, planFile: result.plan.file, progress: progress)
+    }
+
+    /// The simulated board and patient of a run: `smpctl calibrate --port sim` and `smpctl dry-run` build it here,
+    /// so the same skin type and seed meet the same patient.
+    public static func simulationSetup(
+        options: DryRunOptions, seed: UInt64, faults: FaultPlan = FaultPlan()
+    ) -> SimulationSetup {
+        SimulationSetup(
+            board: options.board, handpiece: options.handpiece, skinType: options.skin, surface: options.surface,
+            seed: seed, faults: faults, faultSpec: options.faults, homeXMM: 0, homeYMM: 0)
     }
 
     /// Runs `dots` against the board of `setup`.

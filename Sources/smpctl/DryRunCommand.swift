@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SMPBoardSim
+import SMPCalibration
 import SMPDryRun
 import SMPPlanning
 
@@ -33,7 +34,9 @@ struct DryRunCommand: ParsableCommand {
     @Option(name: .long, help: "Skin type of the simulated patient.")
     var skin: String?
 
-    @Option(name: .long, help: "Calibration profile (not available yet: no calibration exists).")
+    @Option(
+        name: .long,
+        help: "Client profile from `smpctl calibrate` (a file, or a saved profile's name): hang per region.")
     var profile: String?
 
     @Option(name: .long, help: "Seed for the patient, the board's crystal, sensor noise and faults.")
@@ -53,9 +56,6 @@ struct DryRunCommand: ParsableCommand {
 
     /// Usage errors as one line (exit 64), before anything runs.
     func checkUsage() throws {
-        if profile != nil {
-            throw CommandFailure(.usage, "--profile needs a calibration, and none exists yet; use --skin")
-        }
         if report != nil {
             throw CommandFailure(.usage, "--report is not available yet")
         }
@@ -86,6 +86,18 @@ struct DryRunCommand: ParsableCommand {
         var options = DryRunOptions(skin: skinType)
         options.seed = seed
         options.faults = faults
+        if let profile {
+            let path =
+                profile.hasSuffix(".json") || profile.contains("/")
+                ? profile : ProfileStore.directory() + "/\(profile).json"
+            do {
+                let loaded = try ClientProfile.load(from: path, board: options.board, handpiece: options.handpiece)
+                if skin == nil, let calibrated = SkinType(rawValue: loaded.skinType) { options.skin = calibrated }
+                options.hangByRegion = loaded.hangByRegion
+            } catch {
+                throw CommandFailure(.dataError, error.message)
+            }
+        }
         var logger = Logger(label: "smpctl.control") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = verbose ? .info : .error
         options.logger = logger

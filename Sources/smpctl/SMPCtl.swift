@@ -19,6 +19,8 @@ struct SMPCtl: AsyncParsableCommand {
             SimCommand.self,
             PortsCommand.self,
             IdentifyCommand.self,
+            CalibrateCommand.self,
+            ProfilesCommand.self,
             WireCommand.self,
             PigmentCommand.self,
             DryRunCommand.self,

@@ -71,7 +71,7 @@ import Testing
         try Data(#"{"format": "smpctl-plan/1", "regions": []}"#.utf8).write(to: bad)
         let cases: [([String], Int32)] = [
             (["dry-run", bad.path], 65),
-            (["dry-run", "Examples/quick.json", "--profile", "p.json"], 64),
+            (["dry-run", "Examples/quick.json", "--profile", "p.json"], 65),
             (["dry-run", "Examples/quick.json", "--report", "r.html"], 64),
             (["dry-run", "Examples/quick.json", "--skin", "purple"], 64),
             (["dry-run", "Examples/quick.json", "--faults", "drop=2"], 65),

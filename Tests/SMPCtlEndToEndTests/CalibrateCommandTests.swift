@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+
+@Suite("smpctl calibrate and smpctl profiles")
+struct CalibrateCommandTests {
+    @Test func calibrateWritesAProfileThatDryRunAccepts() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smpctl-calibrate-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_CONFIG_HOME"] = directory.path
+        let result = try SMPCtlProcess.run(
+            ["calibrate", "--port", "sim", "--skin", "fitzpatrick-1-3", "--plan", "Examples/quick.json", "--json"],
+            environment: environment)
+        try #require(result.status == 0, "\(result.standardError)")
+        let summary = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        for key in ["hang_mm", "mesh_residual_mm", "loss_mm", "strokes_used", "sites_used"] {
+            #expect(summary[key] != nil, "\(key)")
+        }
+        let list = try SMPCtlProcess.run(["profiles", "list", "--json"], environment: environment)
+        let entries = try #require(
+            try JSONSerialization.jsonObject(with: Data(list.standardOutput.utf8)) as? [[String: String]])
+        #expect(entries.contains { $0["name"] == "fitzpatrick-1-3-seed1" && $0["kind"] == "client" })
+        #expect(entries.contains { $0["name"] == "keloid" && $0["kind"] == "skin-type" })
+        let dryRun = try SMPCtlProcess.run(
+            ["dry-run", "Examples/quick.json", "--profile", "fitzpatrick-1-3-seed1", "--json"], environment: environment)
+        #expect(dryRun.status == 0, "\(dryRun.standardError)")
+    }
+
+    @Test func badInputIsOneLineAndWritesNothing() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smpctl-calibrate-bad-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_CONFIG_HOME"] = directory.path
+        let plan = ["--plan", "Examples/quick.json"]
+        let cases: [([String], Int32)] = [
+            (["calibrate", "--port", "/dev/ttyACM0", "--skin", "thin"] + plan, 69),
+            (["calibrate", "--port", "sim", "--skin", "keloid"] + plan, 65),
+            (["calibrate", "--port", "sim", "--skin", "fitzpatrick-1-3", "--target-depth", "0.9"] + plan, 65),
+            (["calibrate", "--port", "sim", "--skin", "thin"] + plan, 69),
+        ]
+        for (arguments, status) in cases {
+            let result = try SMPCtlProcess.run(arguments, environment: environment)
+            #expect(result.status == status, "\(arguments): \(result.standardError)")
+            #expect(result.standardError.split(separator: "\n").count == 1, "\(arguments): \(result.standardError)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("smpctl/profiles").path))
+    }
+}
