@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "SMPMotion", targets: ["SMPMotion"]),
         .library(name: "SMPControl", targets: ["SMPControl"]),
         .library(name: "SMPDryRun", targets: ["SMPDryRun"]),
+        .library(name: "SMPReport", targets: ["SMPReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -77,15 +78,20 @@ let package = Package(
             swiftSettings: strict),
         // The dry run: the controller against the simulated board in virtual time over wire bytes, graded
         // afterwards against the simulator's truth. Used by `smpctl dry-run`, its tests and the benchmarks.
+        // The session report: one self-contained HTML file from plain values (SessionRecord, ReportSummary). Never
+        // imports the simulator or the controller; whoever graded the session fills its input.
+        .target(name: "SMPReport", dependencies: ["SMPPlanning"], swiftSettings: strict),
         .target(
             name: "SMPDryRun",
-            dependencies: ["SMPControl", "SMPBoardSim", "SMPMotion", "SMPPlanning", "SMPWire", "SMPHardware"],
+            dependencies: [
+                "SMPControl", "SMPBoardSim", "SMPMotion", "SMPPlanning", "SMPWire", "SMPHardware", "SMPReport",
+            ],
             swiftSettings: strict),
         .executableTarget(
             name: "smpctl",
             dependencies: [
                 "SMPWire", "SMPHardware", "SMPPlanning", "SMPMotion", "SMPSerial", "SMPBoardSim", "SMPControl",
-                "SMPDryRun", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SMPDryRun", "SMPReport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
@@ -119,6 +125,7 @@ let package = Package(
             name: "SMPDryRunTests",
             dependencies: ["SMPDryRun", "SMPControl", "SMPBoardSim", "SMPPlanning", "SMPWire", "SMPHardware"],
             swiftSettings: strict),
+        .testTarget(name: "SMPReportTests", dependencies: ["SMPReport", "SMPPlanning"], swiftSettings: strict),
         // Runs the built `smpctl` as a user would; depends on it so that `swift test` builds it first.
         .testTarget(
             name: "SMPCtlEndToEndTests",

@@ -4,6 +4,7 @@ import Logging
 import SMPBoardSim
 import SMPDryRun
 import SMPPlanning
+import SMPReport
 
 /// `smpctl dry-run PLAN`: the whole session against the in-process simulated board in virtual time.
 struct DryRunCommand: ParsableCommand {
@@ -17,13 +18,18 @@ struct DryRunCommand: ParsableCommand {
             (which the controller never sees): dots done, depth on target / shallow / deep per region, faults, \
             timing. The patient is the default curved scalp with the board's crystal error and USB timing on.
 
+            --report FILE.html writes the session as a picture: the treated area dot by dot coloured by deposit \
+            depth (or at true scale in pigment on skin), depth histograms per region, a timeline of stroke rate, \
+            hang and X/Y speed with the faults, and the per-region table; its numbers are those of --json. The \
+            file is checked before the run and written atomically; it opens from disk in any browser.
+
             --skin picks the simulated patient (fitzpatrick-1-3, fitzpatrick-4-6, thin, thick-oily, scar; default: \
             the profile of most of the session's dots); the profile's nominal values are used. --faults takes the simulator's \
             fault spec (see `smpctl sim --help`), e.g. "corrupt=1e-4,drop=1e-3,disconnect=30s+2s,reset=60s".
 
             Exit codes: 0 every dot done; 65 bad plan or a dot the host refuses (nothing sent); 69 the board \
             refused the session (another protocol version); 70 the session faulted (the summary says which dots \
-            are done, uncertain or skipped, and why).
+            are done, uncertain or skipped, and why); 74 the report could not be written.
             """
     )
 
@@ -45,7 +51,7 @@ struct DryRunCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the summary as one JSON document on stdout.")
     var json = false
 
-    @Option(name: .long, help: "Session report file (not available yet).")
+    @Option(name: .long, help: "Write the session report (one self-contained HTML file) here.")
     var report: String?
 
     @Flag(name: .long, help: "Log the controller's transitions on stderr.")
@@ -56,14 +62,28 @@ struct DryRunCommand: ParsableCommand {
         if profile != nil {
             throw CommandFailure(.usage, "--profile needs a calibration, and none exists yet; use --skin")
         }
-        if report != nil {
-            throw CommandFailure(.usage, "--report is not available yet")
-        }
+        if let report { try Self.checkWritable(report) }
         if let skin, SkinType(rawValue: skin) == nil {
             throw CommandFailure(
                 .usage,
                 "--skin: unknown skin type \"\(skin)\"; expected one of "
                     + SkinType.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+    }
+
+    /// The report's directory must exist and be writable, and the path must not be a directory: found before the
+    /// run, not after it.
+    static func checkWritable(_ path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw CommandFailure(.usage, "--report: \(path) is a directory; expected an HTML file path")
+        }
+        let directory = url.deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
+        else { throw CommandFailure(.usage, "--report: directory \(directory) does not exist") }
+        guard FileManager.default.isWritableFile(atPath: directory) else {
+            throw CommandFailure(.usage, "--report: directory \(directory) is not writable")
         }
     }
 
@@ -78,7 +98,9 @@ struct DryRunCommand: ParsableCommand {
         }
         // The patient defaults to the skin of most of the session's dots (one skin type per simulated head).
         var dotsPerProfile: [String: Int] = [:]
-        for dot in result.sessionDots { dotsPerProfile[result.plan.regions[dot.regionIndex].profile.name, default: 0] += 1 }
+        for dot in result.sessionDots {
+            dotsPerProfile[result.plan.regions[dot.regionIndex].profile.name, default: 0] += 1
+        }
         let profileSkin = dotsPerProfile.max { $0.value < $1.value }.flatMap { SkinType(rawValue: $0.key) }
         let skinType = skin.flatMap(SkinType.init(rawValue:)) ?? profileSkin ?? .fitzpatrick1to3
         var options = DryRunOptions(skin: skinType)
@@ -111,6 +133,15 @@ struct DryRunCommand: ParsableCommand {
         }
         var printed = report
         printed.plan = plan
+        if let reportFile = self.report {
+            var record = printed.record
+            record.planFile = plan
+            let html = HTMLReport.render(record, summary: printed.summary)
+            do { try AtomicFileWriter.write(Data(html.utf8), to: reportFile) } catch {
+                throw CommandFailure(.ioError, "--report: \(error)")
+            }
+            if !json { Output.diagnostic("report written to \(reportFile)") }
+        }
         if json {
             try Output.json(printed)
         } else {
@@ -151,10 +182,12 @@ enum DryRunSummary {
         }
         lines.append(
             "timing    \(report.lateCommands) late commands, stroke rate within \(fixed(report.strokeRateErrorMaxPct, 2)) %, "
-                + "clock sync within \(fixed(report.clockSyncErrorMaxUs, 0)) us, travel \(fixed(report.travelMM / 1000, 2)) m")
+                + "clock sync within \(fixed(report.clockSyncErrorMaxUs, 0)) us, travel \(fixed(report.travelMM / 1000, 2)) m"
+        )
         lines.append(
             "wire      \(fixed(report.wireBytesPerDot.hostToBoard, 1)) B/dot to the board, "
-                + "\(fixed(report.wireBytesPerDot.boardToHost, 1)) B/dot back; simulated \(fixed(report.simSpeedup, 0))x real time")
+                + "\(fixed(report.wireBytesPerDot.boardToHost, 1)) B/dot back; simulated \(fixed(report.simSpeedup, 0))x real time"
+        )
         if report.faults.isEmpty {
             lines.append("faults    none")
         } else {
