@@ -125,11 +125,14 @@ let package = Package(
             name: "SMPDryRunTests",
             dependencies: ["SMPDryRun", "SMPControl", "SMPBoardSim", "SMPPlanning", "SMPWire", "SMPHardware"],
             swiftSettings: strict),
+        // zlib, to decode the report's browser screenshots in the end-to-end tests. Test-only.
+        .systemLibrary(
+            name: "CZlib", path: "Tests/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .testTarget(name: "SMPReportTests", dependencies: ["SMPReport", "SMPPlanning"], swiftSettings: strict),
         // Runs the built `smpctl` as a user would; depends on it so that `swift test` builds it first.
         .testTarget(
             name: "SMPCtlEndToEndTests",
-            dependencies: ["smpctl", "SMPHardware", "SMPSerial", "SMPSerialTesting", "SMPWire"],
+            dependencies: ["smpctl", "SMPHardware", "SMPSerial", "SMPSerialTesting", "SMPWire", "CZlib"],
             swiftSettings: strict),
     ]
 )

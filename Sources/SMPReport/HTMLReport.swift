@@ -350,7 +350,7 @@ public enum HTMLReport {
             let top = Double(row) * rowHeight + 8
             let values = samples.map(value)
             let low = min(0, values.min() ?? 0)
-            let high = max(low + 1e-6, (values.max() ?? 1) * 1.1)
+            let high = max(low + 1e-6, (values.max() ?? 1) * 1.25)
             func y(_ v: Double) -> Double { top + (rowHeight - 20) * (1 - (v - low) / (high - low)) }
             html.raw("<g class=\"row\" data-series=\"\(name)\">")
             html.raw(
@@ -449,7 +449,7 @@ public enum HTMLReport {
         .bar.on-target{fill:#2e9e4f}.bar.shallow{fill:#2f7fd8}.bar.deep{fill:#d33a2c}
         .axis{stroke:#888}.tick{font-size:10px;fill:#555}.label{font-size:11px;fill:#333}
         #timeline{width:100%;height:360px;background:#fff;border:1px solid #ddd}
-        .plot{fill:#f6f6f6}.series{fill:none;stroke-width:1;vector-effect:non-scaling-stroke}
+        .plot{fill:#f6f6f6}.series{fill:none;stroke-width:1.6;vector-effect:non-scaling-stroke}
         .series.rate{stroke:#1d6fb8}.series.hang{stroke:#8a4fbf}.series.speed{stroke:#c26a00}
         .event{stroke-width:1.5;vector-effect:non-scaling-stroke}.event.fault{stroke:#d33a2c}
         .event.hold{stroke:#e0a100}.event.cartridge{stroke:#7b4bd1}.events{font-size:12px}
