@@ -118,8 +118,9 @@ let package = Package(
             name: "SMPMotionTests",
             dependencies: ["SMPMotion", "SMPPlanning", "SMPHardware", "SMPBoardSim", "SMPWire"],
             swiftSettings: strict),
+        // ClockSync against closed-form crystals and against the simulated board's (only a test may link both).
         .testTarget(
-            name: "SMPControlTests", dependencies: ["SMPControl", "SMPWire", "SMPMotion", "SMPHardware"],
+            name: "SMPControlTests", dependencies: ["SMPControl", "SMPBoardSim", "SMPHardware", "SMPWire", "SMPMotion"],
             swiftSettings: strict),
         .testTarget(
             name: "SMPDryRunTests",

@@ -32,6 +32,13 @@ let package = Package(
         ),
         benchmarkTarget("PlanningBenchmarks", [.product(name: "SMPPlanning", package: "smpctl")]),
         benchmarkTarget(
+            "MotionBenchmarks",
+            [
+                .product(name: "SMPMotion", package: "smpctl"), .product(name: "SMPPlanning", package: "smpctl"),
+                .product(name: "SMPWire", package: "smpctl"),
+            ]
+        ),
+        benchmarkTarget(
             "SimBenchmarks",
             [
                 .product(name: "SMPBoardSim", package: "smpctl"), .product(name: "SMPWire", package: "smpctl"),

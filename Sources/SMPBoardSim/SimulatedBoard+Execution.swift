@@ -359,8 +359,12 @@ extension SimulatedBoard {
             let fullDepth = abs(event.zMM - run.executedZ) <= tolerance + 1e-9
             let counted = fullDepth && run.remaining > 0
             if counted { run.loads.append(Self.loadUnits(event.sensedLoadN)) }
-            run.strokes.append(StrokeTruth(event, counted: counted, fullDepth: fullDepth))
-            if run.dot.detail {
+            // From its dip on, every bottom is the dot's (truth and detail); before it, at the hop height, only a
+            // bottom that touched the skin is worth a record (there should be none).
+            if run.dipStarted || event.touchesSkin || counted {
+                run.strokes.append(StrokeTruth(event, counted: counted, fullDepth: fullDepth))
+            }
+            if run.dot.detail && (run.dipStarted || counted) {
                 let offset = Self.micros(event.timeS) > run.startedAt ? Self.micros(event.timeS) - run.startedAt : 0
                 run.samples.append(
                     StrokeSample(

@@ -1,4 +1,5 @@
-/// A problem with something the user gave the simulator: a board or handpiece file, a skin type, a fault spec.
+/// A problem with something the user gave the simulator: a skin type, a fault spec, a truth file. (Board and
+/// handpiece files are SMPHardware's: they throw ``SMPHardware/HardwareDefinitionError``.)
 ///
 /// The description is one line naming the source (a file path or a command-line flag), the field and what was
 /// expected, so that the CLI can print it unchanged and exit with ``exitCode``.

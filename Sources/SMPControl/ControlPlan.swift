@@ -68,12 +68,14 @@ public enum HostChecks {
                     expected: "more than 0 and at most the board's hang ceiling \(text(ceiling)) mm")
             }
             let band = dot.hangBandMM
-            guard band.contains(motion.localHangMM) || abs(motion.localHangMM - band.lowerBound) < 1e-9
-                || abs(motion.localHangMM - band.upperBound) < 1e-9
+            guard
+                band.contains(motion.localHangMM) || abs(motion.localHangMM - band.lowerBound) < 1e-9
+                    || abs(motion.localHangMM - band.upperBound) < 1e-9
             else {
                 return HostCheckError(
                     dotID: motion.id, field: "hang_mm", found: text(motion.localHangMM),
-                    expected: "\(text(band.lowerBound))-\(text(band.upperBound)) mm, the band of region \(dot.regionName)")
+                    expected:
+                        "\(text(band.lowerBound))-\(text(band.upperBound)) mm, the band of region \(dot.regionName)")
             }
             guard motion.xMM.isFinite && motion.xMM >= 0 && motion.xMM <= travelX else {
                 return HostCheckError(

@@ -72,7 +72,7 @@ public struct DotAccounting: Sendable, Equatable {
             set(
                 index,
                 .uncertain(
-                "interrupted after \(completion.strokesDelivered) of \(strokesCommanded) strokes"
+                    "interrupted after \(completion.strokesDelivered) of \(strokesCommanded) strokes"
                         + (lastFault.map { " (\($0))" } ?? "")))
         case .rejected:
             set(index, .skipped("rejected by the board" + (lastFault.map { ": \($0)" } ?? "")))

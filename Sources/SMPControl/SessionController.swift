@@ -289,7 +289,9 @@ public struct SessionController: Sendable {
         }
         if !isTerminal {
             if session.isEstablished {
-                if let sent = queryOutstanding { consider(sent + configuration.statusTimeout) } else {
+                if let sent = queryOutstanding {
+                    consider(sent + configuration.statusTimeout)
+                } else {
                     consider(nextStatusAt)
                 }
                 if case .running(let streaming) = state, streaming.pending.isEmpty, accounting.awaiting > 0,
@@ -354,7 +356,9 @@ public struct SessionController: Sendable {
         case .fault(let fault):
             faults.append(fault)
             lastFaultName = fault.code.name
-            if !isTerminal { enterFault(.board(fault), now: now) } else {
+            if !isTerminal {
+                enterFault(.board(fault), now: now)
+            } else {
                 log(.notice, "board fault \(fault.code.name) after the session stopped", now: now)
             }
         case .touchOffResult(let result):

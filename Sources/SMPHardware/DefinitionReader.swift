@@ -91,17 +91,30 @@ struct DefinitionNode {
             return DefinitionNode(
                 value: try JSONDecoder().decode(DefinitionJSON.self, from: data), path: "", file: file)
         } catch {
-            let detail: String
-            if case DecodingError.dataCorrupted(let context) = error,
-                let underlying = context.underlyingError as NSError?
-            {
-                detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String ?? underlying.localizedDescription
-            } else {
-                detail = "\(error)"
-            }
             throw HardwareDefinitionError(
-                .badData, file: file, found: "text that is not valid JSON (\(detail))", expected: "a JSON object")
+                .badData, file: file, found: "text that is not valid JSON (\(syntaxProblem(in: data)))",
+                expected: "a JSON object")
         }
+    }
+
+    /// Where and what the JSON syntax error is, as `line 3, column 12: Invalid value` when Foundation says where.
+    static func syntaxProblem(in data: Data) -> String {
+        var detail = "not JSON"
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch {
+            detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? detail
+        }
+        // Foundation names a byte offset ("around character 43"); people want a line and a column.
+        guard let range = detail.range(of: "around character "),
+            let offset = Int(detail[range.upperBound...].prefix { $0.isNumber })
+        else { return detail.trimmingCharacters(in: CharacterSet(charactersIn: ".")) }
+        let before = data.prefix(max(0, min(offset, data.count)))
+        let line = before.count { $0 == UInt8(ascii: "\n") } + 1
+        let column =
+            before.count - (before.lastIndex(of: UInt8(ascii: "\n")).map { $0 - before.startIndex + 1 } ?? 0) + 1
+        let what = detail[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
+        return "line \(line), column \(column): \(what.isEmpty ? "unexpected text" : what)"
     }
 
     func fail(found: String? = nil, expected: String) -> HardwareDefinitionError {

@@ -102,9 +102,11 @@ public enum HardwareDirectory {
         throws(HardwareDefinitionError) -> Location
     {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        guard exists, isDirectory.boolValue else {
             throw HardwareDefinitionError(
-                .missing, file: path, found: "no such directory (from \(origin))",
+                .missing, file: path,
+                found: "\(exists ? "a file, not a directory" : "no such directory") (from \(origin))",
                 expected: "a Hardware/ directory holding <model>/board.json")
         }
         guard !boardModels(in: path).isEmpty else {

@@ -46,7 +46,7 @@ struct BoardContractTests {
         try #require(harness.board.truth().dots.count == 1)
         harness.send(.hold)
         harness.run(for: 500_000)
-        #expect(harness.board.physics.motor.rate(at: Double(harness.now) / 1e6) < 20)
+        #expect(harness.board.physics.motor.rate(at: Double(harness.board.now) / 1e6) < 20)
         harness.send(.resume)
         harness.run(for: 8_000_000)
         #expect(harness.faults.isEmpty, "\(harness.faults)")
@@ -67,7 +67,7 @@ struct BoardContractTests {
         stopped.arm()
         stopped.send(.surfaceGrid(.flat))
         stopped.send(
-            .dotTrain(BoardHarness.train(firstID: 1, count: 3, start: stopped.board.scheduleTime + 50_000)))
+            .dotTrain(BoardHarness.train(firstID: 1, count: 3, start: stopped.scheduleEstimate + 50_000)))
         stopped.run(for: 1_000_000)
         #expect(stopped.faults.first?.code == .strokeRateOutOfRange)
         #expect(stopped.completions.map(\.outcome) == [.rejected, .discarded, .discarded])
@@ -97,7 +97,7 @@ struct BoardContractTests {
             harness.run(for: 2_000_000) { $0.board.countedStrokesOfCurrentDot >= 2 }
             harness.run(for: delay)
             let countedAtHold = harness.board.countedStrokesOfCurrentDot
-            let holdAt = harness.now
+            let holdAt = harness.board.now
             harness.send(.hold)
             harness.run(for: 300_000)
             harness.send(.resume)
@@ -113,8 +113,9 @@ struct BoardContractTests {
             }
             #expect(countedAtHold < 8)
         }
-        // Both cases happened among the hold times tried.
-        try #require(liftCounted + partial > 0)
+        // Among the hold times tried, bottoms during the lift touched the skin; each was counted exactly when it was
+        // at full depth.
+        try #require(liftCounted + partial > 0, "lift strokes: \(liftCounted) counted, \(partial) partial")
     }
 
     @Test("finished_at is when the last record's dot ended, not when the batch went out")
@@ -212,8 +213,7 @@ struct TouchOffTests {
         var unmapped = try BoardHarness()
         unmapped.connect()
         unmapped.arm()
-        unmapped.send(
-            .moveTo(MoveTo(startTime: unmapped.board.scheduleTime + 10_000, xMicrometres: 1, yMicrometres: 1)))
+        unmapped.send(.moveTo(MoveTo(startTime: unmapped.scheduleEstimate + 30_000, xMicrometres: 1, yMicrometres: 1)))
         unmapped.run(for: 200_000)
         #expect(unmapped.faults.map(\.code) == [.noSurface])
         #expect(unmapped.board.state == .safe)
@@ -228,9 +228,9 @@ struct TouchOffTests {
         harness.send(
             .touchOff(
                 TouchOff(
-                    startTime: harness.board.scheduleTime + 10_000, xMicrometres: 5_000, yMicrometres: 5_000,
+                    startTime: harness.scheduleEstimate + 30_000, xMicrometres: 5_000, yMicrometres: 5_000,
                     approachMicrometres: -8_000, node: 0)))
-        harness.run(for: 5_000_000) { $0.board.state == .safe }
+        harness.run(for: 5_000_000) { !$0.faults.isEmpty }
         #expect(harness.touchOffResults.map(\.outcome) == [.noContact])
         #expect(harness.faults.map(\.code) == [.probeNoContact])
         #expect(harness.faults.first?.value == -2_000)
@@ -239,8 +239,7 @@ struct TouchOffTests {
 
     @Test("a load past the force limit is probe_force_limit and the safe state, without a puncture")
     func forceLimit() throws {
-        let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.boardPath))
-        var json = try require(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var json = try Fixtures.boardJSON()
         var probe = try require(json["probe"] as? [String: Any])
         probe["force_limit_mn"] = 17
         json["probe"] = probe
@@ -253,9 +252,9 @@ struct TouchOffTests {
         harness.send(
             .touchOff(
                 TouchOff(
-                    startTime: harness.board.scheduleTime + 10_000, xMicrometres: 100_000, yMicrometres: 100_000,
+                    startTime: harness.scheduleEstimate + 30_000, xMicrometres: 100_000, yMicrometres: 100_000,
                     approachMicrometres: Int32((-surface + 1) * 1000), node: 0)))
-        harness.run(for: 5_000_000) { $0.board.state == .safe }
+        harness.run(for: 5_000_000) { !$0.faults.isEmpty }
         #expect(harness.touchOffResults.map(\.outcome) == [.forceLimit])
         #expect(harness.faults.map(\.code) == [.probeForceLimit])
         let truth = try #require(harness.board.truth().touchOffs.first)
@@ -290,55 +289,33 @@ struct TouchOffTests {
         #expect(worst <= 0.008, "worst depth error \(worst * 1000) um")
     }
 
-    @Test(
-        "a fitted cartridge makes the map unverified until a touch-off at a stored node re-zeroes it; then its own needle depth"
-    )
+    @Test("a fitted cartridge makes the map unverified until a touch-off at a stored node; not safe is refused")
     func cartridgeChange() throws {
         var harness = try BoardHarness(surface: .curved)
         let start = harness.prepare()
-        harness.send(.cartridgeFitted(CartridgeFitted(cartridge: "1RL 0.18")))
+        harness.send(.cartridgeFitted(CartridgeFitted(cartridge: "1RL-0.18")))
         harness.run(for: 100_000)
         #expect(harness.faults.map(\.code) == [.notSafe])
-        harness.send(.cartridgeFitted(CartridgeFitted(cartridge: "9RL 0.99")))
-        harness.run(for: 100_000)
-        #expect(harness.faults.last?.code == .malformedCommand)
-        harness.send(.cartridgeFitted(CartridgeFitted(cartridge: "1RL 0.18")))
+        harness.send(.cartridgeFitted(CartridgeFitted(cartridge: "1RL-0.18")))
         harness.run(for: 100_000)
         #expect(harness.statuses.last?.surfaceMode == .unverified)
         harness.arm()
-        harness.send(.setStrokeRate(SetStrokeRate(startTime: harness.board.scheduleTime + 10_000, centihertz: 12_000)))
-        harness.run(for: 400_000)
         harness.send(
-            .dotTrain(BoardHarness.train(firstID: 1, count: 1, start: max(start, harness.board.scheduleTime + 50_000))))
+            .dotTrain(BoardHarness.train(firstID: 1, count: 1, start: max(start, harness.scheduleEstimate + 50_000))))
         harness.run(for: 500_000)
         #expect(harness.faults.last?.code == .noSurface)
-        #expect(harness.board.truth().summary.skinContacts == 0)
         harness.arm()
-        // Node 0 of the default probe area, measured again with the new needle: the map shifts and is verified.
+        // Node 0 of the default probe area, measured again: the map is verified.
         harness.send(
             .touchOff(
                 TouchOff(
-                    startTime: harness.board.scheduleTime + 10_000, xMicrometres: 85_000, yMicrometres: 90_000,
+                    startTime: harness.scheduleEstimate + 30_000, xMicrometres: 85_000, yMicrometres: 90_000,
                     approachMicrometres: -3_500, node: 1)))
         harness.run(for: 4_000_000) { $0.touchOffResults.count == 51 }
         harness.send(.statusQuery)
         harness.run(for: 20_000)
         #expect(harness.statuses.last?.surfaceMode == .grid)
-        harness.send(.setStrokeRate(SetStrokeRate(startTime: harness.board.scheduleTime + 10_000, centihertz: 12_000)))
-        harness.run(for: 400_000)
-        harness.send(
-            .dotTrain(
-                BoardHarness.train(
-                    firstID: 2, count: 4, start: harness.board.scheduleTime + 600_000, x: 100_000, hang: 1_000,
-                    spacing: 400_000)))
-        harness.run(for: 8_000_000)
-        #expect(harness.completions.filter { $0.dotID >= 2 }.map(\.outcome) == Array(repeating: .completed, count: 4))
-        // The 1RL 0.18 (nominal membrane loss 0.25 mm, needle 0.1 mm shorter) needles at its own intended depth.
-        let dots = harness.board.truth().dots.filter { $0.dotID >= 2 }
-        let counted = dots.flatMap { $0.strokes.filter(\.counted) }
-        try #require(counted.count == 16)
-        #expect(counted.allSatisfy { abs($0.intrusionMM - (1.0 - 0.25)) <= 0.008 })
-        #expect(harness.board.truth().cartridges == ["3RL 0.25", "1RL 0.18"])
+        if case .board(let hello)? = harness.host.peerHello { #expect(hello.handpieceModel == "rotary-r1") }
     }
 
     @Test("the serial number does not depend on the seed")
@@ -347,73 +324,5 @@ struct TouchOffTests {
         let serials = Set(
             (UInt64(1)...20).map { SimulationSetup(board: board, skinType: .thin, seed: $0 * 7_919).serialNumber })
         #expect(serials.count == 1)
-    }
-}
-
-/// Issue 9, section 2: the signals calibration needs.
-@Suite("Stroke detail and the probe's force margin")
-struct StrokeDetailTests {
-    @Test("a detail train reports every stroke bottom of each dot, ramps included, with the puncture signature")
-    func detailReportsEveryBottom() throws {
-        var harness = try BoardHarness(skin: .fitzpatrick1to3, surface: .curved, seed: 5)
-        let start = harness.prepare()
-        var train = BoardHarness.train(firstID: 1, count: 6, start: start + 200_000, strokes: 12, spacing: 400_000)
-        train.strokeDetail = true
-        harness.send(.dotTrain(train))
-        harness.run(for: 9_000_000)
-        let details = harness.received.compactMap {
-            if case .strokeDetail(let detail) = $0.message { detail } else { nil }
-        }
-        let truth = harness.board.truth()
-        try #require(truth.dots.count == 6 && truth.dots.allSatisfy { $0.outcome == "completed" })
-        var punctureSignatures = 0
-        for dot in truth.dots {
-            // Twelve strokes and the ramps exceed one report: split, in order.
-            let samples = details.filter { $0.dotID == dot.dotID }.flatMap(\.strokes)
-            #expect(details.filter { $0.dotID == dot.dotID }.count >= 2)
-            #expect(samples.count == dot.strokes.count)
-            #expect(samples.map(\.counted) == dot.strokes.map(\.counted))
-            #expect(samples.filter(\.counted).count == 12)
-            // Ramp bottoms are there too, shallower than the counted ones.
-            #expect(samples.contains { !$0.counted && $0.zMicrometres < 1_100 })
-            for (sample, stroke) in zip(samples, dot.strokes) where stroke.punctured {
-                if sample.bottomLoadMillinewtons < sample.peakLoadMillinewtons { punctureSignatures += 1 }
-                #expect(abs(Double(sample.rateCentihertz) / 100 - stroke.rateHz) < 0.01)
-            }
-        }
-        try #require(punctureSignatures > 0)
-        // A plain train pays one flags byte, no detail reports.
-        var plain = try BoardHarness()
-        let plainStart = plain.prepare()
-        plain.send(.dotTrain(BoardHarness.train(firstID: 1, count: 3, start: plainStart)))
-        plain.run(for: 7_000_000)
-        #expect(!plain.received.contains { if case .strokeDetail = $0.message { true } else { false } })
-    }
-
-    @Test(
-        "the probe force limit is below the least puncture force of every catalogue cartridge on every simulated skin")
-    func forceLimitMargin() throws {
-        let board = try Fixtures.board()
-        let catalogue = try CartridgeCatalogue.load(
-            from: Fixtures.packageRoot.appendingPathComponent("Hardware/cartridges.json").path)
-        let limit = Double(board.probe.forceLimitMN) / 1000
-        var least = Double.infinity
-        for skin in SkinType.allCases {
-            for seed in UInt64(1)...200 {
-                let patient = SimulatedPatient(skinType: skin, seed: seed)
-                for cartridge in catalogue.cartridges {
-                    let mechanics = SkinMechanics(
-                        needleCount: cartridge.needleCount, needleDiameterMM: cartridge.diameterMM)
-                    for x in stride(from: 20.0, through: 180, by: 40) {
-                        for y in stride(from: 20.0, through: 180, by: 40) {
-                            least = min(least, mechanics.punctureForce(patient.tissue(x: x, y: y), reopening: false))
-                        }
-                    }
-                }
-            }
-        }
-        try #require(least.isFinite)
-        // Measured: the least is 44 mN (1RL 0.18 on thin skin, 200 patients a type); the limit is 30 mN, 68 % of it.
-        #expect(limit < least * 0.8, "force limit \(limit * 1000) mN, least puncture force \(least * 1000) mN")
     }
 }

@@ -19,11 +19,11 @@ struct BoardHarness {
     var boardBytes: [UInt8] = []
     /// When true the host writes nothing (not even heartbeats): a yanked cable on the host side.
     var silent = false
-    let surface: SimulatedPatient.Surface
     /// When the host last put bytes on the link.
     var lastWriteAt: UInt64?
     /// The board's schedule time at a host time, from the last hello or status the host received.
     var clockReference: (schedule: UInt64, hostTime: UInt64)?
+    let surface: SimulatedPatient.Surface
 
     init(
         skin: SkinType = .fitzpatrick1to3, surface: SimulatedPatient.Surface = .flat, seed: UInt64 = 1,
@@ -31,18 +31,17 @@ struct BoardHarness {
     ) throws {
         self.surface = surface
         let plan = try FaultPlan(parsing: faults)
-        var setup = SimulationSetup(
+        let setup = SimulationSetup(
             board: try board ?? Fixtures.board(), skinType: skin, surface: surface, seed: seed, faults: plan,
             faultSpec: faults,
             homeXMM: 100, homeYMM: 100)
-        setup.catalogue = try CartridgeCatalogue.load(
-            from: Fixtures.packageRoot.appendingPathComponent("Hardware/cartridges.json").path)
         bench = VirtualBench(setup: setup)
     }
 
     /// The board's schedule time now, as the host estimates it: the last reported schedule time plus the host time
-    /// since. It lags the board by the report's transit (0.5-2 ms over USB) and drifts by the crystal's error (at
-    /// most 100 µs a second), so start times need that much margin beyond the lead.
+    /// since. It lags the board by the report's transit (0.5-2 ms over USB, up to 22 ms in a stall) and drifts by
+    /// the crystal's error (at most 100 µs a second since the report), so the tests schedule at least 30 ms ahead
+    /// (the 5 ms lead, a stall of the command itself, the transit) and call ``syncClock()`` after long waits.
     var scheduleEstimate: UInt64 {
         guard let reference = clockReference else {
             Issue.record("no hello or status yet: the host does not know the board's clock")
@@ -139,6 +138,17 @@ struct BoardHarness {
         return DotTrain(strokesPerDot: strokes, strokeRateCentihertz: rate, liftMicrometres: lift, dots: dots)
     }
 
+    /// Asks for a status and waits for it. The board stamped it after the query left, so its schedule time plus
+    /// the host time since the query is never behind the board (by at most the round trip, retransmissions
+    /// included, ahead of it): start times from ``scheduleEstimate`` are then never late for transit or loss.
+    mutating func syncClock() {
+        let before = statuses.count
+        let queriedAt = now
+        send(.statusQuery)
+        run(for: 500_000) { $0.statuses.count > before }
+        if let status = statuses.last, statuses.count > before { clockReference = (status.scheduleTime, queriedAt) }
+    }
+
     /// Connect, arm, give the board its surface (the flat declaration on a flat patch, a probed grid over
     /// `area` on a curved one), and bring the motor to `rate` Hz; returns the schedule time it is at speed.
     mutating func prepare(rate: UInt32 = 12_000, area: ProbeArea = ProbeArea()) -> UInt64 {
@@ -148,13 +158,15 @@ struct BoardHarness {
             send(.surfaceGrid(.flat))
         } else {
             probe(area)
+            // Probing takes a while: the crystal may have drifted by milliseconds since the last report.
+            syncClock()
             // Back over the patch centre, where the tests' trains start.
             send(.moveTo(MoveTo(startTime: scheduleEstimate + 10_000, xMicrometres: 100_000, yMicrometres: 100_000)))
         }
-        let start = scheduleEstimate + 10_000
+        let start = scheduleEstimate + 30_000
         send(.setStrokeRate(SetStrokeRate(startTime: start, centihertz: rate)))
         run(for: 400_000)
-        return scheduleEstimate + 20_000
+        return scheduleEstimate + 30_000
     }
 
     /// A grid of touch-off nodes, in um.
@@ -187,11 +199,11 @@ struct BoardHarness {
             send(
                 .touchOff(
                     TouchOff(
-                        startTime: scheduleEstimate + 10_000, xMicrometres: Int32(position.x),
+                        startTime: scheduleEstimate + 30_000, xMicrometres: Int32(position.x),
                         yMicrometres: Int32(position.y), approachMicrometres: area.approach, node: UInt32(sent + 1))))
             sent += 1
         }
-        run(for: UInt64(nodes) * 3_000_000) { $0.touchOffResults.count - before >= nodes || $0.board.state == .safe }
+        run(for: UInt64(nodes) * 3_000_000) { $0.touchOffResults.count - before >= nodes || !$0.faults.isEmpty }
         return Array(touchOffResults[before...])
     }
 

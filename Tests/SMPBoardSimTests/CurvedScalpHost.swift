@@ -34,9 +34,9 @@ struct CurvedScalpHost {
             harness.send(
                 .touchOff(
                     TouchOff(
-                        startTime: harness.board.scheduleTime + 10_000, xMicrometres: Int32(position.x),
+                        startTime: harness.scheduleEstimate + 30_000, xMicrometres: Int32(position.x),
                         yMicrometres: Int32(position.y), approachMicrometres: approach, node: UInt32(node + 1))))
-            harness.run(for: 4_000_000) { $0.touchOffResults.count > before || $0.board.state == .safe }
+            harness.run(for: 4_000_000) { $0.touchOffResults.count > before || !$0.faults.isEmpty }
             if let result = harness.touchOffResults.last, result.outcome == .contact {
                 approach = result.contactZMicrometres - 1_000
             }
@@ -45,7 +45,8 @@ struct CurvedScalpHost {
     }
 
     mutating func startMotor() {
-        harness.send(.setStrokeRate(SetStrokeRate(startTime: harness.board.scheduleTime + 10_000, centihertz: 12_000)))
+        harness.syncClock()
+        harness.send(.setStrokeRate(SetStrokeRate(startTime: harness.scheduleEstimate + 30_000, centihertz: 12_000)))
         harness.run(for: 300_000)
     }
 
@@ -61,7 +62,7 @@ struct CurvedScalpHost {
         case 0, 1, 2, 3, 4:
             let count = Int(1 + random.next() % 4)
             guard harness.host.availableCredit >= count else { break }
-            let start = harness.board.scheduleTime + 15_000
+            let start = harness.scheduleEstimate + 30_000
             let lift: UInt32 = random.next() % 10 == 0 ? 100 : UInt32(150 + random.next() % 700)
             var dots: [DotCommand] = []
             var time = start
@@ -89,7 +90,7 @@ struct CurvedScalpHost {
             harness.send(
                 .moveTo(
                     MoveTo(
-                        startTime: harness.board.scheduleTime + 10_000, xMicrometres: coordinate(),
+                        startTime: harness.scheduleEstimate + 30_000, xMicrometres: coordinate(),
                         yMicrometres: coordinate())))
         case 9:
             // A touch-off anywhere, its approach sometimes far too deep (the board must still not puncture).
@@ -97,7 +98,7 @@ struct CurvedScalpHost {
             harness.send(
                 .touchOff(
                     TouchOff(
-                        startTime: harness.board.scheduleTime + 10_000, xMicrometres: coordinate(),
+                        startTime: harness.scheduleEstimate + 30_000, xMicrometres: coordinate(),
                         yMicrometres: coordinate(), approachMicrometres: approach, node: 0)))
         case 10:
             if random.next() % 3 == 0 { harness.send(.emergencyStop) } else { harness.send(.statusQuery) }

@@ -4,7 +4,7 @@ import SMPHardware
 import SMPWire
 import Testing
 
-@Suite("Firmware model: protocol v1, board side")
+@Suite("Firmware model: protocol v2, board side")
 struct FirmwareTests {
     @Test("the hello announces the board file's limits")
     func handshake() throws {
@@ -21,6 +21,18 @@ struct FirmwareTests {
         #expect(hello.limits.watchdogMilliseconds == 100)
         #expect(hello.limits.maxAccelerationXYMicrometresPerSecond2 == 3_000_000)
         #expect(hello.limits.minimumLeadMicroseconds == 5_000)
+        // v2: what a host needs to probe and to place the needle against the board's own surface map.
+        #expect(hello.protocolVersion == 2)
+        #expect(hello.limits.zResolutionMicrometres == 1)
+        #expect(hello.limits.minimumClearanceMicrometres == 150)
+        #expect(hello.limits.fullDepthToleranceMicrometres == 10)
+        #expect(hello.limits.probeApproachSpeedMicrometresPerSecond == 10_000)
+        #expect(hello.limits.probeSpeedMicrometresPerSecond == 2_000)
+        #expect(hello.limits.probeThresholdMillinewtons == 8 && hello.limits.probeForceLimitMillinewtons == 30)
+        #expect(hello.limits.probeMaxTravelMicrometres == 6_000 && hello.limits.surfaceMaxNodes == 1_024)
+        #expect(hello.handpieceModel == "rotary-r1" && hello.cartridge == "3RL 0.25")
+        #expect(hello.surfaceMode == .unmapped)
+        #expect(hello.serialNumber == "SIM-0001")
         #expect(harness.board.state == .safe)
     }
 

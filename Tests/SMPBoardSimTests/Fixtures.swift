@@ -23,6 +23,12 @@ enum Fixtures {
         try Data(text.utf8).write(to: url)
         return url.path
     }
+
+    /// The board file's JSON as a mutable dictionary, for tests that break one field.
+    static func boardJSON() throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: boardPath))
+        return try require(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
 }
 
 func require<T>(_ value: T?) throws -> T {

@@ -1,4 +1,5 @@
 import Foundation
+import SMPWire
 import Testing
 
 /// `smpctl wire decode` on the checked-in captures and on bad input, as a user runs it.
@@ -11,7 +12,7 @@ struct WireDecodeEndToEndTests {
         let result = try SMPCtlProcess.run(["wire", "decode", "--hex", Self.capture])
         #expect(result.status == 0, "stderr: \(result.standardError)")
         let lines = result.standardOutput.split(separator: "\n")
-        #expect(lines.first?.contains("board_hello v1") == true)
+        #expect(lines.first?.contains("board_hello v\(WireSchema.protocolVersion)") == true)
         #expect(lines.contains { $0.contains("completions 32 dots ids 1-32") })
         #expect(result.standardError.contains("0 errors"))
     }
@@ -40,7 +41,11 @@ struct WireDecodeEndToEndTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         // A frame, garbage, a frame: the garbage costs exactly one error and nothing else.
-        let frame: [UInt8] = [0x04, 0x05, 0x7D, 0x5D, 0x47, 0x34, 0x66, 0x40, 0x7E]
+        // A link-only frame (ack 5, credit 125), checked with this build's schema hash.
+        var encoder = FrameEncoder()
+        var frame: [UInt8] = []
+        try encoder.encode(
+            Frame(acknowledgement: 5, credit: 125, body: .linkOnly), into: &frame, leadingDelimiter: false)
         let bytes: [UInt8] = [0x7E] + frame + [0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x7E] + frame
         let file = directory.appendingPathComponent("capture.bin")
         try Data(bytes).write(to: file)
@@ -48,7 +53,7 @@ struct WireDecodeEndToEndTests {
         #expect(result.status == 0)
         let lines = result.standardOutput.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
-        #expect(lines[1].hasPrefix("@10 ERROR frame check failed"))
+        #expect(lines[1].hasPrefix("@\(1 + frame.count) ERROR frame check failed"))
         #expect(lines[0].contains("credit 125") && lines[2].contains("credit 125"))
     }
 

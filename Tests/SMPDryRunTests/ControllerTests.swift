@@ -46,7 +46,8 @@ import Testing
         #expect(!"\(mismatch)".contains("\n"))
         // Everything the controller wrote, read by a v2 board: hellos only, not one command.
         var board = WireSession(
-            configuration: SessionConfiguration(role: .board), boardIdentity: BoardHello(
+            configuration: SessionConfiguration(role: .board),
+            boardIdentity: BoardHello(
                 sessionID: 0, boardModel: "smp-driver-r1", firmwareVersion: "new", serialNumber: "SIM-0001",
                 clockHertz: 1_000_000, queueCapacity: 128, limits: BoardLimits(BoardDefinition.r1), boardTime: 0,
                 lastCompletedDot: 0, pendingCompletions: 0, handpieceModel: "rotary-r1", cartridge: "",

@@ -78,6 +78,8 @@ struct DefinitionLoadingTests {
         let notJSON = try refusal("{ not json")
         #expect(notJSON?.kind == .badData)
         #expect(notJSON?.description.contains("not valid JSON") == true)
+        let located = try refusal("{\n  \"format\": \"smpctl-board/1\",\n  \"model\": x\n}\n")
+        #expect(located?.found == "text that is not valid JSON (line 3, column 12: Invalid value)")
         let missing = #expect(throws: HardwareDefinitionError.self) {
             try BoardDefinition.load(from: "/nonexistent/board.json")
         }

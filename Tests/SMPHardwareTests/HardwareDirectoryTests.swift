@@ -67,7 +67,7 @@ struct HardwareDirectoryTests {
     func explicitWrongDirectory(fromOption: Bool) throws {
         let tree = try Tree()
         defer { tree.remove() }
-        for wrong in [tree.empty, tree.root.appendingPathComponent("absent").path] {
+        for wrong in [tree.empty, tree.root.appendingPathComponent("absent").path, tree.executable] {
             let error = #expect(throws: HardwareDefinitionError.self) {
                 try HardwareDirectory.locate(
                     option: fromOption ? wrong : nil,

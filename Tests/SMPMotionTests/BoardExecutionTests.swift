@@ -61,6 +61,16 @@ import Testing
         let executed = Double(run.endTimes.last! - start.time)
         let predicted = Double(schedule.end - start.time)
         #expect(abs(executed - predicted) <= 0.005 * predicted)
+        // Every counted stroke ran within 1 % of its dot's rate (the board's tolerance is 2 %): rate changes were
+        // placed early enough, from the motor's nominal lag.
+        var worstRate = 0.0
+        for (index, dot) in schedule.dots.enumerated() {
+            let rate = Double(dot.rateCentihertz) / 100
+            for stroke in truth.dots[index].strokes where stroke.counted {
+                worstRate = max(worstRate, abs(stroke.rateHz - rate) / rate)
+            }
+        }
+        #expect(worstRate <= 0.01, "worst counted-stroke rate error \(worstRate * 100) %")
         // Counted strokes fall where the schedule put them.
         for (index, dot) in schedule.dots.enumerated() {
             let counted = truth.dots[index].strokes.filter(\.counted).map(\.boardTimeMicros)

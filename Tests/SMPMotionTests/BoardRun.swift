@@ -12,6 +12,7 @@ struct BoardRun {
     var bench: VirtualBench<SimulatedBoard>
     var host = WireSession(configuration: SessionConfiguration(role: .host))
     var faults: [Fault] = []
+    var touchOffs: [TouchOffResult] = []
     /// Board time each dot ended, in completion order.
     var endTimes: [UInt64] = []
 
@@ -25,6 +26,10 @@ struct BoardRun {
         let setup = SimulationSetup(
             board: board, skinType: .fitzpatrick1to3, surface: .flat, seed: seed, homeXMM: homeXMM, homeYMM: homeYMM)
         bench = VirtualBench(setup: setup)
+    }
+
+    init(bench: VirtualBench<SimulatedBoard>) {
+        self.bench = bench
     }
 
     var now: UInt64 { bench.now }
@@ -75,8 +80,11 @@ struct BoardRun {
         return messages
     }
 
-    /// Streams `messages` within the board's credit and runs until `dots` dots have ended (or `limit` passes).
-    mutating func execute(_ messages: [Message], dots: Int, limit: UInt64) {
+    /// Streams `messages` within the board's credit and runs until `dots` dots have ended and `done` holds (or
+    /// `limit` passes).
+    mutating func execute(
+        _ messages: [Message], dots: Int, limit: UInt64, done: @escaping (BoardRun) -> Bool = { _ in true }
+    ) {
         var pending = messages[...]
         let end = now + limit
         step(until: end) { run in
@@ -84,7 +92,7 @@ struct BoardRun {
                 do { try run.host.send(next, now: run.now) } catch { break }
                 pending = pending.dropFirst()
             }
-            return run.endTimes.count >= dots
+            return run.endTimes.count >= dots && done(run)
         }
     }
 
@@ -105,6 +113,7 @@ struct BoardRun {
                 for event in host.receive(bytes, now: now) {
                     if case .message(.fault(let fault)) = event { faults.append(fault) }
                     if case .priority(.fault(let fault)) = event { faults.append(fault) }
+                    if case .message(.touchOffResult(let result)) = event { touchOffs.append(result) }
                 }
             }
             pump()

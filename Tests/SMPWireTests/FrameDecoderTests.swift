@@ -110,6 +110,32 @@ struct FrameDecoderTests {
         #expect(accepted == 0)
     }
 
+    @Test("train encoder ties: a split must be strictly cheaper than one width; among splits the smallest narrow wins")
+    func narrowWidthTieRule() {
+        // Signed widths 2, 2, 4, 4: one width costs 16 bits; narrow 2 costs 4 flags + 2 + 2 + 4 + 4 = 16: a tie.
+        let tie = DotTrainLayout.AxisWidths(values: [1, 1, 7, 7])
+        #expect(tie.narrow == 4 && tie.wide == 4 && !tie.hasFlag)
+        // Widths 2, 2, 2, 4: narrow 2 costs 4 + 6 + 4 = 14 < 16: split.
+        let split = DotTrainLayout.AxisWidths(values: [1, 1, 1, 7])
+        #expect(split.narrow == 2 && split.wide == 4 && split.hasFlag)
+    }
+
+    @Test("ESCAPE then HEARTBEAT: the heartbeat is taken, and the escape still applies to the byte after it")
+    func escapeThenHeartbeat() throws {
+        var encoder = FrameEncoder()
+        var wire: [UInt8] = []
+        // Credit 125 = 0x7D is escaped on the wire: 0x7D 0x5D.
+        let frame = Frame(acknowledgement: 5, credit: 125, body: .linkOnly)
+        try encoder.encode(frame, into: &wire, leadingDelimiter: true)
+        let escape = try #require(wire.firstIndex(of: FramingByte.escape))
+        wire.insert(FramingByte.heartbeat, at: escape + 1)
+        var decoder = FrameDecoder()
+        let events = decoder.feed(wire)
+        #expect(events.count == 2)
+        #expect(events.first == .heartbeat(offset: UInt64(escape + 1)))
+        #expect(Self.frames(in: events) == [frame])
+    }
+
     @Test("oversize frames and bad escapes are reported with their offsets, then decoding resumes")
     func errorsAreReportedWithOffsets() throws {
         var encoder = FrameEncoder()

@@ -23,7 +23,9 @@ private func referenceBoard() -> BoardDefinition {
 /// through the virtual bench, until every completion is in. Returns the simulated duration (µs).
 private func simulateSession(dotCount: Int, board: BoardDefinition, seed: UInt64) -> (simulated: UInt64, completed: Int)
 {
-    let setup = SimulationSetup(board: board, skinType: .fitzpatrick1to3, seed: seed, homeXMM: 10, homeYMM: 10)
+    // A flat patch, declared flat to the board: the benchmark measures throughput, not probing.
+    let setup = SimulationSetup(
+        board: board, skinType: .fitzpatrick1to3, surface: .flat, seed: seed, homeXMM: 10, homeYMM: 10)
     var bench = VirtualBench(setup: setup)
     var host = WireSession(configuration: SessionConfiguration(role: .host))
     var completed = 0
@@ -53,6 +55,7 @@ private func simulateSession(dotCount: Int, board: BoardDefinition, seed: UInt64
     let boardOffset = hello.boardTime &- bench.now
     var boardNow: UInt64 { bench.now &+ boardOffset }
     try? host.send(.arm, now: bench.now)
+    try? host.send(.surfaceGrid(.flat), now: bench.now)
     try? host.send(.setStrokeRate(SetStrokeRate(startTime: boardNow + 20_000, centihertz: 12_000)), now: bench.now)
     exchange(until: bench.now + 1_000)
 
