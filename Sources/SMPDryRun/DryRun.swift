@@ -16,7 +16,8 @@ public struct DryRunOptions: Sendable {
     public var faults = ""
     public var board: BoardDefinition = .r1
     public var handpiece: HandpieceDefinition = .rotaryR1
-    /// Give up after this much virtual time (µs) beyond the estimate.
+    /// Give up after this much virtual time (µs) plus a second a dot (the r1 needles a dot in about 0.15 s, so a
+    /// session that reaches the limit is stuck, not slow).
     public var timeLimitMicros: UInt64 = 3_600_000_000
     public var logger = Logger(label: "smpctl.control")
 
@@ -84,7 +85,7 @@ public enum DryRun {
         var clockErrorMax = 0.0
         var lastProgress = 0.0
         var nextClockCheck: UInt64 = 0
-        driver.run(limit: options.timeLimitMicros) { driver in
+        driver.run(limit: options.timeLimitMicros + UInt64(dots.count) * 1_000_000) { driver in
             let now = driver.transport.now
             // The host's estimate of the board clock against the bench's truth, every 10 ms of host time.
             if now >= nextClockCheck {

@@ -232,7 +232,7 @@ public struct DryRunReport: Encodable, Sendable {
         case .faulted(let reason):
             outcome = "faulted: \(reason)"
             if case .board = reason {} else { faultList.append("host: \(reason)") }
-        default: outcome = "stopped while \(controller.state)"
+        default: outcome = "stopped at the time limit while \(DryRun.progress(of: controller, seconds: 0).phase)"
         }
         let probingSeconds: Double =
             if let probe = controller.probingStartedAt, let stream = controller.streamingStartedAt {
