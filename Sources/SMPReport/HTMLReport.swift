@@ -275,12 +275,13 @@ public enum HTMLReport {
         let (w, h, left, bottom) = (320.0, 150.0, 34.0, 22.0)
         for region in order {
             let dots = record.dots.filter { $0.region == region }
-            var bins = [Int](repeating: 0, count: binCount)
+            // Each bar is stacked by its dots' own bands: target bands differ across the scalp.
+            var bins = [[Int]](repeating: [0, 0, 0], count: binCount)
             for dot in dots {
                 let index = min(binCount - 1, max(0, Int((dot.depositDepthMM - start) / binWidth)))
-                bins[index] += 1
+                bins[index][SessionRecord.DepthBand.allCases.firstIndex(of: dot.band)!] += 1
             }
-            let peak = max(1, bins.max() ?? 1)
+            let peak = max(1, bins.map { $0.reduce(0, +) }.max() ?? 1)
             func x(_ depth: Double) -> Double { left + (depth - start) / span * (w - left - 6) }
             html.raw(
                 "<figure class=\"hist\"><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" "
@@ -292,15 +293,16 @@ public enum HTMLReport {
                     + "width=\"\(fixed(max(1, x(targetHigh) - x(targetLow)), 1))\" height=\"\(fixed(h - bottom - 4, 1))\">"
                     + "<title>target \(fixed(targetLow, 2))–\(fixed(targetHigh, 2)) mm</title></rect>")
             let barWidth = (w - left - 6) / Double(binCount)
-            for (index, count) in bins.enumerated() where count > 0 {
-                let barHeight = Double(count) / Double(peak) * (h - bottom - 8)
-                let middle = start + (Double(index) + 0.5) * binWidth
-                let band =
-                    middle < targetLow ? "shallow" : (middle > targetHigh ? "deep" : "on-target")
-                html.raw(
-                    "<rect class=\"bar \(band)\" x=\"\(fixed(left + Double(index) * barWidth, 1))\" "
-                        + "y=\"\(fixed(h - bottom - barHeight, 1))\" width=\"\(fixed(barWidth - 0.5, 1))\" "
-                        + "height=\"\(fixed(barHeight, 1))\"><title>\(count)</title></rect>")
+            for (index, counts) in bins.enumerated() {
+                var base = h - bottom
+                for (band, count) in zip(SessionRecord.DepthBand.allCases, counts) where count > 0 {
+                    let barHeight = Double(count) / Double(peak) * (h - bottom - 8)
+                    base -= barHeight
+                    html.raw(
+                        "<rect class=\"bar \(band.rawValue)\" x=\"\(fixed(left + Double(index) * barWidth, 1))\" "
+                            + "y=\"\(fixed(base, 1))\" width=\"\(fixed(barWidth - 0.5, 1))\" "
+                            + "height=\"\(fixed(barHeight, 1))\"><title>\(count) \(band.rawValue)</title></rect>")
+                }
             }
             html.raw(
                 "<line class=\"axis\" x1=\"\(Int(left))\" y1=\"\(Int(h - bottom))\" x2=\"\(Int(w - 6))\" "
@@ -311,7 +313,10 @@ public enum HTMLReport {
                         + "text-anchor=\"middle\">\(fixed(tick, 1))</text>")
             }
             html.raw("<text class=\"tick\" x=\"2\" y=\"12\">\(peak)</text></svg>")
-            html.element("figcaption", "\(region): \(dots.count) dots, depth (mm)")
+            html.element(
+                "figcaption",
+                "\(region): \(dots.count) dots, depth (mm); shaded: its dots' target bands "
+                    + "\(fixed(targetLow, 2))–\(fixed(targetHigh, 2)) mm")
             html.raw("</figure>\n")
         }
         html.raw("</div></section>\n")
