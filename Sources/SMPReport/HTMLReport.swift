@@ -474,20 +474,24 @@ public enum HTMLReport {
           }
           sessions.addEventListener('change', showSessions);
           showSessions();
-          document.getElementById('travel-toggle').addEventListener('change', function (e) {
-            map.classList.toggle('show-travel', e.target.checked);
-          });
+          var travel = document.getElementById('travel-toggle');
+          function showTravel() { map.classList.toggle('show-travel', travel.checked); }
+          travel.addEventListener('change', showTravel);
+          function showView() {
+            var look = document.querySelector('input[name=view]:checked').value === 'look';
+            document.getElementById('depth-view').hidden = look;
+            document.getElementById('depth-legend').hidden = look;
+            document.getElementById('look-view').hidden = !look;
+          }
           document.querySelectorAll('input[name=view]').forEach(function (radio) {
-            radio.addEventListener('change', function () {
-              var look = document.querySelector('input[name=view]:checked').value === 'look';
-              document.getElementById('depth-view').hidden = look;
-              document.getElementById('depth-legend').hidden = look;
-              document.getElementById('look-view').hidden = !look;
-            });
+            radio.addEventListener('change', showView);
           });
+          // Fragments open a view directly (#look, #travel, #look,travel) without moving the focus or the scroll.
           var hash = location.hash.slice(1).split(',');
-          if (hash.indexOf('look') >= 0) { document.querySelector('input[value=look]').click(); }
-          if (hash.indexOf('travel') >= 0) { document.getElementById('travel-toggle').click(); }
+          if (hash.indexOf('look') >= 0) { document.querySelector('input[value=look]').checked = true; }
+          if (hash.indexOf('travel') >= 0) { travel.checked = true; }
+          showView();
+          showTravel();
           // Load timings on the root element, for measuring (Performance.md): parsed, and first contentful paint.
           var root = document.documentElement;
           root.setAttribute('data-parsed-ms', String(Math.round(performance.now())));
