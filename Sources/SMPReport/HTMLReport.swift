@@ -131,7 +131,8 @@ public enum HTMLReport {
         html.raw(
             "<div class=\"legend\" id=\"depth-legend\"><span class=\"sw shallow\"></span> shallow "
                 + "<span class=\"sw on-target\"></span> on target <span class=\"sw deep\"></span> deep "
-                + "<span class=\"sw planned\"></span> other sessions (planned)</div>\n")
+                + "<span class=\"sw planned\"></span> other sessions (planned); \(record.dots.count) dots executed "
+                + "(every dot the board completed, also those whose report the host never received)</div>\n")
 
         // The depth map: fills the page width; the viewer zooms with the browser.
         html.raw(
