@@ -4,9 +4,12 @@ SHELL := /bin/bash
 SWIFT ?= swift
 SMPCTL_BIN := .build/release/smpctl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := libserialport-dev pkg-config
+APT_PACKAGES := libserialport-dev pkg-config zlib1g-dev
+# For the report's browser test only: installed by `make test` when missing and apt works; without it that test is
+# skipped with the reason.
+TEST_APT_PACKAGES := chromium
 
-.PHONY: deps build demo test install bench format fuzz fuzz-regress clean
+.PHONY: deps test-deps build demo test install bench format fuzz fuzz-regress clean
 
 # Install only what is missing; `apt-get update` once, and only when something has to be installed.
 deps:
@@ -27,7 +30,15 @@ demo: deps
 	$(SWIFT) build -c release --product smpctl
 	./scripts/demo.sh $(SMPCTL_BIN)
 
-test: deps
+test-deps:
+	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing$$missing (for the report's browser test)" >&2; \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; } \
+	    || echo "make: could not install$$missing; the browser test will be skipped" >&2; \
+	fi; true
+
+test: deps test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

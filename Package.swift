@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "SMPControl", targets: ["SMPControl"]),
         .library(name: "SMPDryRun", targets: ["SMPDryRun"]),
         .library(name: "SMPCalibration", targets: ["SMPCalibration"]),
+        .library(name: "SMPReport", targets: ["SMPReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -94,15 +95,21 @@ let package = Package(
             swiftSettings: strict),
         // The dry run: the controller against the simulated board in virtual time over wire bytes, graded
         // afterwards against the simulator's truth. Used by `smpctl dry-run`, its tests and the benchmarks.
+        // The session report: one self-contained HTML file from plain values (SessionRecord, ReportSummary). Never
+        // imports the simulator or the controller; whoever graded the session fills its input.
+        .target(name: "SMPReport", dependencies: ["SMPPlanning"], swiftSettings: strict),
         .target(
             name: "SMPDryRun",
-            dependencies: ["SMPControl", "SMPBoardSim", "SMPMotion", "SMPPlanning", "SMPWire", "SMPHardware"],
+            dependencies: [
+                "SMPControl", "SMPBoardSim", "SMPMotion", "SMPPlanning", "SMPWire", "SMPHardware", "SMPReport",
+            ],
             swiftSettings: strict),
         .executableTarget(
             name: "smpctl",
             dependencies: [
                 "SMPWire", "SMPHardware", "SMPPlanning", "SMPMotion", "SMPSerial", "SMPBoardSim", "SMPControl",
-                "SMPDryRun", "SMPSystem", "SMPCalibration", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SMPDryRun", "SMPSystem", "SMPCalibration", "SMPReport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
@@ -149,10 +156,16 @@ let package = Package(
                 "SMPCalibration", "SMPDryRun", "SMPControl", "SMPBoardSim", "SMPPlanning", "SMPHardware", "SMPWire",
             ],
             swiftSettings: strict),
+        // zlib, to decode the report's browser screenshots in the end-to-end tests. Test-only.
+        .systemLibrary(
+            name: "CZlib", path: "Tests/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .testTarget(name: "SMPReportTests", dependencies: ["SMPReport", "SMPPlanning"], swiftSettings: strict),
         // Runs the built `smpctl` as a user would; depends on it so that `swift test` builds it first.
         .testTarget(
             name: "SMPCtlEndToEndTests",
-            dependencies: ["smpctl", "SMPHardware", "SMPBoardSim", "SMPSerial", "SMPSerialTesting", "SMPWire", "SMPSystem"],
+            dependencies: [
+                "smpctl", "SMPHardware", "SMPBoardSim", "SMPSerial", "SMPSerialTesting", "SMPWire", "SMPSystem", "CZlib",
+            ],
             swiftSettings: strict),
     ]
 )

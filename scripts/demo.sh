@@ -6,5 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 smpctl="${1:-.build/release/smpctl}"
 
-printf '\033[1m== smpctl dry-run Examples/norwood5.json --seed 7\033[0m\n'
-"$smpctl" dry-run Examples/norwood5.json --seed 7
+# It ends by writing the same run as a picture: one self-contained HTML file to open in a browser.
+report="${TMPDIR:-/tmp}/smpctl-demo-report.html"
+printf '\033[1m== smpctl dry-run Examples/norwood5.json --seed 7 --report %s\033[0m\n' "$report"
+"$smpctl" dry-run Examples/norwood5.json --seed 7 --report "$report"
+printf '\nreport: %s (open it in a browser)\n' "$report"

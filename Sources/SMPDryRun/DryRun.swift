@@ -4,6 +4,7 @@ import SMPControl
 import SMPHardware
 import SMPMotion
 import SMPPlanning
+import SMPReport
 import SMPWire
 
 /// What a dry run simulates.
@@ -15,7 +16,8 @@ public struct DryRunOptions: Sendable {
     public var faults = ""
     public var board: BoardDefinition = .r1
     public var handpiece: HandpieceDefinition = .rotaryR1
-    /// Give up after this much virtual time (µs) beyond the estimate.
+    /// Give up after this much virtual time (µs) plus a second a dot (the r1 needles a dot in about 0.15 s, so a
+    /// session that reaches the limit is stuck, not slow).
     public var timeLimitMicros: UInt64 = 3_600_000_000
     public var logger = Logger(label: "smpctl.control")
     /// A calibrated hang per scalp region (a client profile's): every dot gets its region's hang.
@@ -75,7 +77,10 @@ public enum DryRun {
                 dots[index].hangBandMM = hang...hang
             }
         }
-        return try run(dots: dots, setup: setup, options: options, planFile: result.plan.file, progress: progress)
+        var report = try run(
+            dots: dots, setup: setup, options: options, planFile: result.plan.file, progress: progress)
+        report.record.add(plan: result)
+        return report
     }
 
     /// The simulated board and patient of a run: `smpctl calibrate --port sim` and `smpctl dry-run` build it here,
@@ -105,7 +110,7 @@ public enum DryRun {
         var clockErrorMax = 0.0
         var lastProgress = 0.0
         var nextClockCheck: UInt64 = 0
-        driver.run(limit: options.timeLimitMicros) { driver in
+        driver.run(limit: options.timeLimitMicros + UInt64(dots.count) * 1_000_000) { driver in
             let now = driver.transport.now
             // The host's estimate of the board clock against the bench's truth, every 10 ms of host time.
             if now >= nextClockCheck {
@@ -194,5 +199,32 @@ struct BenchTransport: ControllerTransport {
         let bytes = bench.run(until: max(deadline, bench.now + 1), stoppingAtDelivery: true)
         bytesRead += bytes.count
         return bytes
+    }
+}
+
+extension SessionRecord {
+    /// The plan's side of the record: the session executed and the plan's others (its dots at their planned
+    /// positions), each dot's pigment diameter (its region's needle grouping), the region outlines and the hairline.
+    mutating func add(plan result: PlanResult) {
+        planFile = result.plan.file
+        session = result.plan.session.index
+        sessionCount = result.plan.session.count
+        var regionOfDot: [Int: Int] = [:]
+        for dot in result.sessionDots { regionOfDot[dot.id] = dot.regionIndex }
+        for index in dots.indices {
+            dots[index].session = session
+            if let region = regionOfDot[dots[index].planID] {
+                dots[index].diameterMM = result.plan.regions[region].needle.diameterMM
+            }
+        }
+        plannedDots = result.allDots.filter { $0.session != session }.map { dot in
+            PlannedDotMark(
+                position: dot.position, session: dot.session,
+                diameterMM: result.plan.regions[dot.regionIndex].needle.diameterMM)
+        }
+        regions = result.plan.regions.map { region in
+            RegionOutline(name: region.name, rings: [region.shape.outer.points] + region.shape.holes.map(\.points))
+        }
+        hairline = result.plan.hairline?.line ?? []
     }
 }

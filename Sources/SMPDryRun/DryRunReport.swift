@@ -1,6 +1,8 @@
 import SMPBoardSim
 import SMPControl
 import SMPMotion
+import SMPPlanning
+import SMPReport
 import SMPWire
 
 /// A dry run graded against the simulator's truth: what `smpctl dry-run` prints (keys snake_case in `--json`).
@@ -37,10 +39,17 @@ public struct DryRunReport: Encodable, Sendable {
         public var shallow: Int
         public var deep: Int
         public var meanDepthMM: Double
+        public var depthP05MM: Double
+        public var depthP95MM: Double
+        /// Board time of its dots, each counted from the end of the previous dot (the move to it included), s.
+        public var timeS: Double
         enum CodingKeys: String, CodingKey {
             case name, dots, shallow, deep
             case onTarget = "on_target"
             case meanDepthMM = "mean_depth_mm"
+            case depthP05MM = "depth_p05_mm"
+            case depthP95MM = "depth_p95_mm"
+            case timeS = "time_s"
         }
     }
 
@@ -91,6 +100,8 @@ public struct DryRunReport: Encodable, Sendable {
     public var regions: [Region]
     public var notDone: [NotDone]
     public var simSpeedup: Double
+    /// Dot by dot, for the HTML report (not part of the JSON summary).
+    public var record: SessionRecord
 
     enum CodingKeys: String, CodingKey {
         case format, plan, skin, surface, seed, outcome, faults, regions, blowouts, shallow
@@ -143,18 +154,28 @@ public struct DryRunReport: Encodable, Sendable {
                 rateError = Swift.max(rateError, abs(stroke.rateHz - planned) / planned * 100)
             }
         }
+        // Completed dots in the board's order, with the end of the dot before each (for per-region time).
         var regions: [String: Region] = [:]
+        var regionDepths: [String: [Double]] = [:]
         var regionOrder: [String] = []
-        for dot in completed {
+        var previousEnd = controller.schedule?.start.time
+        for dot in truth.dots.sorted(by: { $0.startBoardTimeMicros < $1.startBoardTimeMicros }) {
+            defer { previousEnd = Swift.max(previousEnd ?? 0, dot.endBoardTimeMicros) }
+            guard dot.outcome == "completed" else { continue }
             let index = Int(dot.dotID) - 1
             guard dots.indices.contains(index) else { continue }
             let name = dots[index].regionName
             if regions[name] == nil {
-                regions[name] = Region(name: name, dots: 0, onTarget: 0, shallow: 0, deep: 0, meanDepthMM: 0)
+                regions[name] = Region(
+                    name: name, dots: 0, onTarget: 0, shallow: 0, deep: 0, meanDepthMM: 0, depthP05MM: 0,
+                    depthP95MM: 0, timeS: 0)
                 regionOrder.append(name)
             }
             regions[name]!.dots += 1
             regions[name]!.meanDepthMM += dot.depositDepthMM
+            regionDepths[name, default: []].append(dot.depositDepthMM)
+            let from = Swift.min(previousEnd ?? dot.startBoardTimeMicros, dot.startBoardTimeMicros)
+            regions[name]!.timeS += Double(dot.endBoardTimeMicros - from) / 1e6
             if dot.tooDeep {
                 regions[name]!.deep += 1
             } else if dot.tooShallow {
@@ -166,6 +187,8 @@ public struct DryRunReport: Encodable, Sendable {
         let regionList = regionOrder.map { name -> Region in
             var region = regions[name]!
             region.meanDepthMM /= Double(Swift.max(1, region.dots))
+            region.depthP05MM = percentile(regionDepths[name] ?? [], 0.05)
+            region.depthP95MM = percentile(regionDepths[name] ?? [], 0.95)
             return region
         }
         let schedule = controller.schedule
@@ -209,7 +232,7 @@ public struct DryRunReport: Encodable, Sendable {
         case .faulted(let reason):
             outcome = "faulted: \(reason)"
             if case .board = reason {} else { faultList.append("host: \(reason)") }
-        default: outcome = "stopped while \(controller.state)"
+        default: outcome = "stopped at the time limit while \(DryRun.progress(of: controller, seconds: 0).phase)"
         }
         let probingSeconds: Double =
             if let probe = controller.probingStartedAt, let stream = controller.streamingStartedAt {
@@ -235,7 +258,81 @@ public struct DryRunReport: Encodable, Sendable {
             blowouts: completed.count(where: \.tooDeep), shallow: completed.count(where: \.tooShallow),
             strokeRateErrorMaxPct: rateError, clockSyncErrorMaxUs: clockErrorMaxMicros, faults: faultList,
             regions: regionList, notDone: notDone,
-            simSpeedup: wallSeconds > 0 ? virtualSeconds / wallSeconds : 0)
+            simSpeedup: wallSeconds > 0 ? virtualSeconds / wallSeconds : 0,
+            record: record(controller: controller, truth: truth, options: options))
+    }
+
+    /// The summary numbers of the HTML report: these very fields, so that report and `--json` agree.
+    public var summary: ReportSummary {
+        ReportSummary(
+            outcome: outcome, sessionTimeS: sessionTimeS, machineTimeS: machineTimeS, estimatedTimeS: estimatedTimeS,
+            probingTimeS: probingTimeS, dotsPlanned: dotsPlanned, dotsDone: dotsDone, dotsUncertain: dotsUncertain,
+            dotsSkipped: dotsSkipped, depthP05MM: depthMM.p05, depthMeanMM: depthMM.mean, depthP95MM: depthMM.p95,
+            blowouts: blowouts, shallow: shallow, faults: faults,
+            regions: regions.map {
+                ReportSummary.Region(
+                    name: $0.name, dots: $0.dots, timeS: $0.timeS, depthP05MM: $0.depthP05MM,
+                    meanDepthMM: $0.meanDepthMM, depthP95MM: $0.depthP95MM, deep: $0.deep, shallow: $0.shallow)
+            })
+    }
+
+    /// The executed dots, the timeline and the events, from the simulator's truth. Sessions, dot diameters and the
+    /// outlines come from the plan: ``DryRun/run(_:options:progress:)`` adds them (``SessionRecord/add(plan:)``);
+    /// without a plan the dots are session 1 with diameter 0.
+    static func record(controller: SessionController, truth: SimulationTruth, options: DryRunOptions) -> SessionRecord {
+        let dots = controller.dots
+        var record = SessionRecord(kind: "dry run", planFile: "")
+        record.skinName = options.skin.rawValue
+        record.skinTone = skinTone(options.skin)
+        let origin = controller.schedule?.start.time ?? truth.dots.map(\.startBoardTimeMicros).min() ?? 0
+        func seconds(_ boardTime: UInt64) -> Double { (Double(boardTime) - Double(origin)) / 1e6 }
+        var previous: DotTruth?
+        for dot in truth.dots.sorted(by: { $0.startBoardTimeMicros < $1.startBoardTimeMicros }) {
+            defer { previous = dot }
+            let index = Int(dot.dotID) - 1
+            guard dot.outcome == "completed", dots.indices.contains(index) else { continue }
+            let counted = dot.strokes.filter(\.counted)
+            let position =
+                counted.first.map { Point($0.xMM, $0.yMM) } ?? Point(dot.commandedXMM, dot.commandedYMM)
+            record.dots.append(
+                SessionRecord.ExecutedDot(
+                    planID: dots[index].motion.id, position: position, region: dots[index].regionName,
+                    session: 1, depositDepthMM: dot.depositDepthMM, targetMM: dot.targetLowerMM...dot.targetUpperMM,
+                    diameterMM: 0))
+            let rate = counted.isEmpty ? 0 : counted.map(\.rateHz).reduce(0, +) / Double(counted.count)
+            // X/Y moves from the dot's start until Z starts down towards the skin.
+            var speed = 0.0
+            if let previous, let dip = dot.dipStartBoardTimeMicros, dip > dot.startBoardTimeMicros {
+                let distance =
+                    ((dot.commandedXMM - previous.commandedXMM) * (dot.commandedXMM - previous.commandedXMM)
+                    + (dot.commandedYMM - previous.commandedYMM) * (dot.commandedYMM - previous.commandedYMM))
+                    .squareRoot()
+                speed = distance / (Double(dip - dot.startBoardTimeMicros) / 1e6)
+            }
+            record.timeline.append(
+                SessionRecord.TimelineSample(
+                    timeS: seconds(dot.startBoardTimeMicros), strokeRateHz: rate, hangMM: dot.commandedHangMM,
+                    speedMMPerS: speed))
+        }
+        for fault in truth.faults {
+            let code = fault.code.lowercased()
+            let kind: SessionRecord.Event.Kind =
+                code.contains("cartridge") ? .cartridge : (code.contains("hold") ? .hold : .fault)
+            record.events.append(
+                SessionRecord.Event(
+                    timeS: seconds(fault.boardTimeMicros), kind: kind,
+                    label: fault.code + (fault.dotID != 0 ? ", wire dot \(fault.dotID)" : "")))
+        }
+        return record
+    }
+
+    /// A representative skin tone per simulated skin type, for the true-scale view.
+    static func skinTone(_ skin: SkinType) -> String {
+        switch skin {
+        case .fitzpatrick1to3: "#e9c6a9"
+        case .fitzpatrick4to6: "#7a4e33"
+        default: "#dcb393"
+        }
     }
 }
 

@@ -5,6 +5,7 @@ import SMPBoardSim
 import SMPCalibration
 import SMPDryRun
 import SMPPlanning
+import SMPReport
 
 /// `smpctl dry-run PLAN`: the whole session against the in-process simulated board in virtual time.
 struct DryRunCommand: ParsableCommand {
@@ -18,13 +19,18 @@ struct DryRunCommand: ParsableCommand {
             (which the controller never sees): dots done, depth on target / shallow / deep per region, faults, \
             timing. The patient is the default curved scalp with the board's crystal error and USB timing on.
 
+            --report FILE.html writes the session as a picture: the treated area dot by dot coloured by deposit \
+            depth (or at true scale in pigment on skin), depth histograms per region, a timeline of stroke rate, \
+            hang and X/Y speed with the faults, and the per-region table; its numbers are those of --json. The \
+            file is checked before the run and written atomically; it opens from disk in any browser.
+
             --skin picks the simulated patient (fitzpatrick-1-3, fitzpatrick-4-6, thin, thick-oily, scar; default: \
             the profile of most of the session's dots); the profile's nominal values are used. --faults takes the simulator's \
             fault spec (see `smpctl sim --help`), e.g. "corrupt=1e-4,drop=1e-3,disconnect=30s+2s,reset=60s".
 
             Exit codes: 0 every dot done; 65 bad plan or a dot the host refuses (nothing sent); 69 the board \
             refused the session (another protocol version); 70 the session faulted (the summary says which dots \
-            are done, uncertain or skipped, and why).
+            are done, uncertain or skipped, and why); 74 the report could not be written.
             """
     )
 
@@ -48,17 +54,16 @@ struct DryRunCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the summary as one JSON document on stdout.")
     var json = false
 
-    @Option(name: .long, help: "Session report file (not available yet).")
+    @Option(name: .long, help: "Write the session report (one self-contained HTML file) here.")
     var report: String?
 
     @Flag(name: .long, help: "Log the controller's transitions on stderr.")
     var verbose = false
 
     /// Usage errors as one line (exit 64), before anything runs.
+    /// Usage errors, and the report's path checked before the run rather than after it.
     func checkUsage() throws {
-        if report != nil {
-            throw CommandFailure(.usage, "--report is not available yet")
-        }
+        if let report { try CommandFiles.checkOutput(report) }
         if let skin, SkinType(rawValue: skin) == nil {
             throw CommandFailure(
                 .usage,
@@ -125,6 +130,13 @@ struct DryRunCommand: ParsableCommand {
         }
         var printed = report
         printed.plan = plan
+        if let reportFile = self.report {
+            var record = printed.record
+            record.planFile = plan
+            let html = HTMLReport.render(record, summary: printed.summary)
+            try CommandFiles.write(Array(html.utf8), to: reportFile)
+            if !json { Output.diagnostic("report written to \(reportFile)") }
+        }
         if json {
             try Output.json(printed)
         } else {

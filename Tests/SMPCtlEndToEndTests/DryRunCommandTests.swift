@@ -72,7 +72,8 @@ import Testing
         let cases: [([String], Int32)] = [
             (["dry-run", bad.path], 65),
             (["dry-run", "Examples/quick.json", "--profile", "p.json"], 65),
-            (["dry-run", "Examples/quick.json", "--report", "r.html"], 64),
+            (["dry-run", "Examples/quick.json", "--report", "/nonexistent-directory/r.html"], 73),
+            (["dry-run", "Examples/quick.json", "--report", "Examples"], 73),
             (["dry-run", "Examples/quick.json", "--skin", "purple"], 64),
             (["dry-run", "Examples/quick.json", "--faults", "drop=2"], 65),
         ]

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
 
-/// The host's modules model the board from its definition and speak to it in wire bytes: none of them may link the
-/// simulator. Checked in Package.swift's target dependencies and in every source file's imports.
+/// The host's modules model the board from its definition and speak to it in wire bytes, and the report reads plain
+/// values: none of them may link the simulator. Checked in Package.swift's target dependencies and in every source
+/// file's imports.
 @Suite struct ModuleBoundaryTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let hostModules = ["SMPMotion", "SMPControl", "SMPCalibration"]
+    static let hostModules = ["SMPMotion", "SMPControl", "SMPCalibration", "SMPReport"]
 
     /// The dependency list of the target declaration `.target(name: "target", dependencies: [...]` in Package.swift's
     /// text; "" for a target without dependencies, nil when there is no such target.

@@ -1,0 +1,222 @@
+import SMPPlanning
+
+/// What a session report shows, in plain values: filled by whoever graded the session (the dry run today), so that
+/// the report never needs the simulator or the controller.
+public struct SessionRecord: Sendable, Equatable {
+    /// One dot as it was executed: where the board put it and how deep the pigment sits.
+    public struct ExecutedDot: Sendable, Equatable {
+        /// The plan's dot id.
+        public var planID: Int
+        /// Executed position in plan coordinates (mm).
+        public var position: Point
+        public var region: String
+        public var session: Int
+        public var depositDepthMM: Double
+        /// The band the deposit should fall into (mm of tissue).
+        public var targetMM: ClosedRange<Double>
+        /// Diameter of the pigment dot the needle grouping leaves (mm), for the true-scale view.
+        public var diameterMM: Double
+
+        public init(
+            planID: Int, position: Point, region: String, session: Int, depositDepthMM: Double,
+            targetMM: ClosedRange<Double>, diameterMM: Double
+        ) {
+            self.planID = planID
+            self.position = position
+            self.region = region
+            self.session = session
+            self.depositDepthMM = depositDepthMM
+            self.targetMM = targetMM
+            self.diameterMM = diameterMM
+        }
+
+        /// Where the deposit sits against the target band.
+        public var band: DepthBand {
+            if depositDepthMM < targetMM.lowerBound { return .shallow }
+            if depositDepthMM > targetMM.upperBound { return .deep }
+            return .onTarget
+        }
+    }
+
+    /// Deposit depth against the target band.
+    public enum DepthBand: String, Sendable, CaseIterable {
+        case shallow
+        case onTarget = "on-target"
+        case deep
+    }
+
+    /// A dot of the plan that this record did not execute (another session), at its planned position.
+    public struct PlannedDotMark: Sendable, Equatable {
+        public var position: Point
+        public var session: Int
+        public var diameterMM: Double
+        public init(position: Point, session: Int, diameterMM: Double) {
+            self.position = position
+            self.session = session
+            self.diameterMM = diameterMM
+        }
+    }
+
+    /// One sample of the timeline: a dot's start.
+    public struct TimelineSample: Sendable, Equatable {
+        /// Seconds since the first dot's schedule start.
+        public var timeS: Double
+        public var strokeRateHz: Double
+        public var hangMM: Double
+        /// Mean X/Y speed of the move that led to this dot (mm/s).
+        public var speedMMPerS: Double
+        public init(timeS: Double, strokeRateHz: Double, hangMM: Double, speedMMPerS: Double) {
+            self.timeS = timeS
+            self.strokeRateHz = strokeRateHz
+            self.hangMM = hangMM
+            self.speedMMPerS = speedMMPerS
+        }
+    }
+
+    /// Something that happened at a point in time: a fault, a hold or a cartridge change.
+    public struct Event: Sendable, Equatable {
+        public enum Kind: String, Sendable { case fault, hold, cartridge }
+        public var timeS: Double
+        public var kind: Kind
+        public var label: String
+        public init(timeS: Double, kind: Kind, label: String) {
+            self.timeS = timeS
+            self.kind = kind
+            self.label = label
+        }
+    }
+
+    /// A region's outline, for the map.
+    public struct RegionOutline: Sendable, Equatable {
+        public var name: String
+        public var rings: [[Point]]
+        public init(name: String, rings: [[Point]]) {
+            self.name = name
+            self.rings = rings
+        }
+    }
+
+    /// "dry run" or "run".
+    public var kind: String
+    public var planFile: String
+    /// The session executed (1-based) and how many the plan has.
+    public var session: Int
+    public var sessionCount: Int
+    /// Executed dots in visiting order (the travel path follows it).
+    public var dots: [ExecutedDot]
+    public var plannedDots: [PlannedDotMark]
+    public var regions: [RegionOutline]
+    public var hairline: [Point]
+    public var timeline: [TimelineSample]
+    public var events: [Event]
+    /// CSS colours for the true-scale view.
+    public var skinTone: String
+    public var pigmentTone: String
+    public var skinName: String
+
+    public init(kind: String, planFile: String, session: Int = 1, sessionCount: Int = 1) {
+        self.kind = kind
+        self.planFile = planFile
+        self.session = session
+        self.sessionCount = sessionCount
+        dots = []
+        plannedDots = []
+        regions = []
+        hairline = []
+        timeline = []
+        events = []
+        skinTone = "#e8c4a8"
+        pigmentTone = "#2b2a2e"
+        skinName = ""
+    }
+}
+
+/// The summary numbers at the top of the report and in its table: the same values as the `--json` summary, copied
+/// from it (never recomputed here). Keys are those of the JSON summary.
+public struct ReportSummary: Codable, Sendable, Equatable {
+    public struct Region: Codable, Sendable, Equatable {
+        public var name: String
+        public var dots: Int
+        public var timeS: Double
+        public var depthP05MM: Double
+        public var meanDepthMM: Double
+        public var depthP95MM: Double
+        public var deep: Int
+        public var shallow: Int
+        public init(
+            name: String, dots: Int, timeS: Double, depthP05MM: Double, meanDepthMM: Double, depthP95MM: Double,
+            deep: Int, shallow: Int
+        ) {
+            self.name = name
+            self.dots = dots
+            self.timeS = timeS
+            self.depthP05MM = depthP05MM
+            self.meanDepthMM = meanDepthMM
+            self.depthP95MM = depthP95MM
+            self.deep = deep
+            self.shallow = shallow
+        }
+        enum CodingKeys: String, CodingKey {
+            case name, dots, deep, shallow
+            case timeS = "time_s"
+            case depthP05MM = "depth_p05_mm"
+            case meanDepthMM = "mean_depth_mm"
+            case depthP95MM = "depth_p95_mm"
+        }
+    }
+
+    public var outcome: String
+    public var sessionTimeS: Double
+    public var machineTimeS: Double
+    public var estimatedTimeS: Double
+    public var probingTimeS: Double
+    public var dotsPlanned: Int
+    public var dotsDone: Int
+    public var dotsUncertain: Int
+    public var dotsSkipped: Int
+    public var depthP05MM: Double
+    public var depthMeanMM: Double
+    public var depthP95MM: Double
+    public var blowouts: Int
+    public var shallow: Int
+    public var faults: [String]
+    public var regions: [Region]
+
+    public init(
+        outcome: String, sessionTimeS: Double, machineTimeS: Double, estimatedTimeS: Double, probingTimeS: Double,
+        dotsPlanned: Int, dotsDone: Int, dotsUncertain: Int, dotsSkipped: Int, depthP05MM: Double,
+        depthMeanMM: Double, depthP95MM: Double, blowouts: Int, shallow: Int, faults: [String], regions: [Region]
+    ) {
+        self.outcome = outcome
+        self.sessionTimeS = sessionTimeS
+        self.machineTimeS = machineTimeS
+        self.estimatedTimeS = estimatedTimeS
+        self.probingTimeS = probingTimeS
+        self.dotsPlanned = dotsPlanned
+        self.dotsDone = dotsDone
+        self.dotsUncertain = dotsUncertain
+        self.dotsSkipped = dotsSkipped
+        self.depthP05MM = depthP05MM
+        self.depthMeanMM = depthMeanMM
+        self.depthP95MM = depthP95MM
+        self.blowouts = blowouts
+        self.shallow = shallow
+        self.faults = faults
+        self.regions = regions
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case outcome, blowouts, shallow, faults, regions
+        case sessionTimeS = "session_time_s"
+        case machineTimeS = "machine_time_s"
+        case estimatedTimeS = "estimated_time_s"
+        case probingTimeS = "probing_time_s"
+        case dotsPlanned = "dots_planned"
+        case dotsDone = "dots_done"
+        case dotsUncertain = "dots_uncertain"
+        case dotsSkipped = "dots_skipped"
+        case depthP05MM = "depth_p05_mm"
+        case depthMeanMM = "depth_mean_mm"
+        case depthP95MM = "depth_p95_mm"
+    }
+}

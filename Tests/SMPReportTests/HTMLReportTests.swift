@@ -1,0 +1,126 @@
+import Foundation
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+import SMPPlanning
+import Testing
+
+@testable import SMPReport
+
+/// Checks that a document is well-formed XML (balanced tags, quoted attributes, escaped text), and collects what
+/// the tests look at: elements by class, `data-*` attributes, the summary script's text.
+final class XMLProbe: NSObject, XMLParserDelegate {
+    var elements: [(name: String, attributes: [String: String])] = []
+    var scriptText: [String: String] = [:]
+    private var currentScriptID: String?
+    var parseError: String?
+
+    static func parse(_ html: String) -> XMLProbe {
+        let probe = XMLProbe()
+        let parser = XMLParser(data: Data(html.utf8))
+        parser.delegate = probe
+        if !parser.parse() {
+            probe.parseError =
+                "line \(parser.lineNumber), column \(parser.columnNumber): "
+                + (parser.parserError.map { "\($0)" } ?? "unknown")
+        }
+        return probe
+    }
+
+    func parser(
+        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
+        elements.append((elementName, attributes))
+        if elementName == "script", let id = attributes["id"] { currentScriptID = id }
+    }
+
+    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+        if elementName == "script" { currentScriptID = nil }
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        if let currentScriptID { scriptText[currentScriptID, default: ""] += string }
+    }
+
+    func elements(withClass name: String) -> [[String: String]] {
+        elements.filter { ($0.attributes["class"] ?? "").split(separator: " ").contains(Substring(name)) }
+            .map(\.attributes)
+    }
+}
+
+@Suite struct HTMLReportTests {
+    static func record(dots count: Int) -> (SessionRecord, ReportSummary) {
+        var record = SessionRecord(kind: "dry run", planFile: "a <plan> & more.json", session: 1, sessionCount: 3)
+        for index in 0..<count {
+            let depth = [0.3, 0.5, 0.9][index % 3]
+            record.dots.append(
+                .init(
+                    planID: index + 1, position: Point(Double(index % 40) * 0.7, Double(index / 40) * 0.7),
+                    region: index < count / 2 ? "frontal" : "crown", session: 1, depositDepthMM: depth,
+                    targetMM: 0.4...0.6, diameterMM: 0.25))
+            record.timeline.append(
+                .init(timeS: Double(index) * 0.4, strokeRateHz: 100, hangMM: 1.2, speedMMPerS: 20))
+        }
+        record.plannedDots = (0..<count).map {
+            .init(position: Point(Double($0 % 40) * 0.7 + 0.35, 1), session: 2, diameterMM: 0.25)
+        }
+        record.regions = [.init(name: "crown", rings: [[Point(0, 0), Point(30, 0), Point(30, 30), Point(0, 30)]])]
+        record.hairline = [Point(0, 0), Point(30, 1)]
+        record.events = [.init(timeS: 2, kind: .fault, label: "late_command <x>")]
+        let summary = ReportSummary(
+            outcome: "finished", sessionTimeS: 100, machineTimeS: 80, estimatedTimeS: 79.5, probingTimeS: 12,
+            dotsPlanned: count, dotsDone: count, dotsUncertain: 0, dotsSkipped: 0, depthP05MM: 0.3,
+            depthMeanMM: 0.57, depthP95MM: 0.9, blowouts: count / 3, shallow: count / 3, faults: ["late & <x>"],
+            regions: [
+                .init(
+                    name: "crown", dots: count, timeS: 80, depthP05MM: 0.3, meanDepthMM: 0.57, depthP95MM: 0.9, deep: 1,
+                    shallow: 2)
+            ])
+        return (record, summary)
+    }
+
+    @Test func documentIsWellFormedAndHoldsEveryDotOnce() throws {
+        let (record, summary) = Self.record(dots: 301)
+        let html = HTMLReport.render(record, summary: summary)
+        let probe = XMLProbe.parse(html)
+        #expect(probe.parseError == nil)
+        let bands = probe.elements(withClass: "dots").filter { !($0["class"] ?? "").contains("planned") }
+        try #require(bands.count == 3)
+        let counts = bands.compactMap { $0["data-count"].flatMap(Int.init) }
+        #expect(counts.reduce(0, +) == 301)
+        #expect(counts == [101, 100, 100])  // shallow 0.3, on target 0.5, deep 0.9
+        // The path holds one `h0` per dot.
+        let drawn = bands.map { ($0["d"] ?? "").components(separatedBy: "h0").count - 1 }
+        #expect(drawn == counts)
+    }
+
+    @Test func embeddedSummaryDecodesToWhatWasGiven() throws {
+        let (record, summary) = Self.record(dots: 12)
+        let probe = XMLProbe.parse(HTMLReport.render(record, summary: summary))
+        let text = try #require(probe.scriptText[HTMLReport.summaryElementID])
+        let decoded = try JSONDecoder().decode(ReportSummary.self, from: Data(text.utf8))
+        #expect(decoded == summary)
+    }
+
+    @Test func dotPathRoundTripsPositionsInHundredths() {
+        let points = [Point(12.346, 6.7), Point(12.0, 7.01), Point(0.004, -3.2)]
+        let path = HTMLReport.dotPath(points)
+        #expect(path == "M12.35 6.7h0m-.35 .31h0m-12-10.21h0")
+        #expect(HTMLReport.hundredths(-31) == "-.31")
+        #expect(HTMLReport.hundredths(120) == "1.2")
+        #expect(HTMLReport.hundredths(500) == "5")
+        #expect(HTMLReport.hundredths(7) == ".07")
+        #expect(HTMLReport.hundredths(0) == "0")
+    }
+
+    @Test func sessionsFromThePlanAreSwitchable() {
+        let (record, summary) = Self.record(dots: 10)
+        let probe = XMLProbe.parse(HTMLReport.render(record, summary: summary))
+        let options = probe.elements.filter { $0.name == "option" }.map { $0.attributes["value"] ?? "" }
+        #expect(options == ["1", "2", "3"])
+        let groups = Set(probe.elements(withClass: "session").compactMap { $0["data-session"] })
+        #expect(groups == ["1", "2"])
+    }
+}
