@@ -47,8 +47,17 @@ public final class PTYBoardRunner {
         hostToBoard = LinkFaultInjector(plan: faults, seed: seed, label: "host-to-board")
         boardToHost = LinkFaultInjector(plan: faults, seed: seed, label: "board-to-host")
         var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw PseudoTerminalError(step: "pipe", errno: errno) }
-        _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
+        do {
+            try SystemCall.run("pipe") { pipe(&fds) }
+            let flags = try SystemCall.run("fcntl") { fcntl(fds[1], F_GETFL) }
+            try SystemCall.run("fcntl") { fcntl(fds[1], F_SETFL, flags | O_NONBLOCK) }
+        } catch {
+            if fds[0] != fds[1] {
+                SystemCall.close(fds[0])
+                SystemCall.close(fds[1])
+            }
+            throw PseudoTerminalError(error)
+        }
         stopPipe = (fds[0], fds[1])
     }
 
@@ -58,8 +67,8 @@ public final class PTYBoardRunner {
     }
 
     deinit {
-        close(stopPipe.read)
-        close(stopPipe.write)
+        SystemCall.close(stopPipe.read)
+        SystemCall.close(stopPipe.write)
     }
 
     /// Ends ``run(_:)`` soon; safe to call from any thread or signal source.
@@ -78,7 +87,8 @@ public final class PTYBoardRunner {
 
     fileprivate static func signalStop(_ descriptor: Int32) {
         var byte: UInt8 = 1
-        _ = write(descriptor, &byte, 1)
+        // A full pipe already holds a stop request: nothing is lost when this one would block.
+        _ = try? SystemCall.runUnlessWouldBlock("write") { write(descriptor, &byte, 1) }
     }
 
     /// Makes SIGINT and SIGTERM end ``run(_:)`` cleanly instead of killing the process. Call it before telling
@@ -94,7 +104,8 @@ public final class PTYBoardRunner {
         sigaddset(&deliverable, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &deliverable, nil)
         for signalNumber in [SIGINT, SIGTERM] {
-            // Only async-signal-safe work in the handler: one write(2) to the stop pipe.
+            // Only async-signal-safe work in the handler: one write(2) to the stop pipe, not through SystemCall (its
+            // fault-injection hook takes a lock, which a signal handler must not).
             _ = signal(signalNumber) { _ in
                 var byte: UInt8 = 1
                 _ = write(terminationStopDescriptor, &byte, 1)
@@ -132,20 +143,28 @@ public final class PTYBoardRunner {
                     revents: 0),
                 pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0),
             ]
-            let ready = poll(&fds, 2, timeoutMS)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                throw PseudoTerminalError(step: "poll", errno: errno)
+            do {
+                try SystemCall.run("poll") { poll(&fds, 2, timeoutMS) }
+            } catch {
+                throw PseudoTerminalError(error)
             }
             if fds[1].revents & Int16(POLLIN) != 0 { break }
             if fds[0].revents & Int16(POLLIN) != 0 {
-                let count = read(terminal.masterDescriptor, &buffer, buffer.count)
-                if count > 0 {
+                let count: Int?
+                do {
+                    count = try SystemCall.runUnlessWouldBlock("read") {
+                        read(terminal.masterDescriptor, &buffer, buffer.count)
+                    }
+                } catch where error.errorNumber == EIO {
+                    // No host holds the slave side open right now (it closed the port): only silence.
+                    count = nil
+                } catch {
+                    throw PseudoTerminalError(error)
+                }
+                if let count, count > 0 {
                     let received = Self.monotonicMicros() &- start
                     statistics.bytesFromHost += count
                     hostToBoard.send(Array(buffer[0..<count]), at: received)
-                } else if count < 0 && errno != EAGAIN && errno != EINTR && errno != EIO {
-                    throw PseudoTerminalError(step: "read", errno: errno)
                 }
             }
         }
@@ -168,8 +187,12 @@ public final class PTYBoardRunner {
     private func flushOutput() {
         while !pendingOutput.isEmpty {
             let chunk = Array(pendingOutput.prefix(4096))
-            let written = chunk.withUnsafeBytes { write(terminal.masterDescriptor, $0.baseAddress, $0.count) }
-            if written <= 0 { return }
+            // A host that reads nothing fills the terminal's buffer; a write that would block, or fails because
+            // no host holds the port, leaves the bytes queued (bounded by `outputLimit`).
+            let result = try? SystemCall.runUnlessWouldBlock("write") {
+                chunk.withUnsafeBytes { write(terminal.masterDescriptor, $0.baseAddress, $0.count) }
+            }
+            guard let written = result ?? nil, written > 0 else { return }
             statistics.bytesToHost += written
             pendingOutput.removeFirst(written)
         }
