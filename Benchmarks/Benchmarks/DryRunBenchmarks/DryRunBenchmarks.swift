@@ -35,14 +35,14 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark(
         "Dry run, 20,000-dot plan, curved scalp",
         configuration: .init(
-            metrics: [.wallClock, .custom("sim_speedup", units: .count), .custom("dots_done", units: .count)],
+            metrics: [.wallClock, .custom("sim_speedup"), .custom("dots_done")],
             timeUnits: .seconds, maxDuration: .seconds(600), maxIterations: 1)
     ) { benchmark in
         var options = DryRunOptions(skin: .fitzpatrick1to3)
         options.seed = 4
         let report: DryRunReport
         do { report = try DryRun.run(result, options: options) } catch { fatalError("dry run: \(error)") }
-        benchmark.measurement(.custom("sim_speedup", units: .count), Int(report.simSpeedup.rounded()))
-        benchmark.measurement(.custom("dots_done", units: .count), report.dotsDone)
+        benchmark.measurement(.custom("sim_speedup"), Int(report.simSpeedup.rounded()))
+        benchmark.measurement(.custom("dots_done"), report.dotsDone)
     }
 }

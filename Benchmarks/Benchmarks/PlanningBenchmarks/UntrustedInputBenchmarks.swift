@@ -1,3 +1,4 @@
+import SMPHardware
 import Benchmark
 import Foundation
 import SMPPlanning
@@ -52,8 +53,8 @@ func untrustedInputBenchmarks() {
 
     // The dot limit: 1,000,000 dots over a 1 m2 board (1,000 x 1,000 mm at 100 dots/cm2), one session.
     var wide = BoardDefinition.r1
-    wide.x.travelMM = 1_000
-    wide.y.travelMM = 1_000
+    wide.axes.x.travelMM = 1_000
+    wide.axes.y.travelMM = 1_000
     let million = Data(
         AdversarialInputs.plan([Point(0, 0), Point(1_000, 0), Point(1_000, 1_000), Point(0, 1_000)], density: 100)
             .utf8)
