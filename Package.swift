@@ -64,14 +64,17 @@ let package = Package(
         .target(name: "SMPSystem", swiftSettings: strict),
         // The run journal: append-only, checksummed, durable before a dot's bytes leave. Imports only SMPSystem.
         .target(name: "SMPJournal", dependencies: ["SMPSystem"], swiftSettings: strict),
-        .target(name: "SMPSerial", dependencies: ["CLibSerialPort", "SMPHardware", "SMPSystem"], swiftSettings: strict),
+        .target(
+            name: "SMPSerial", dependencies: ["CLibSerialPort", "SMPHardware", "SMPSystem"], swiftSettings: strict),
         // Test tooling for the serial transport: a board answering on a pseudo-terminal, a host link over a
         // SerialConnection. Used by tests and benchmarks, never by the product.
         .target(
-            name: "SMPSerialTesting", dependencies: ["SMPSerial", "SMPWire", "SMPHardware", "SMPBoardSim", "SMPSystem"],
+            name: "SMPSerialTesting",
+            dependencies: ["SMPSerial", "SMPWire", "SMPHardware", "SMPBoardSim", "SMPSystem"],
             swiftSettings: strict),
         // The reference board: firmware model, physics, skin. Speaks only SMPWire.
-        .target(name: "SMPBoardSim", dependencies: ["SMPWire", "SMPHardware", "SMPSystem", deque], swiftSettings: strict),
+        .target(
+            name: "SMPBoardSim", dependencies: ["SMPWire", "SMPHardware", "SMPSystem", deque], swiftSettings: strict),
         // The exact per-dot actuation schedule the board will execute, and the session-time estimate. Never imports
         // SMPBoardSim: it models the board from its definition, as a host must.
         .target(name: "SMPMotion", dependencies: ["SMPPlanning", "SMPHardware"], swiftSettings: strict),
@@ -88,7 +91,8 @@ let package = Package(
         // Depth calibration: the height mesh and the puncture ladder over wire bytes, the client profile file. Never
         // imports SMPBoardSim: it uses only what a real board reports.
         .target(
-            name: "SMPCalibration", dependencies: [
+            name: "SMPCalibration",
+            dependencies: [
                 "SMPControl", "SMPMotion", "SMPHardware", "SMPPlanning", "SMPWire",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -143,7 +147,8 @@ let package = Package(
             swiftSettings: strict),
         // ClockSync against closed-form crystals and against the simulated board's (only a test may link both).
         .testTarget(
-            name: "SMPControlTests", dependencies: ["SMPControl", "SMPBoardSim", "SMPHardware", "SMPWire", "SMPMotion"],
+            name: "SMPControlTests",
+            dependencies: ["SMPControl", "SMPBoardSim", "SMPHardware", "SMPWire", "SMPMotion"],
             swiftSettings: strict),
         .testTarget(
             name: "SMPDryRunTests",
@@ -164,7 +169,8 @@ let package = Package(
         .testTarget(
             name: "SMPCtlEndToEndTests",
             dependencies: [
-                "smpctl", "SMPHardware", "SMPBoardSim", "SMPSerial", "SMPSerialTesting", "SMPWire", "SMPSystem", "CZlib",
+                "smpctl", "SMPHardware", "SMPBoardSim", "SMPSerial", "SMPSerialTesting", "SMPWire", "SMPSystem",
+                "CZlib",
             ],
             swiftSettings: strict),
     ]

@@ -155,7 +155,7 @@ public final class PTYBoardRunner {
                     count = try SystemCall.runUnlessWouldBlock("read") {
                         read(terminal.masterDescriptor, &buffer, buffer.count)
                     }
-                } catch where error.errorNumber == EIO {
+                } catch  where error.errorNumber == EIO {
                     // No host holds the slave side open right now (it closed the port): only silence.
                     count = nil
                 } catch {

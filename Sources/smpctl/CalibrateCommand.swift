@@ -35,10 +35,10 @@ struct CalibrateCommand: ParsableCommand {
             "Plan whose area is calibrated (required: the mesh covers its dots, the ladder runs in its scalp regions).")
     var plan: String
 
-    @Option(name: .long, help: "Target deposit depth (mm), inside the skin type's band.")
+    @Option(name: .long, parsing: .unconditional, help: "Target deposit depth (mm), inside the skin type's band.")
     var targetDepth: Double?
 
-    @Option(name: .long, help: "Seed of the simulated patient (with --port sim).")
+    @Option(name: .long, parsing: .unconditional, help: "Seed of the simulated patient (with --port sim; 0-2^64-1).")
     var seed: UInt64 = 1
 
     @Option(name: .long, help: "Profile file to write (default: $XDG_CONFIG_HOME/smpctl/profiles/NAME.json).")

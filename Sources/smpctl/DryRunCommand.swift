@@ -45,7 +45,9 @@ struct DryRunCommand: ParsableCommand {
         help: "Client profile from `smpctl calibrate` (a file, or a saved profile's name): hang per region.")
     var profile: String?
 
-    @Option(name: .long, help: "Seed for the patient, the board's crystal, sensor noise and faults.")
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: "Seed for the patient, the board's crystal, sensor noise and faults (0-2^64-1).")
     var seed: UInt64 = 1
 
     @Option(name: .long, help: "Faults to inject (the simulator's fault spec).")

@@ -30,10 +30,12 @@ struct PigmentMatchCommand: ParsableCommand {
     @Option(name: .long, help: "Skin: Fitzpatrick type 1-6 or I-VI, or fitzpatrick-1-3 / fitzpatrick-4-6.")
     var skin: String
 
-    @Option(name: .long, help: "Number of sessions (1-6).")
+    @Option(name: .long, parsing: .unconditional, help: "Number of sessions (1-6).")
     var sessions = 3
 
-    @Option(name: .long, help: "Deposit depth in mm (default: the middle of the skin profile's deposit range).")
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: "Deposit depth in mm (default: the middle of the skin profile's deposit range).")
     var depth: Double?
 
     @Option(name: .long, help: "Pigment catalogue (smpctl-pigments/1; default Hardware/pigments/catalogue.json).")
@@ -53,10 +55,10 @@ struct PigmentMatchCommand: ParsableCommand {
                 "--skin: \"\(skin)\" is not a skin type; expected 1-6, I-VI, fitzpatrick-1-3 or fitzpatrick-4-6")
         }
         guard (1...6).contains(sessions) else {
-            throw CommandFailure(.dataError, "--sessions: \(sessions); expected 1-6")
+            throw CommandFailure(.usage, "--sessions \(sessions): out of range; expected 1-6")
         }
         if let depth, !(depth > 0 && depth <= 2) {
-            throw CommandFailure(.dataError, "--depth: \(depth) mm; expected more than 0 and at most 2 mm")
+            throw CommandFailure(.usage, "--depth \(depth): out of range; expected more than 0 and at most 2 mm")
         }
         let pigments: PigmentCatalogue
         do {

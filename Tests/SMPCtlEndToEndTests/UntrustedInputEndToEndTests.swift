@@ -21,6 +21,23 @@ struct UntrustedInputEndToEndTests {
             (["identify", "--port", "/dev/null", "--baud", "0"], "--baud 0: out of range"),
             (["sim", "--pty", "--seed", "-1"], "'-1' is invalid for '--seed"),
             (["sim", "--pty", "--seed", "18446744073709551616"], "--seed"),
+            (["dry-run", "Examples/quick.json", "--seed", "-1"], "'-1' is invalid for '--seed"),
+            (
+                ["calibrate", "--port", "sim", "--skin", "thin", "--plan", "Examples/quick.json", "--seed", "-5"],
+                "--seed"
+            ),
+            (
+                ["pigment", "match", "--hair", "101010", "--skin", "fitzpatrick-1-3", "--sessions", "-1"],
+                "--sessions -1: out of range"
+            ),
+            (
+                ["pigment", "match", "--hair", "101010", "--skin", "fitzpatrick-1-3", "--sessions", "100000"],
+                "--sessions 100000: out of range"
+            ),
+            (
+                ["pigment", "match", "--hair", "101010", "--skin", "fitzpatrick-1-3", "--depth", "-0.5"],
+                "--depth -0.5: out of range"
+            ),
         ])
     func numericOptions(arguments: [String], named: String) throws {
         let result = try SMPCtlProcess.run(arguments)
@@ -201,7 +218,8 @@ struct UntrustedInputEndToEndTests {
 
         let hello = BoardHello(
             sessionID: 7, boardModel: "m\u{1B}]0;title\u{7}", firmwareVersion: "f\u{1B}[2J", serialNumber: "s",
-            clockHertz: 1_000_000, queueCapacity: 128, limits: BoardLimits(BoardDefinition.r1), boardTime: 0, lastCompletedDot: 0,
+            clockHertz: 1_000_000, queueCapacity: 128, limits: BoardLimits(BoardDefinition.r1), boardTime: 0,
+            lastCompletedDot: 0,
             pendingCompletions: 0, handpieceModel: "rotary-r1", cartridge: "3RL 0.25", surfaceMode: .unmapped)
         let capture = try HostilePeer.frame(.boardHello(hello))
         for arguments in [["wire", "decode"], ["wire", "decode", "--json"]] {
