@@ -130,7 +130,8 @@ public struct MotionMachine: Sendable, Equatable {
             travelXMM: axes.x.travelMM, travelYMM: axes.y.travelMM, zRangeMM: board.hangRangeMM,
             positionResolutionMM: Double(axes.x.resolutionUM) / 1000,
             zResolutionMM: Double(axes.z.resolutionUM) / 1000, hangCeilingMM: board.hangCeilingMM,
-            retractClearanceMM: board.retractClearanceMM, minClearanceMM: minClearanceMM ?? Double(board.minClearanceUM) / 1000,
+            retractClearanceMM: board.retractClearanceMM,
+            minClearanceMM: minClearanceMM ?? Double(board.minClearanceUM) / 1000,
             motorRangeHz: board.motor.minHz...board.motor.maxHz, maxStrokesPerDot: board.maxStrokesPerDot,
             motorTimeConstantS: handpiece.motorTimeConstantMS.value / 1000)
     }

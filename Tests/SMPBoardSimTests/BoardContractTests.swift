@@ -1,4 +1,3 @@
-import SMPHardware
 import Foundation
 import SMPHardware
 import SMPWire

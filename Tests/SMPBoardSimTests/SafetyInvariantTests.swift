@@ -1,4 +1,3 @@
-import SMPHardware
 import Foundation
 import SMPBoardSim
 import SMPHardware
@@ -151,7 +150,9 @@ struct CurvedScalpInvariantTests {
             dotsRan: ran.count, touchOffs: truth.touchOffs.count)
     }
 
-    @Test("1,000 seeds: no stroke past the ceiling from the true skin, no contact outside a dot or in a touch-off, counted == full-depth")
+    @Test(
+        "1,000 seeds: no stroke past the ceiling from the true skin, no contact outside a dot or in a touch-off, counted == full-depth"
+    )
     func thousandSeeds() async throws {
         let count = ProcessInfo.processInfo.environment["SMP_CURVED_SEEDS"].flatMap { UInt64($0) } ?? 1_000
         let seeds = Array(UInt64(1)...count)

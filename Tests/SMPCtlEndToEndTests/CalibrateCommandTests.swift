@@ -23,12 +23,14 @@ struct CalibrateCommandTests {
         #expect(entries.contains { $0["name"] == "fitzpatrick-1-3-seed1" && $0["kind"] == "client" })
         #expect(entries.contains { $0["name"] == "keloid" && $0["kind"] == "skin-type" })
         let dryRun = try SMPCtlProcess.run(
-            ["dry-run", "Examples/quick.json", "--profile", "fitzpatrick-1-3-seed1", "--json"], environment: environment)
+            ["dry-run", "Examples/quick.json", "--profile", "fitzpatrick-1-3-seed1", "--json"], environment: environment
+        )
         #expect(dryRun.status == 0, "\(dryRun.standardError)")
     }
 
     @Test func badInputIsOneLineAndWritesNothing() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smpctl-calibrate-bad-\(getpid())")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "smpctl-calibrate-bad-\(getpid())")
         defer { try? FileManager.default.removeItem(at: directory) }
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_CONFIG_HOME"] = directory.path

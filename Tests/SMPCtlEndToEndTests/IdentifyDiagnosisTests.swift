@@ -49,7 +49,8 @@ final class HostilePeer: @unchecked Sendable {
 
     static let identity = BoardHello(
         sessionID: 424_242, boardModel: "smp-driver-r1", firmwareVersion: "other-1.0", serialNumber: "X1",
-        clockHertz: 1_000_000, queueCapacity: 128, limits: BoardLimits(BoardDefinition.r1), boardTime: 0, lastCompletedDot: 0,
+        clockHertz: 1_000_000, queueCapacity: 128, limits: BoardLimits(BoardDefinition.r1), boardTime: 0,
+        lastCompletedDot: 0,
         pendingCompletions: 0, handpieceModel: "rotary-r1", cartridge: "3RL 0.25", surfaceMode: .unmapped)
 
     /// `message` as a handshake frame on the wire, with a leading delimiter.

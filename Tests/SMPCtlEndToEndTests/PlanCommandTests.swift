@@ -105,7 +105,9 @@ import Testing
         #expect(run.stderr.contains("no-such-plan.json"))
     }
 
-    @Test("a board with 2 m travel (the most a board file may claim) and one region over it at 150 dots/cm2: exit 65 naming the count, at once")
+    @Test(
+        "a board with 2 m travel (the most a board file may claim) and one region over it at 150 dots/cm2: exit 65 naming the count, at once"
+    )
     func oversizedPlanIsRefusedBeforeWork() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -1,5 +1,5 @@
-import SMPHardware
 import Foundation
+import SMPHardware
 import SMPPlanningTesting
 import Testing
 

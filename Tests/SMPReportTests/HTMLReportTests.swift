@@ -1,12 +1,12 @@
 import Foundation
-
-#if canImport(FoundationXML)
-    import FoundationXML
-#endif
 import SMPPlanning
 import Testing
 
 @testable import SMPReport
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// Checks that a document is well-formed XML (balanced tags, quoted attributes, escaped text), and collects what
 /// the tests look at: elements by class, `data-*` attributes, the summary script's text.
