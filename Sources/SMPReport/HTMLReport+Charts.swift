@@ -1,0 +1,154 @@
+import Foundation
+import SMPPlanning
+
+extension HTMLReport {
+    // MARK: histograms
+
+    static func histogramSection(_ html: inout HTMLWriter, _ record: SessionRecord) {
+        html.raw("<section id=\"histograms\"><h2>Deposit depth per region</h2><div class=\"hists\">\n")
+        let depths = record.dots.map(\.depositDepthMM)
+        let bands = record.dots.map(\.targetMM)
+        let low = min(depths.min() ?? 0, bands.map(\.lowerBound).min() ?? 0)
+        let high = max(depths.max() ?? 1, bands.map(\.upperBound).max() ?? 1)
+        let binCount = 30
+        let span = max(0.01, high - low) * 1.04
+        let start = low - span * 0.02
+        let binWidth = span / Double(binCount)
+        var order: [String] = []
+        for dot in record.dots where !order.contains(dot.region) { order.append(dot.region) }
+        let (w, h, left, bottom) = (320.0, 150.0, 34.0, 22.0)
+        for region in order {
+            let dots = record.dots.filter { $0.region == region }
+            // Each bar is stacked by its dots' own bands: target bands differ across the scalp.
+            var bins = [[Int]](repeating: [0, 0, 0], count: binCount)
+            for dot in dots {
+                let index = min(binCount - 1, max(0, Int((dot.depositDepthMM - start) / binWidth)))
+                bins[index][SessionRecord.DepthBand.allCases.firstIndex(of: dot.band)!] += 1
+            }
+            let peak = max(1, bins.map { $0.reduce(0, +) }.max() ?? 1)
+            func x(_ depth: Double) -> Double { left + (depth - start) / span * (w - left - 6) }
+            html.raw(
+                "<figure class=\"hist\"><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" "
+                    + "width=\"\(Int(w))\" height=\"\(Int(h))\" data-region=\"\(escape(region))\">")
+            let targetLow = dots.map(\.targetMM.lowerBound).min() ?? 0
+            let targetHigh = dots.map(\.targetMM.upperBound).max() ?? 0
+            html.raw(
+                "<rect class=\"target\" x=\"\(fixed(x(targetLow), 1))\" y=\"4\" "
+                    + "width=\"\(fixed(max(1, x(targetHigh) - x(targetLow)), 1))\" height=\"\(fixed(h - bottom - 4, 1))\">"
+                    + "<title>target \(fixed(targetLow, 2))–\(fixed(targetHigh, 2)) mm</title></rect>")
+            let barWidth = (w - left - 6) / Double(binCount)
+            for (index, counts) in bins.enumerated() {
+                var base = h - bottom
+                for (band, count) in zip(SessionRecord.DepthBand.allCases, counts) where count > 0 {
+                    let barHeight = Double(count) / Double(peak) * (h - bottom - 8)
+                    base -= barHeight
+                    html.raw(
+                        "<rect class=\"bar \(band.rawValue)\" x=\"\(fixed(left + Double(index) * barWidth, 1))\" "
+                            + "y=\"\(fixed(base, 1))\" width=\"\(fixed(barWidth - 0.5, 1))\" "
+                            + "height=\"\(fixed(barHeight, 1))\"><title>\(count) \(band.rawValue)</title></rect>")
+                }
+            }
+            html.raw(
+                "<line class=\"axis\" x1=\"\(Int(left))\" y1=\"\(Int(h - bottom))\" x2=\"\(Int(w - 6))\" "
+                    + "y2=\"\(Int(h - bottom))\"/>")
+            for tick in ticks(start, start + span, 5) {
+                html.raw(
+                    "<text class=\"tick\" x=\"\(fixed(x(tick), 1))\" y=\"\(Int(h - 6))\" "
+                        + "text-anchor=\"middle\">\(fixed(tick, 1))</text>")
+            }
+            html.raw("<text class=\"tick\" x=\"2\" y=\"12\">\(peak)</text></svg>")
+            html.element(
+                "figcaption",
+                "\(region): \(dots.count) dots, depth (mm); shaded: its dots' target bands "
+                    + "\(fixed(targetLow, 2))–\(fixed(targetHigh, 2)) mm")
+            html.raw("</figure>\n")
+        }
+        html.raw("</div></section>\n")
+    }
+
+    static func ticks(_ low: Double, _ high: Double, _ count: Int) -> [Double] {
+        let raw = (high - low) / Double(count)
+        let magnitude = pow(10, floor(log10(max(raw, 1e-9))))
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+        var values: [Double] = []
+        var value = (low / step).rounded(.up) * step
+        while value <= high {
+            values.append(value == 0 ? 0 : value)  // never "-0.0"
+            value += step
+        }
+        return values
+    }
+
+    // MARK: timeline
+
+    static func timelineSection(_ html: inout HTMLWriter, _ record: SessionRecord) {
+        html.raw("<section id=\"timeline-section\"><h2>Timeline</h2>\n")
+        let samples = thinned(record.timeline, to: 2_000)
+        let end = max(1, (record.timeline.last?.timeS ?? 1), record.events.map(\.timeS).max() ?? 0)
+        let (w, rowHeight, left, right) = (960.0, 110.0, 56.0, 10.0)
+        let rows: [(String, String, (SessionRecord.TimelineSample) -> Double)] = [
+            ("stroke rate (Hz)", "rate", \.strokeRateHz), ("hang (mm)", "hang", \.hangMM),
+            ("X/Y speed (mm/s)", "speed", \.speedMMPerS),
+        ]
+        let h = rowHeight * Double(rows.count) + 28
+        func x(_ t: Double) -> Double { left + max(0, t) / end * (w - left - right) }
+        html.raw(
+            "<svg id=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" "
+                + "preserveAspectRatio=\"none\">\n")
+        for (row, (label, name, value)) in rows.enumerated() {
+            let top = Double(row) * rowHeight + 8
+            let values = samples.map(value)
+            let low = min(0, values.min() ?? 0)
+            let high = max(low + 1e-6, (values.max() ?? 1) * 1.25)
+            func y(_ v: Double) -> Double { top + (rowHeight - 20) * (1 - (v - low) / (high - low)) }
+            html.raw("<g class=\"row\" data-series=\"\(name)\">")
+            html.raw(
+                "<rect class=\"plot\" x=\"\(Int(left))\" y=\"\(fixed(top, 1))\" "
+                    + "width=\"\(Int(w - left - right))\" height=\"\(Int(rowHeight - 20))\"/>")
+            html.element(
+                "text", label, attributes: ["class": "label", "x": fixed(left + 4, 0), "y": fixed(top + 12, 0)])
+            html.element(
+                "text", fixed(high, high < 10 ? 2 : 0), attributes: ["class": "tick", "x": "2", "y": fixed(top + 8, 0)])
+            html.element(
+                "text", fixed(low, low < 10 ? 1 : 0),
+                attributes: ["class": "tick", "x": "2", "y": fixed(top + rowHeight - 20, 0)])
+            let d = samples.enumerated().map { index, sample in
+                (index == 0 ? "M" : "L") + "\(fixed(x(sample.timeS), 1)) \(fixed(y(value(sample)), 1))"
+            }.joined()
+            html.raw("<path class=\"series \(name)\" d=\"\(d)\"/></g>\n")
+        }
+        let axisY = rowHeight * Double(rows.count)
+        for tick in ticks(0, end, 8) {
+            html.raw(
+                "<text class=\"tick\" x=\"\(fixed(x(tick), 1))\" y=\"\(fixed(axisY + 16, 0))\" "
+                    + "text-anchor=\"middle\">\(duration(tick))</text>")
+        }
+        for event in record.events {
+            html.raw(
+                "<line class=\"event \(event.kind.rawValue)\" x1=\"\(fixed(x(event.timeS), 1))\" y1=\"4\" "
+                    + "x2=\"\(fixed(x(event.timeS), 1))\" y2=\"\(fixed(axisY, 0))\"><title>\(escape(event.kind.rawValue)) "
+                    + "at \(fixed(event.timeS, 2)) s: \(escape(event.label))</title></line>")
+        }
+        html.raw(
+            "</svg>\n<div class=\"legend\"><span class=\"sw fault\"></span> fault <span class=\"sw hold\"></span> "
+                + "hold <span class=\"sw cartridge\"></span> cartridge change; time from the first dot's scheduled start"
+                + (record.timeline.count > samples.count
+                    ? "; \(samples.count) of \(record.timeline.count) dots drawn" : "")
+                + "</div>\n")
+        if !record.events.isEmpty {
+            html.raw("<ul class=\"events\">")
+            for event in record.events {
+                html.element("li", "\(fixed(event.timeS, 2)) s, \(event.kind.rawValue): \(event.label)")
+            }
+            html.raw("</ul>")
+        }
+        html.raw("</section>\n")
+    }
+
+    /// Every k-th sample, so that the timeline stays a light path for long sessions.
+    static func thinned(_ samples: [SessionRecord.TimelineSample], to limit: Int) -> [SessionRecord.TimelineSample] {
+        guard samples.count > limit else { return samples }
+        let step = Int((Double(samples.count) / Double(limit)).rounded(.up))
+        return stride(from: 0, to: samples.count, by: step).map { samples[$0] }
+    }
+}
