@@ -1,4 +1,5 @@
 import Foundation
+import SMPHardware
 
 /// The surface the board measured, as the host knows it (hang coordinates, mm: positive is skin higher, closer to
 /// the needle). The board's own map and this one must agree; the hop height and the axis Z of every dot come from it.

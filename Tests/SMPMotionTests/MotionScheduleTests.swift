@@ -1,4 +1,5 @@
 import Foundation
+import SMPHardware
 import SMPMotion
 import SMPPlanning
 import Testing
