@@ -1,4 +1,5 @@
 import Foundation
+import SMPHardware
 import SMPWire
 
 extension SimulatedBoard {
@@ -111,10 +112,10 @@ extension SimulatedBoard {
     func spinUpTime(to drive: Double) -> UInt64 {
         guard drive > 0 else { return 0 }
         let motor = physics.motor
-        let gap = abs(motor.rate(at: Self.seconds(now)) - drive)
-        let allowed = Self.resumeRateTolerance * drive * 0.5
-        guard gap > allowed else { return 0 }
-        return Self.micros(motor.timeConstant * log(gap / allowed))
+        return Self.micros(
+            MotorLag.settlingTime(
+                from: motor.rate(at: Self.seconds(now)), to: drive, within: Self.resumeRateTolerance * 0.5,
+                timeConstant: motor.timeConstant))
     }
 
     /// The motor is back at rate after a resume: the schedule clock runs again and the held work restarts.
