@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "SMPControl",
             dependencies: [
-                "SMPWire", "SMPMotion", "SMPPlanning", "SMPHardware", deque,
+                "SMPWire", "SMPMotion", "SMPPlanning", "SMPHardware", "SMPJournal", deque,
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

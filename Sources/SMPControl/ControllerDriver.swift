@@ -1,3 +1,5 @@
+import SMPJournal
+
 /// A byte transport to a board with a host clock: what ``ControllerDriver`` needs, in virtual or in wall time.
 public protocol ControllerTransport {
     /// The host's monotonic clock (µs).
@@ -9,6 +11,13 @@ public protocol ControllerTransport {
     mutating func waitForBytes(until deadline: UInt64) -> [UInt8]
     /// True when the link is gone for good (a serial hang-up); the controller then declares the board lost.
     var isClosed: Bool { get }
+    /// Makes a closed link usable again (the same port opened anew once the cable is back); false while it cannot
+    /// be. A transport that never closes returns true.
+    mutating func reopen() -> Bool
+}
+
+extension ControllerTransport {
+    public mutating func reopen() -> Bool { !isClosed }
 }
 
 /// Runs a ``SessionController`` over a ``ControllerTransport``: the one loop that feeds it bytes and ticks and
@@ -20,6 +29,8 @@ public struct ControllerDriver<Transport: ControllerTransport> {
     public var drainTime: UInt64 = 500_000
     /// Longest wait between two inputs (µs): bounds how stale an operator command or a progress report can be.
     public var maximumWait: UInt64 = 50_000
+    /// Why the journal refused the last entries; set, the driver stopped the board and wrote nothing more.
+    public private(set) var journalFailure: String?
 
     public init(controller: SessionController, transport: Transport) {
         self.controller = controller
@@ -28,13 +39,24 @@ public struct ControllerDriver<Transport: ControllerTransport> {
 
     /// Runs until the controller is terminal and drained, `limit` host µs have passed, or `interrupt` returns an
     /// operator command that stops it. `observe` is called after every input (progress, operator input).
+    ///
+    /// `journal` makes each action's journal entries durable and returns nil, or returns why it could not; the
+    /// action's bytes are written only after it succeeded. When it fails, nothing more is written and the run
+    /// ends with ``journalFailure`` set: any frame would carry an acknowledgement of reports the journal does not
+    /// hold (the board would then forget them), so the host falls silent instead, and the board's watchdog takes
+    /// the needle out within its host-loss time, keeping its reports for the resume.
     public mutating func run(
-        limit: UInt64, observe: (inout ControllerDriver) -> SessionController.OperatorCommand? = { _ in nil }
+        limit: UInt64, observe: (inout ControllerDriver) -> SessionController.OperatorCommand? = { _ in nil },
+        journal: ([JournalEntry]) -> String? = { _ in nil }
     ) {
         let end = transport.now + limit
         var action = controller.start(now: transport.now)
         var terminalSince: UInt64?
         while true {
+            if !action.journal.isEmpty, let failure = journal(action.journal) {
+                journalFailure = failure
+                return
+            }
             if !action.bytes.isEmpty { transport.write(action.bytes) }
             if let command = observe(&self) {
                 action = controller.command(command, now: transport.now)

@@ -32,6 +32,12 @@ public struct DotAccounting: Sendable, Equatable {
 
     public init(count: Int) { fates = Array(repeating: .notSent, count: count) }
 
+    /// An accounting with these fates (a run's, from its ledger).
+    public init(fates: [Fate]) {
+        self.init(count: fates.count)
+        for (index, fate) in fates.enumerated() { set(index, fate) }
+    }
+
     public var count: Int { fates.count }
     /// Dots with a final fate (done, uncertain, skipped).
     public var settled: Int { done + uncertain + skipped }

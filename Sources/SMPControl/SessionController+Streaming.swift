@@ -1,6 +1,7 @@
 import DequeModule
 import Logging
 import SMPHardware
+import SMPJournal
 import SMPMotion
 import SMPWire
 
@@ -32,7 +33,7 @@ extension SessionController {
         let pending: Deque<Streaming.Outgoing>
         do {
             pending = try Self.outgoing(
-                for: computed, maximumTrainDots: configuration.maximumTrainDots,
+                for: computed, firstWireID: resumption.firstWireID, maximumTrainDots: configuration.maximumTrainDots,
                 strokeDetail: configuration.requestStrokeDetail)
         } catch {
             enterFault(
@@ -52,7 +53,7 @@ extension SessionController {
     /// The schedule's commands in queue order: each rate change just before its dot, runs of dots with the same
     /// strokes, rate and lift packed into trains of at most `maximumTrainDots`.
     static func outgoing(
-        for schedule: MotionSchedule, maximumTrainDots: Int, strokeDetail: Bool = false
+        for schedule: MotionSchedule, firstWireID: UInt32 = 1, maximumTrainDots: Int, strokeDetail: Bool = false
     ) throws(MessageEncodingError)
         -> Deque<Streaming.Outgoing>
     {
@@ -92,7 +93,7 @@ extension SessionController {
             runShape = shape
             run.append(
                 DotCommand(
-                    id: wireID(ofDot: index), startTime: dot.start, xMicrometres: dot.xMicrometres,
+                    id: firstWireID + UInt32(index), startTime: dot.start, xMicrometres: dot.xMicrometres,
                     yMicrometres: dot.yMicrometres, hangMicrometres: dot.localHangMicrometres))
         }
         try flush()
@@ -101,8 +102,9 @@ extension SessionController {
 
     mutating func stream(_ streaming: inout Streaming, now: UInt64) {
         guard let minimumLead = hello?.limits.minimumLeadMicroseconds else { return }
+        let horizon = estimatedScheduleTime(atHost: now) + configuration.lookAhead
         while let next = streaming.pending.first, session.canSend,
-            session.availableCredit >= next.message.queueSlots
+            session.availableCredit >= next.message.queueSlots, next.start <= horizon
         {
             let deadline = clock.sendDeadline(
                 forBoardTime: next.start + heldOffset, minimumLead: UInt64(minimumLead),
@@ -110,6 +112,14 @@ extension SessionController {
             if Double(now) > deadline {
                 sentPastDeadline += 1
                 log(.warning, "command for schedule time \(next.start) sent past its deadline", now: now)
+            }
+            // The intents go into the journal before the train's bytes leave (the driver writes them first).
+            for index in next.dots {
+                journalOut.append(
+                    .intent(
+                        DotIntent(
+                            wireDot: wireID(ofDot: index), planDot: UInt32(dots[index].motion.id),
+                            strokes: UInt8(dots[index].motion.strokes))))
             }
             sendQueued(next.message, now: now)
             for index in next.dots { accounting.markSent(index) }

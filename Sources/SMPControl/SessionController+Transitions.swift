@@ -1,20 +1,23 @@
 import DequeModule
 import Logging
 import SMPHardware
+import SMPJournal
 import SMPMotion
 import SMPWire
 
 extension SessionController {
     // MARK: The machine
 
-    mutating func advance(now: UInt64, events: [SessionEvent]) -> Action {
+    mutating func advance(now: UInt64, events: [SMPWire.SessionEvent]) -> Action {
         handle(events, now: now)
         if started { drive(now: now) }
         let (bytes, pollEvents) = session.poll(now: now)
         if !pollEvents.isEmpty {
             handle(pollEvents, now: now)
         }
-        return Action(bytes: bytes, wakeAt: wakeTime(now: now))
+        let journal = journalOut
+        journalOut.removeAll(keepingCapacity: true)
+        return Action(journal: journal, bytes: bytes, wakeAt: wakeTime(now: now))
     }
 
     func wakeTime(now: UInt64) -> UInt64? {
@@ -35,12 +38,19 @@ extension SessionController {
                 {
                     consider(UInt64(end.rounded(.up)))
                 }
+                // The next command comes within the look-ahead then.
+                if case .running(let streaming) = state, let next = streaming.pending.first,
+                    next.start + heldOffset > configuration.lookAhead
+                {
+                    let due = clock.hostTime(atBoard: next.start + heldOffset - configuration.lookAhead)
+                    consider(UInt64(max(0, due).rounded(.up)))
+                }
             }
         }
         return wake.map { max($0, now + 1) }
     }
 
-    mutating func handle(_ events: [SessionEvent], now: UInt64) {
+    mutating func handle(_ events: [SMPWire.SessionEvent], now: UInt64) {
         for event in events {
             switch event {
             case .established(.board(let boardHello)):
@@ -50,6 +60,12 @@ extension SessionController {
             case .refused(let mismatch):
                 enterFault(.protocolMismatch(mismatch), now: now)
             case .peerRestarted(let boardHello):
+                // Its queue and the reports it had not had acknowledged died with its RAM: what was sent and not
+                // reported is of unknown fate, whatever a later session hears.
+                if !isTerminal {
+                    journalOut.append(.session(.disconnected))
+                    journalOut.append(.session(.boardReset(lastCompletedDot: boardHello.lastCompletedDot)))
+                }
                 enterFault(.boardRestarted(lastCompletedDot: boardHello.lastCompletedDot), now: now)
             case .helloReceived:
                 break
@@ -60,6 +76,7 @@ extension SessionController {
             case .malformedMessage(let error, let type):
                 log(.warning, "malformed message type 0x\(String(type, radix: 16)): \(error)", now: now)
             case .linkFailed(let failure):
+                if !isTerminal { journalOut.append(.session(.disconnected)) }
                 enterFault(.linkLost(failure), now: now)
             }
         }
@@ -82,15 +99,40 @@ extension SessionController {
                 if case .identified(let samples) = state { state = .identified(samples: samples + 1) }
             }
             heldOffset = status.boardTime >= status.scheduleTime ? status.boardTime - status.scheduleTime : 0
+            lastStatus = status
+            checkReconciled(now: now)
         case .completions(let batch):
             for completion in batch.completions {
-                let index = Int(completion.dotID) - 1
-                let commanded = dots.indices.contains(index) ? dots[index].motion.strokes : 0
-                accounting.record(completion, index: index, strokesCommanded: commanded, lastFault: lastFaultName)
+                recordsReceived += 1
+                let report = DotReport(
+                    wireDot: completion.dotID, outcome: SMPJournal.DotOutcome(rawValue: completion.outcome.rawValue)!,
+                    deliveredStrokes: UInt8(clamping: completion.strokesDelivered))
+                if let index = dotIndex(ofWireID: completion.dotID) {
+                    journalOut.append(.outcome(report))
+                    accounting.record(
+                        completion, index: index, strokesCommanded: dots[index].motion.strokes,
+                        lastFault: lastFaultName)
+                } else if resumption.earlierSends[completion.dotID] != nil {
+                    journalOut.append(.outcome(report))
+                    earlierReports.append(report)
+                } else {
+                    accounting.record(completion, index: -1, strokesCommanded: 0, lastFault: nil)
+                }
             }
             checkFinished(now: now)
         case .fault(let fault):
             faults.append(fault)
+            if case .identified = state {
+                // Before this session armed the board, a fault report is one the board kept from before the
+                // reconnect (the trip that lost the link, or its restart), not a fault of this session.
+                if fault.code == .boardReset {
+                    boardRestartReported = true
+                    journalOut.append(.session(.boardReset(lastCompletedDot: hello?.lastCompletedDot ?? 0)))
+                }
+                log(.notice, "the board reports an earlier fault \(fault.code.name)", now: now)
+                checkReconciled(now: now)
+                return
+            }
             lastFaultName = fault.code.name
             if !isTerminal {
                 enterFault(.board(fault), now: now)
@@ -120,9 +162,30 @@ extension SessionController {
         machine = MotionMachine(
             board: board, handpiece: handpiece,
             minClearanceMM: Double(boardHello.limits.minimumClearanceMicrometres) / 1000)
+        journalOut.append(
+            .session(
+                .connected(
+                    sessionID: boardHello.sessionID, lastCompletedDot: boardHello.lastCompletedDot,
+                    pendingCompletions: boardHello.pendingCompletions)))
         transition(to: .identified(samples: 0), now: now)
-        sendControl(.arm, now: now)
+        if !resumption.reconcileOnly { sendControl(.arm, now: now) }
         nextStatusAt = now
+    }
+
+    /// Settles whether the board's kept reports are all in, once, before anything of this session is sent: the
+    /// hello's `pending_completions` records have come, and a status says no dot is in progress (a dot of the
+    /// old session still finishing reports after the hello). A board that restarted lost them.
+    mutating func checkReconciled(now: UInt64) {
+        guard earlierReportsComplete == nil, case .identified = state, let hello else { return }
+        if boardRestartReported {
+            earlierReportsComplete = false
+            log(.notice, "the board restarted: sends without a report are of unknown fate", now: now)
+            return
+        }
+        guard recordsReceived >= Int(hello.pendingCompletions), let status = lastStatus, status.dotInProgress == 0
+        else { return }
+        earlierReportsComplete = true
+        journalOut.append(.session(.allReportsReceived))
     }
 
     /// The per-phase work: clock samples, probing, streaming.
@@ -133,8 +196,23 @@ extension SessionController {
         }
         switch state {
         case .identified(let samples):
-            if samples >= configuration.warmUpSamples && clock.isSynchronised {
+            if resumption.reconcileOnly, earlierReportsComplete != nil {
+                finishedAt = now
+                transition(to: .finished, now: now)
+                return
+            }
+            if samples >= configuration.warmUpSamples && clock.isSynchronised && earlierReportsComplete != nil {
                 probingStartedAt = now
+                if let kept = resumption.surface, let mode = lastStatus?.surfaceMode,
+                    mode == .grid || mode == .flat, let status = lastStatus
+                {
+                    // The board kept the map it measured for this run: stream from where the head is.
+                    surface = kept
+                    log(.info, "the board kept its surface map: no probing", now: now)
+                    startStreaming(
+                        from: (Double(status.xMicrometres) / 1000, Double(status.yMicrometres) / 1000), now: now)
+                    return
+                }
                 transition(to: .armed(makeProbing(now: now)), now: now)
                 drive(now: now)
                 return

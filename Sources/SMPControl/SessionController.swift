@@ -1,6 +1,7 @@
 import DequeModule
 import Logging
 import SMPHardware
+import SMPJournal
 import SMPMotion
 import SMPWire
 
@@ -33,6 +34,10 @@ public struct SessionController: Sendable {
         public var startMargin: UInt64 = 150_000
         /// Most dots per train: trains leave as credit frees, so long trains would wait for many free slots.
         public var maximumTrainDots = 24
+        /// Send a command at most this long (µs of schedule time) before it starts. Enough to ride out the
+        /// board-silence limit (1 s) and retransmissions; not more, because what is queued when the board restarts
+        /// is of unknown fate, and what is queued when the link is lost is discarded and sent again.
+        public var lookAhead: UInt64 = 2_500_000
         /// One-way link latency assumed before any round trip was measured (µs).
         public var assumedLinkLatency: UInt64 = 3_000
         /// Probing: node spacing (µm); the approach of the first node (axis Z, µm: above any scalp the rig takes);
@@ -49,6 +54,25 @@ public struct SessionController: Sendable {
         /// After the grid, touch off these places (µm) with node 0: the board keeps its map; the results (in
         /// ``SessionController/touchOffs``) are the held-out and repeat points of a calibration.
         public var checkPoints: [CheckPoint] = []
+
+        public init() {}
+    }
+
+    /// What a session of a run that already had sessions carries over from them (``SessionRunner`` fills it from
+    /// the run's journal). The first session of a run uses the default.
+    public struct Resumption: Sendable, Equatable {
+        /// The wire id of this session's first dot: above every id the run used and every `last_completed_dot` the
+        /// board named, so that a wire id always means one send.
+        public var firstWireID: UInt32 = 1
+        /// Earlier sends of the run whose report has not arrived, wire id → plan dot: the board re-sends the reports
+        /// it kept, and this session journals them.
+        public var earlierSends: [UInt32: UInt32] = [:]
+        /// The surface map the board measured in an earlier session of this run. When the board's hello says it
+        /// still holds its map, the session streams without probing again; after a board reset it probes.
+        public var surface: SurfaceMap?
+        /// Connect, take the board's kept reports and settle what became of the earlier sends, then finish
+        /// without arming: the session a run opens after losing the board, before it decides what to send.
+        public var reconcileOnly = false
 
         public init() {}
     }
@@ -75,6 +99,9 @@ public struct SessionController: Sendable {
 
     /// What the caller must do after an input.
     public struct Action: Sendable, Equatable {
+        /// Journal entries to make durable **before** ``bytes`` are written: the intents of the dots those bytes
+        /// send, and the reports and session events those bytes acknowledge.
+        public var journal: [JournalEntry] = []
         /// Bytes to write to the board, in order.
         public var bytes: [UInt8]
         /// Call ``SessionController/tick(now:)`` at this host time (µs) at the latest; nil when only input can make
@@ -161,6 +188,7 @@ public struct SessionController: Sendable {
     }
 
     public let configuration: Configuration
+    public let resumption: Resumption
     public let dots: [ControlDot]
     public let board: BoardDefinition
     public let handpiece: HandpieceDefinition
@@ -177,8 +205,15 @@ public struct SessionController: Sendable {
     public internal(set) var touchOffs: [TouchOffResult] = []
     /// Stroke-detail reports in the order they came (only when ``Configuration/requestStrokeDetail`` is set).
     public internal(set) var strokeDetails: [StrokeDetail] = []
-    /// Board faults reported, in order.
+    /// Board faults reported, in order (also those an earlier session left, re-sent after the reconnect).
     public internal(set) var faults: [Fault] = []
+    /// The board's last status.
+    public internal(set) var lastStatus: BoardStatus?
+    /// Whether the board's kept reports are all in: every earlier send without a report was then never accepted
+    /// (nil while unknown; false when the board restarted and lost them).
+    public internal(set) var earlierReportsComplete: Bool?
+    /// Reports the board re-sent in this session for sends of earlier sessions.
+    public internal(set) var earlierReports: [DotReport] = []
     /// Commands the host put on the wire after their send deadline (the board may have judged them late).
     public internal(set) var sentPastDeadline = 0
     /// Host time each phase began: probing, streaming (µs).
@@ -193,13 +228,19 @@ public struct SessionController: Sendable {
     var worstRoundTrip: UInt64 = 0
     var lastFaultName: String?
     var started = false
+    var journalOut: [JournalEntry] = []
+    /// Completion records received in this session (the hello's `pending_completions` come first).
+    var recordsReceived = 0
+    var boardRestartReported = false
 
     /// A controller for `dots` (in visiting order) on a board of this definition with `handpiece`.
     public init(
         dots: [ControlDot], board: BoardDefinition, handpiece: HandpieceDefinition,
-        configuration: Configuration = Configuration(), logger: Logger = Logger(label: "smpctl.control")
+        configuration: Configuration = Configuration(), resumption: Resumption = Resumption(),
+        logger: Logger = Logger(label: "smpctl.control")
     ) {
         self.dots = dots
+        self.resumption = resumption
         self.board = board
         self.handpiece = handpiece
         self.configuration = configuration
@@ -285,9 +326,16 @@ public struct SessionController: Sendable {
         return UInt64(max(0, board - Double(heldOffset)))
     }
 
-    /// The wire id of dot `index` in this run: visiting order from 1 (plan ids are not monotonic in visiting order;
-    /// the wire needs increasing ids).
-    public static func wireID(ofDot index: Int) -> UInt32 { UInt32(index + 1) }
+    /// The wire id of dot `index` in this session: visiting order from ``Resumption/firstWireID`` (plan ids are not
+    /// monotonic in visiting order; the wire needs increasing ids, across the sessions of a run too).
+    public func wireID(ofDot index: Int) -> UInt32 { resumption.firstWireID + UInt32(index) }
+
+    /// The index in ``dots`` of this session's wire id `wireID`; nil for an id of another session.
+    public func dotIndex(ofWireID wireID: UInt32) -> Int? {
+        guard wireID >= resumption.firstWireID else { return nil }
+        let index = Int(wireID - resumption.firstWireID)
+        return dots.indices.contains(index) ? index : nil
+    }
 
     // MARK: Helpers
 

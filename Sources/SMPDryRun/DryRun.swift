@@ -2,6 +2,7 @@ import Logging
 import SMPBoardSim
 import SMPControl
 import SMPHardware
+import SMPJournal
 import SMPMotion
 import SMPPlanning
 import SMPReport
@@ -102,15 +103,19 @@ public enum DryRun {
         var configuration = SessionController.Configuration()
         configuration.hostSoftware = "smpctl-dry-run"
         configuration.declareFlatSurface = setup.surface == .flat
-        let controller = SessionController(
-            dots: dots, board: options.board, handpiece: options.handpiece, configuration: configuration,
+        let ledger = MemoryLedger(
+            plan: PlanHash.of(dotsFileContent: Array(planFile.utf8)),
+            board: BoardIdentity(
+                model: options.board.model, serialNumber: "simulated", protocolVersion: WireSchema.protocolVersion),
+            hostSoftware: configuration.hostSoftware)
+        var runner = SessionRunner(
+            dots: dots, board: options.board, handpiece: options.handpiece, ledger: ledger,
+            transport: BenchTransport(bench: VirtualBench(setup: setup)), configuration: configuration,
             logger: options.logger)
-        let transport = BenchTransport(bench: VirtualBench(setup: setup))
-        var driver = ControllerDriver(controller: controller, transport: transport)
         var clockErrorMax = 0.0
         var lastProgress = 0.0
         var nextClockCheck: UInt64 = 0
-        driver.run(limit: options.timeLimitMicros + UInt64(dots.count) * 1_000_000) { driver in
+        runner.run(limit: options.timeLimitMicros + UInt64(dots.count) * 1_000_000) { driver, run in
             let now = driver.transport.now
             // The host's estimate of the board clock against the bench's truth, every 10 ms of host time.
             if now >= nextClockCheck {
@@ -127,27 +132,35 @@ public enum DryRun {
             let seconds = Double(now) / 1e6
             if let progress, seconds - lastProgress >= 0.5 {
                 lastProgress = seconds
-                progress(Self.progress(of: driver.controller, seconds: seconds))
+                progress(Self.progress(of: driver.controller, run: run, seconds: seconds))
             }
             return nil
         }
-        if let progress { progress(Self.progress(of: driver.controller, seconds: Double(driver.transport.now) / 1e6)) }
+        if let progress, let last = runner.sessions.last {
+            let run = RunProgress(
+                session: runner.sessions.count - 1,
+                dotsSettledBefore: runner.finalAccounting.settled - last.accounting.settled,
+                dotsPlanned: dots.count)
+            progress(Self.progress(of: last, run: run, seconds: Double(runner.transport.now) / 1e6))
+        }
         let wall = ContinuousClock.now - wallStart
         let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18
-        if case .faulted(.protocolMismatch(let mismatch)) = driver.controller.state {
-            throw DryRunError(kind: .refusedByBoard, message: "board: \(mismatch); nothing sent")
-        }
-        if case .faulted(.hostCheck(let problem)) = driver.controller.state {
-            throw DryRunError(kind: .badInput, message: "\(planFile): \(problem); nothing sent")
+        if let first = runner.sessions.first {
+            if case .faulted(.protocolMismatch(let mismatch)) = first.state {
+                throw DryRunError(kind: .refusedByBoard, message: "board: \(mismatch); nothing sent")
+            }
+            if case .faulted(.hostCheck(let problem)) = first.state {
+                throw DryRunError(kind: .badInput, message: "\(planFile): \(problem); nothing sent")
+            }
         }
         return DryRunReport.grade(
-            controller: driver.controller, truth: driver.transport.bench.board.truth(),
-            virtualSeconds: Double(driver.transport.now) / 1e6, wallSeconds: wallSeconds,
-            hostToBoardBytes: driver.transport.bytesWritten, boardToHostBytes: driver.transport.bytesRead,
+            run: GradedRun(runner), truth: runner.transport.bench.board.truth(),
+            virtualSeconds: Double(runner.transport.now) / 1e6, wallSeconds: wallSeconds,
+            hostToBoardBytes: runner.transport.bytesWritten, boardToHostBytes: runner.transport.bytesRead,
             clockErrorMaxMicros: clockErrorMax, options: options, setup: setup)
     }
 
-    static func progress(of controller: SessionController, seconds: Double) -> DryRunProgress {
+    static func progress(of controller: SessionController, run: RunProgress, seconds: Double) -> DryRunProgress {
         var nodes = (0, 0)
         let phase: String
         switch controller.state {
@@ -162,7 +175,8 @@ public enum DryRun {
         case .finished: phase = "finished"
         }
         return DryRunProgress(
-            phase: phase, dotsSettled: controller.accounting.settled, dotsPlanned: controller.dots.count,
+            phase: phase, dotsSettled: run.dotsSettledBefore + controller.accounting.settled,
+            dotsPlanned: run.dotsPlanned,
             nodesProbed: nodes.0, nodesPlanned: nodes.1, virtualSeconds: seconds)
     }
 }
@@ -180,6 +194,34 @@ public struct DryRunTransport: ControllerTransport {
     public var truth: SimulationTruth { base.bench.board.truth() }
     /// The board clock now (true board time, for grading the host's clock estimate).
     public var boardNow: UInt64 { base.bench.boardNow }
+}
+
+/// What the grader needs of a run: the plan's dots, the sessions that sent them, and the ledger's word on each.
+struct GradedRun {
+    var dots: [ControlDot]
+    /// The sessions that sent dots, in order (a reconciling session sends none).
+    var sessions: [SessionController]
+    var accounting: DotAccounting
+    var dotIndexOfWireID: [UInt32: Int]
+    /// "finished", or why the run stopped short.
+    var outcome: String
+    /// Connections after the first.
+    var reconnections: Int
+
+    init<T, L>(_ runner: SessionRunner<T, L>) {
+        dots = runner.dots
+        sessions = runner.sendingSessions
+        accounting = runner.finalAccounting
+        dotIndexOfWireID = runner.dotIndexOfWireID
+        reconnections = max(0, runner.sessions.count - 1)
+        if let reason = runner.stopReason {
+            outcome = "faulted: \(reason)"
+        } else if reconnections > 0 {
+            outcome = "finished after \(reconnections) reconnection\(reconnections == 1 ? "" : "s")"
+        } else {
+            outcome = "finished"
+        }
+    }
 }
 
 struct BenchTransport: ControllerTransport {

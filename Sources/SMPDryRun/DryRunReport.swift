@@ -129,26 +129,27 @@ public struct DryRunReport: Encodable, Sendable {
     }
 
     static func grade(
-        controller: SessionController, truth: SimulationTruth, virtualSeconds: Double, wallSeconds: Double,
+        run: GradedRun, truth: SimulationTruth, virtualSeconds: Double, wallSeconds: Double,
         hostToBoardBytes: Int, boardToHostBytes: Int, clockErrorMaxMicros: Double, options: DryRunOptions,
         setup: SimulationSetup
     ) -> DryRunReport {
-        let dots = controller.dots
-        let accounting = controller.finalAccounting
-        // The truth names dots by wire id; a wire id is one plan dot (visiting order from 1).
-        var executions: [UInt32: Int] = [:]
-        for dot in truth.dots where dot.outcome == "completed" || dot.outcome == "interrupted" {
-            executions[dot.dotID, default: 0] += 1
+        let dots = run.dots
+        let accounting = run.accounting
+        // The truth names dots by wire id; the run's ledger maps each wire id to the plan dot it sent. A plan dot
+        // needled twice is one with more counted strokes, over all its sends, than the plan gives it.
+        var countedStrokes: [Int: Int] = [:]
+        for dot in truth.dots {
+            guard let index = run.dotIndexOfWireID[dot.dotID] else { continue }
+            countedStrokes[index, default: 0] += dot.strokesCounted
         }
-        let duplicated = executions.values.reduce(0) { $0 + max(0, $1 - 1) }
+        let duplicated = countedStrokes.count { index, strokes in strokes > dots[index].motion.strokes }
         let completed = truth.dots.filter { $0.outcome == "completed" }
         let deposits = completed.map(\.depositDepthMM)
         let targets = completed.map { ($0.targetLowerMM + $0.targetUpperMM) / 2 }
         let errors = zip(deposits, targets).map { abs($0 - $1) }
         var rateError = 0.0
         for dot in completed {
-            let index = Int(dot.dotID) - 1
-            guard dots.indices.contains(index) else { continue }
+            guard let index = run.dotIndexOfWireID[dot.dotID] else { continue }
             let planned = dots[index].motion.rateHz
             for stroke in dot.strokes where stroke.counted {
                 rateError = Swift.max(rateError, abs(stroke.rateHz - planned) / planned * 100)
@@ -158,12 +159,10 @@ public struct DryRunReport: Encodable, Sendable {
         var regions: [String: Region] = [:]
         var regionDepths: [String: [Double]] = [:]
         var regionOrder: [String] = []
-        var previousEnd = controller.schedule?.start.time
+        var previousEnd = run.sessions.first?.schedule?.start.time
         for dot in truth.dots.sorted(by: { $0.startBoardTimeMicros < $1.startBoardTimeMicros }) {
             defer { previousEnd = Swift.max(previousEnd ?? 0, dot.endBoardTimeMicros) }
-            guard dot.outcome == "completed" else { continue }
-            let index = Int(dot.dotID) - 1
-            guard dots.indices.contains(index) else { continue }
+            guard dot.outcome == "completed", let index = run.dotIndexOfWireID[dot.dotID] else { continue }
             let name = dots[index].regionName
             if regions[name] == nil {
                 regions[name] = Region(
@@ -191,14 +190,19 @@ public struct DryRunReport: Encodable, Sendable {
             region.depthP95MM = percentile(regionDepths[name] ?? [], 0.95)
             return region
         }
-        let schedule = controller.schedule
-        let lastEnd = truth.dots.map(\.endBoardTimeMicros).max()
+        // Each sending session: its schedule from its start to the end of its last dot on the board.
         var machine = 0.0
-        if let schedule, let lastEnd, lastEnd > schedule.start.time {
-            machine = Double(lastEnd - schedule.start.time) / 1e6
-        }
+        var estimated = 0.0
         var travel = 0.0
-        if let schedule {
+        var boundSeconds = 0.0
+        var boundDots = 0
+        var endOfWire: [UInt32: UInt64] = [:]
+        for dot in truth.dots { endOfWire[dot.dotID] = Swift.max(endOfWire[dot.dotID] ?? 0, dot.endBoardTimeMicros) }
+        for session in run.sessions {
+            guard let schedule = session.schedule else { continue }
+            estimated += schedule.durationSeconds
+            let lastEnd = session.dots.indices.compactMap { endOfWire[session.wireID(ofDot: $0)] }.max()
+            if let lastEnd, lastEnd > schedule.start.time { machine += Double(lastEnd - schedule.start.time) / 1e6 }
             var x = schedule.start.xMM
             var y = schedule.start.yMM
             for dot in schedule.dots {
@@ -206,12 +210,10 @@ public struct DryRunReport: Encodable, Sendable {
                 x = dot.xMM
                 y = dot.yMM
             }
+            boundSeconds += KinematicBound(schedule).sequentialSeconds
+            boundDots += schedule.dots.count
         }
-        var bound = 0.0
-        if let schedule {
-            let seconds = KinematicBound(schedule).sequentialSeconds
-            bound = seconds > 0 ? Double(schedule.dots.count) / seconds : 0
-        }
+        let bound = boundSeconds > 0 ? Double(boundDots) / boundSeconds : 0
         var notDone: [NotDone] = []
         for (index, fate) in accounting.fates.enumerated() {
             switch fate {
@@ -226,26 +228,25 @@ public struct DryRunReport: Encodable, Sendable {
             "\(fault.code) at board time \(fault.boardTimeMicros) us"
                 + (fault.dotID != 0 ? ", wire dot \(fault.dotID)" : "")
         }
-        let outcome: String
-        switch controller.state {
-        case .finished: outcome = "finished"
-        case .faulted(let reason):
-            outcome = "faulted: \(reason)"
+        for session in run.sessions {
+            guard case .faulted(let reason) = session.state else { continue }
             if case .board = reason {} else { faultList.append("host: \(reason)") }
-        default: outcome = "stopped at the time limit while \(DryRun.progress(of: controller, seconds: 0).phase)"
         }
-        let probingSeconds: Double =
-            if let probe = controller.probingStartedAt, let stream = controller.streamingStartedAt {
-                Double(stream - probe) / 1e6
-            } else { 0 }
-        let sessionEnd = controller.finishedAt.map { Double($0) / 1e6 } ?? virtualSeconds
+        let outcome = run.outcome
+        var probingSeconds = 0.0
+        for session in run.sessions {
+            if let probe = session.probingStartedAt, let stream = session.streamingStartedAt {
+                probingSeconds += Double(stream - probe) / 1e6
+            }
+        }
+        let sessionEnd = run.sessions.last?.finishedAt.map { Double($0) / 1e6 } ?? virtualSeconds
         let planned = Swift.max(1, dots.count)
         return DryRunReport(
             plan: "", skin: options.skin.rawValue, surface: setup.surface.rawValue, seed: setup.seed,
             faultSpec: setup.faultSpec, outcome: outcome, dotsPlanned: dots.count, dotsDone: accounting.done,
             dotsDuplicated: duplicated, dotsUncertain: accounting.uncertain, dotsSkipped: accounting.skipped,
-            machineTimeS: machine, estimatedTimeS: schedule?.durationSeconds ?? 0, probingTimeS: probingSeconds,
-            sessionTimeS: sessionEnd, touchOffs: controller.touchOffs.count,
+            machineTimeS: machine, estimatedTimeS: estimated, probingTimeS: probingSeconds,
+            sessionTimeS: sessionEnd, touchOffs: run.sessions.reduce(0) { $0 + $1.touchOffs.count },
             dotsPerSecond: machine > 0 ? Double(accounting.done) / machine : 0,
             kinematicBoundDotsPerSecond: bound, travelMM: travel,
             lateCommands: truth.faults.count { $0.code == FaultCode.lateCommand.name },
@@ -259,7 +260,7 @@ public struct DryRunReport: Encodable, Sendable {
             strokeRateErrorMaxPct: rateError, clockSyncErrorMaxUs: clockErrorMaxMicros, faults: faultList,
             regions: regionList, notDone: notDone,
             simSpeedup: wallSeconds > 0 ? virtualSeconds / wallSeconds : 0,
-            record: record(controller: controller, truth: truth, options: options))
+            record: record(run: run, truth: truth, options: options))
     }
 
     /// The summary numbers of the HTML report: these very fields, so that report and `--json` agree.
@@ -279,18 +280,17 @@ public struct DryRunReport: Encodable, Sendable {
     /// The executed dots, the timeline and the events, from the simulator's truth. Sessions, dot diameters and the
     /// outlines come from the plan: ``DryRun/run(_:options:progress:)`` adds them (``SessionRecord/add(plan:)``);
     /// without a plan the dots are session 1 with diameter 0.
-    static func record(controller: SessionController, truth: SimulationTruth, options: DryRunOptions) -> SessionRecord {
-        let dots = controller.dots
+    static func record(run: GradedRun, truth: SimulationTruth, options: DryRunOptions) -> SessionRecord {
+        let dots = run.dots
         var record = SessionRecord(kind: "dry run", planFile: "")
         record.skinName = options.skin.rawValue
         record.skinTone = skinTone(options.skin)
-        let origin = controller.schedule?.start.time ?? truth.dots.map(\.startBoardTimeMicros).min() ?? 0
+        let origin = run.sessions.first?.schedule?.start.time ?? truth.dots.map(\.startBoardTimeMicros).min() ?? 0
         func seconds(_ boardTime: UInt64) -> Double { (Double(boardTime) - Double(origin)) / 1e6 }
         var previous: DotTruth?
         for dot in truth.dots.sorted(by: { $0.startBoardTimeMicros < $1.startBoardTimeMicros }) {
             defer { previous = dot }
-            let index = Int(dot.dotID) - 1
-            guard dot.outcome == "completed", dots.indices.contains(index) else { continue }
+            guard dot.outcome == "completed", let index = run.dotIndexOfWireID[dot.dotID] else { continue }
             let counted = dot.strokes.filter(\.counted)
             let position =
                 counted.first.map { Point($0.xMM, $0.yMM) } ?? Point(dot.commandedXMM, dot.commandedYMM)

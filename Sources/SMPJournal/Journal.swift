@@ -241,6 +241,22 @@ public final class Journal {
         try append([.end(end, detail: detail)])
     }
 
+    /// Records `entries` in order with one write and one sync; returns once they are durable. Reports already
+    /// recorded exactly so are left out, as ``appendOutcomes(_:)`` does. The controller's journal entries of one
+    /// input go through here before that input's bytes are written.
+    public func record(_ entries: [JournalEntry]) throws(JournalError) {
+        var fresh: [JournalEntry] = []
+        var seen: [DotReport] = []
+        for entry in entries {
+            if case .outcome(let report) = entry {
+                if state.isRecorded(report) || seen.contains(report) { continue }
+                seen.append(report)
+            }
+            fresh.append(entry)
+        }
+        try append(fresh)
+    }
+
     /// Releases the file and its lock; later appends throw.
     public func close() {
         if descriptor >= 0 { SystemCall.close(descriptor) }

@@ -50,6 +50,10 @@ public struct WireSend: Equatable, Sendable {
     public var report: DotReport?
     /// Set by ``SessionEvent/allReportsReceived`` when no report came: the board never accepted this send.
     public var notAcceptedByBoard = false
+    /// Set by ``SessionEvent/boardReset(lastCompletedDot:)`` for a send still without a report: the board's RAM,
+    /// with its queue and its unacknowledged reports, is gone, so no later session can settle it. It stays
+    /// uncertain.
+    public var lostInBoardRestart = false
 }
 
 /// Why an entry cannot be recorded in the state the journal is in (an intent that would needle a done dot twice,
@@ -122,6 +126,21 @@ public struct JournalState: Equatable, Sendable {
         self.header = header
     }
 
+    /// The state of a new run with only its header, in the current format: what a ledger kept in memory (a dry
+    /// run's) starts from.
+    public init(plan: PlanHash, run: RunID, board: BoardIdentity, hostSoftware: String) {
+        self.init(
+            header: JournalHeader(
+                format: RecordFormat.currentFormat, plan: plan, run: run, board: board, hostSoftware: hostSoftware))
+    }
+
+    /// Applies `entry` as a journal append would, without a file: for ledgers kept in memory. A report already
+    /// recorded exactly so is accepted and changes nothing.
+    public mutating func record(_ entry: JournalEntry) throws(JournalStateError) {
+        if case .outcome(let report) = entry, isRecorded(report) { return }
+        try apply(entry)
+    }
+
     /// The reconciled state of plan dot `planDot` (`neverSent` for a dot the journal never mentions).
     public func state(ofPlanDot planDot: UInt32) -> DotState {
         guard let ledger = ledgers[planDot] else { return .neverSent }
@@ -158,6 +177,11 @@ public struct JournalState: Equatable, Sendable {
             switch event {
             case .connected(_, let last, _), .boardReset(let last):
                 highestBoardCompletedDot = max(highestBoardCompletedDot, last)
+                if case .boardReset = event {
+                    for (wire, send) in sends where send.report == nil && !send.notAcceptedByBoard && wire != last {
+                        sends[wire]?.lostInBoardRestart = true
+                    }
+                }
                 if last != 0, let send = sends[last], send.report == nil {
                     try applyReport(
                         DotReport(wireDot: last, outcome: .completed, deliveredStrokes: send.strokes), implied: true)
@@ -263,14 +287,14 @@ public struct JournalState: Equatable, Sendable {
     /// Every send without a report was never accepted by the board: nothing of it was delivered.
     private mutating func resolveUnreportedSends() {
         for (planDot, var ledger) in ledgers where !ledger.unresolved.isEmpty {
-            for wire in ledger.unresolved {
+            for wire in ledger.unresolved where sends[wire]?.lostInBoardRestart != true {
                 sends[wire]?.notAcceptedByBoard = true
                 if ledger.interrupted || ledger.delivered > 0 || ledger.lastRefusal != nil {
                     ledger.owed = sends[wire]?.strokes
                 }
                 ledger.redoCovers.remove(wire)
             }
-            ledger.unresolved.removeAll()
+            ledger.unresolved.removeAll { sends[$0]?.lostInBoardRestart != true }
             if ledger.redoCovers.isEmpty { ledger.redoStrokes = nil }
             ledgers[planDot] = ledger
         }

@@ -144,8 +144,14 @@ struct DryRunCommand: ParsableCommand {
         } else {
             for line in DryRunSummary.lines(printed) { Output.line(line) }
         }
-        if printed.outcome != "finished" {
+        if !printed.outcome.hasPrefix("finished") {
             throw CommandFailure(.software, "session \(printed.outcome)")
+        }
+        if printed.dotsDone < printed.dotsPlanned {
+            throw CommandFailure(
+                .software,
+                "session \(printed.outcome), but \(printed.dotsPlanned - printed.dotsDone) of \(printed.dotsPlanned) "
+                    + "dots are not done (\(printed.dotsUncertain) uncertain, \(printed.dotsSkipped) skipped)")
         }
     }
 }

@@ -77,17 +77,31 @@ import Testing
 
     /// The board-silence rule: a link dead for longer than the session's limit makes the host declare the board
     /// lost; nothing is re-sent, and every dot is accounted for.
-    @Test func silentBoardIsDeclaredLost() throws {
+    @Test func boardLostForAWhileIsReconnectedAndTheRunFinishes() throws {
         let dots = (0..<200).map { Self.dot(id: 1000 - $0, x: 95 + Double($0 % 20) * 1.0, y: 95 + Double($0 / 20)) }
         let setup = SimulationSetup(
             board: .r1, skinType: .fitzpatrick1to3, seed: 2, faults: try FaultPlan(parsing: "disconnect=22s+5s"),
             faultSpec: "disconnect=22s+5s")
         let report = try DryRun.run(
             dots: dots, setup: setup, options: DryRunOptions(skin: .fitzpatrick1to3), planFile: "test")
+        try #require(report.faults.contains { $0.contains("board lost") }, "\(report.faults)")
+        #expect(report.outcome.hasPrefix("finished after"), "\(report.outcome)")
+        #expect(report.dotsDuplicated == 0)
+        #expect(report.dotsDone == dots.count, "\(report.notDone.prefix(3))")
+    }
+
+    @Test func boardThatNeverComesBackEndsTheRunWithEveryDotExplained() throws {
+        let dots = (0..<200).map { Self.dot(id: 1000 - $0, x: 95 + Double($0 % 20) * 1.0, y: 95 + Double($0 / 20)) }
+        let setup = SimulationSetup(
+            board: .r1, skinType: .fitzpatrick1to3, seed: 2, faults: try FaultPlan(parsing: "disconnect=22s+600s"),
+            faultSpec: "disconnect=22s+600s")
+        let report = try DryRun.run(
+            dots: dots, setup: setup, options: DryRunOptions(skin: .fitzpatrick1to3), planFile: "test")
         try #require(report.dotsDone > 0)
-        #expect(report.outcome.contains("board lost"), "\(report.outcome)")
+        #expect(report.outcome.contains("did not come back"), "\(report.outcome)")
         #expect(report.dotsDuplicated == 0)
         #expect(report.dotsDone + report.dotsUncertain + report.dotsSkipped == dots.count)
+        #expect(report.notDone.count == dots.count - report.dotsDone)
         #expect(report.notDone.allSatisfy { !$0.reason.isEmpty })
     }
 }

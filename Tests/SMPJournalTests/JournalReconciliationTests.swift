@@ -56,6 +56,30 @@ struct JournalReconciliationTests {
         #expect(journal.state.state(ofPlanDot: 11) == .done)
     }
 
+    @Test("sends lost in a board restart stay uncertain, also when a later session has all its reports")
+    func restartLosesReportsForGood() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let journal = try journal(directory)
+        try journal.appendIntents([
+            DotIntent(wireDot: 1, planDot: 10, strokes: 4), DotIntent(wireDot: 2, planDot: 11, strokes: 4),
+            DotIntent(wireDot: 3, planDot: 12, strokes: 4),
+        ])
+        // The board restarted having completed wire dot 1; the reports of 2 and 3, if any, died with its RAM.
+        try journal.appendSessionEvent(.boardReset(lastCompletedDot: 1))
+        #expect(journal.state.state(ofPlanDot: 10) == .done)
+        #expect(journal.state.sends[2]?.lostInBoardRestart == true)
+        try journal.appendSessionEvent(.connected(sessionID: 9, lastCompletedDot: 1, pendingCompletions: 0))
+        try journal.appendSessionEvent(.allReportsReceived)
+        #expect(journal.state.uncertainDots == [11, 12])
+        #expect(journal.state.sends[2]?.notAcceptedByBoard == false)
+        // A send after the restart is settled by the next session's reports as usual.
+        try journal.appendIntents([DotIntent(wireDot: 4, planDot: 13, strokes: 4)])
+        try journal.appendSessionEvent(.allReportsReceived)
+        #expect(journal.state.state(ofPlanDot: 13) == .neverSent)
+        #expect(journal.state.uncertainDots == [11, 12])
+    }
+
     @Test("reports re-sent after a reconnect are recorded once; a conflicting or unknown report is refused")
     func duplicateAndUnknownReports() throws {
         let directory = try TemporaryDirectory()
