@@ -1,4 +1,5 @@
 import SMPHardware
+import SMPJournal
 import SMPMotion
 import SMPPlanning
 import SMPWire
@@ -27,6 +28,40 @@ public struct ControlDot: Sendable, Equatable {
             let band = region.depthOverrideMM.map { $0...$0 } ?? region.profile.typicalHangMM
             return ControlDot(motion: motion, hangBandMM: band, regionName: region.name)
         }
+    }
+}
+
+extension [ControlDot] {
+    /// These dots with a calibrated hang per scalp region (a client profile's): every dot gets its region's hang,
+    /// which is then also its whole band. Throws, naming `planFile`, for a dot in a region the profile did not
+    /// calibrate.
+    public func applying(hangByRegion hangs: [ScalpRegion: Double], planFile: String) throws(HostCheckError) -> [ControlDot]
+    {
+        var result = self
+        for index in result.indices {
+            let motion = result[index].motion
+            let region = ScalpRegion.at(x: motion.xMM, y: motion.yMM)
+            guard let hang = hangs[region] else {
+                throw HostCheckError(
+                    dotID: motion.id, field: "region", found: region.rawValue,
+                    expected: "a region the profile calibrated (\(planFile))")
+            }
+            result[index].motion.localHangMM = hang
+            result[index].hangBandMM = hang...hang
+        }
+        return result
+    }
+
+    /// The run's plan hash: the dots as they will be needled (id, place, hang, strokes, rate, cartridge), so that a
+    /// journal is refused for dots that differ, also when the plan file is the same and the planner changed.
+    public var planHash: PlanHash {
+        var text = "smpctl-run-dots/1\n"
+        for dot in self {
+            let motion = dot.motion
+            text += "\(motion.id) \(motion.xMM) \(motion.yMM) \(motion.localHangMM) \(motion.strokes) "
+                + "\(motion.rateHz) \(motion.cartridge)\n"
+        }
+        return PlanHash.of(dotsFileContent: [UInt8](text.utf8))
     }
 }
 

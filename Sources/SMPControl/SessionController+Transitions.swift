@@ -102,6 +102,7 @@ extension SessionController {
             lastStatus = status
             checkReconciled(now: now)
         case .completions(let batch):
+            lastReportAt = now
             for completion in batch.completions {
                 recordsReceived += 1
                 let report = DotReport(

@@ -212,6 +212,8 @@ public struct SessionController: Sendable {
     /// Whether the board's kept reports are all in: every earlier send without a report was then never accepted
     /// (nil while unknown; false when the board restarted and lost them).
     public internal(set) var earlierReportsComplete: Bool?
+    /// Host time the last completion record arrived.
+    public internal(set) var lastReportAt: UInt64?
     /// Reports the board re-sent in this session for sends of earlier sessions.
     public internal(set) var earlierReports: [DotReport] = []
     /// Commands the host put on the wire after their send deadline (the board may have judged them late).

@@ -274,3 +274,55 @@ public struct RunProgress: Sendable {
         self.dotsPlanned = dotsPlanned
     }
 }
+
+/// A run's figures from the host's side: what `smpctl run` can say without the simulator's truth.
+public struct RunStatistics: Sendable, Equatable {
+    /// Sessions after the first (connections made again after a loss).
+    public var reconnections = 0
+    /// The motion schedules' estimates of the sending sessions, summed (s).
+    public var estimatedSeconds = 0.0
+    /// Host time from the first dot's stream to the last record of each sending session, summed (s).
+    public var streamingSeconds = 0.0
+    /// Host time spent probing before the dots (s).
+    public var probingSeconds = 0.0
+    public var touchOffs = 0
+    /// Commands put on the wire after their send deadline.
+    public var sentPastDeadline = 0
+    /// Board faults (also those re-sent after a reconnect) and host-side reasons a session stopped, in order.
+    public var faults: [String] = []
+    /// Travel of the head over the sending sessions' schedules (mm).
+    public var travelMM = 0.0
+}
+
+extension SessionRunner {
+    /// The run's figures, summed over its sessions.
+    public var statistics: RunStatistics {
+        var result = RunStatistics()
+        result.reconnections = max(0, sessions.count - 1)
+        for session in sessions {
+            result.touchOffs += session.touchOffs.count
+            result.sentPastDeadline += session.sentPastDeadline
+            result.faults += session.faults.map { fault in
+                fault.code.name + (fault.dotID != 0 ? " at wire dot \(fault.dotID)" : "")
+            }
+            if case .faulted(let reason) = session.state {
+                if case .board = reason {} else { result.faults.append("host: \(reason)") }
+            }
+            if let probe = session.probingStartedAt, let stream = session.streamingStartedAt {
+                result.probingSeconds += Double(stream - probe) / 1e6
+            }
+            guard let schedule = session.schedule, let stream = session.streamingStartedAt else { continue }
+            result.estimatedSeconds += schedule.durationSeconds
+            let end = session.finishedAt ?? session.lastReportAt ?? stream
+            result.streamingSeconds += Double(end - min(end, stream)) / 1e6
+            var x = schedule.start.xMM
+            var y = schedule.start.yMM
+            for dot in schedule.dots {
+                result.travelMM += ((dot.xMM - x) * (dot.xMM - x) + (dot.yMM - y) * (dot.yMM - y)).squareRoot()
+                x = dot.xMM
+                y = dot.yMM
+            }
+        }
+        return result
+    }
+}

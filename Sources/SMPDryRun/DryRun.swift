@@ -64,18 +64,12 @@ public enum DryRun {
         }
         let setup = simulationSetup(options: options, seed: options.seed, faults: plan)
         if let hangs = options.hangByRegion {
-            for index in dots.indices {
-                let motion = dots[index].motion
-                let region = ScalpRegion.at(x: motion.xMM, y: motion.yMM)
-                guard let hang = hangs[region] else {
-                    throw DryRunError(
-                        kind: .badInput,
-                        message:
-                            "\(result.plan.file): dot \(motion.id) lies in the \(region.rawValue) region, which the "
-                            + "profile did not calibrate")
-                }
-                dots[index].motion.localHangMM = hang
-                dots[index].hangBandMM = hang...hang
+            do { dots = try dots.applying(hangByRegion: hangs, planFile: result.plan.file) } catch {
+                throw DryRunError(
+                    kind: .badInput,
+                    message:
+                        "\(result.plan.file): dot \(error.dotID) lies in the \(error.found) region, which the profile "
+                        + "did not calibrate")
             }
         }
         var report = try run(
