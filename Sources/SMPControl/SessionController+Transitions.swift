@@ -121,7 +121,7 @@ extension SessionController {
             board: board, handpiece: handpiece,
             minClearanceMM: Double(boardHello.limits.minimumClearanceMicrometres) / 1000)
         transition(to: .identified(samples: 0), now: now)
-        sendControl(.arm, now: now)
+        if !configuration.identifyOnly { sendControl(.arm, now: now) }
         nextStatusAt = now
     }
 
@@ -133,6 +133,11 @@ extension SessionController {
         }
         switch state {
         case .identified(let samples):
+            if configuration.identifyOnly && samples >= 1 {
+                finishedAt = now
+                transition(to: .finished, now: now)
+                return
+            }
             if samples >= configuration.warmUpSamples && clock.isSynchronised {
                 probingStartedAt = now
                 transition(to: .armed(makeProbing(now: now)), now: now)

@@ -49,6 +49,13 @@ public struct SessionController: Sendable {
         /// After the grid, touch off these places (µm) with node 0: the board keeps its map; the results (in
         /// ``SessionController/touchOffs``) are the held-out and repeat points of a calibration.
         public var checkPoints: [CheckPoint] = []
+        /// Identify the board and stop: once its hello is accepted and one status query answered, the controller
+        /// is ``State/finished`` without arming (`smpctl identify`): nothing goes out but hellos, heartbeats and that
+        /// query.
+        public var identifyOnly = false
+        /// The host session's timing: how often and how many times the hello goes out (identify's `--timeout`),
+        /// retransmission, heartbeats, the board-silence limit.
+        public var link = SessionConfiguration(role: .host)
 
         public init() {}
     }
@@ -101,6 +108,9 @@ public struct SessionController: Sendable {
         case probe(String)
         /// The operator pressed the emergency stop.
         case emergencyStop
+        /// The transport closed under the session (a port that hung up or vanished, a failed write), in the
+        /// transport's words.
+        case transportClosed(String)
 
         public var description: String {
             switch self {
@@ -114,6 +124,7 @@ public struct SessionController: Sendable {
             case .motion(let error): "motion: \(error)"
             case .probe(let text): "probing: \(text)"
             case .emergencyStop: "emergency stop by the operator"
+            case .transportClosed(let reason): "board lost: \(reason)"
             }
         }
     }
@@ -204,7 +215,7 @@ public struct SessionController: Sendable {
         self.handpiece = handpiece
         self.configuration = configuration
         self.logger = logger
-        session = WireSession(configuration: SessionConfiguration(role: .host))
+        session = WireSession(configuration: configuration.link)
         accounting = DotAccounting(count: dots.count)
     }
 
@@ -226,6 +237,13 @@ public struct SessionController: Sendable {
 
     /// Time passed.
     public mutating func tick(now: UInt64) -> Action { advance(now: now, events: []) }
+
+    /// The transport closed at host time `now` (`reason` in its words): nothing sent can arrive any more, so the
+    /// board is lost now rather than after the board-silence limit.
+    public mutating func transportClosed(_ reason: String, now: UInt64) -> Action {
+        enterFault(.transportClosed(reason), now: now)
+        return advance(now: now, events: [])
+    }
 
     /// An operator command at host time `now`.
     public mutating func command(_ command: OperatorCommand, now: UInt64) -> Action {
