@@ -67,8 +67,8 @@ let package = Package(
         .target(name: "SMPJournal", dependencies: ["SMPSystem"], swiftSettings: strict),
         .target(
             name: "SMPSerial", dependencies: ["CLibSerialPort", "SMPHardware", "SMPSystem"], swiftSettings: strict),
-        // Test tooling for the serial transport: a board answering on a pseudo-terminal, a host link over a
-        // SerialConnection. Used by tests and benchmarks, never by the product.
+        // Test tooling for the serial transport: a board answering status queries on a pseudo-terminal. Used by tests
+        // and benchmarks, never by the product.
         .target(
             name: "SMPSerialTesting",
             dependencies: ["SMPSerial", "SMPWire", "SMPHardware", "SMPBoardSim", "SMPSystem"],

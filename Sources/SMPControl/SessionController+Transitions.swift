@@ -82,6 +82,7 @@ extension SessionController {
                 if case .identified(let samples) = state { state = .identified(samples: samples + 1) }
             }
             heldOffset = status.boardTime >= status.scheduleTime ? status.boardTime - status.scheduleTime : 0
+            reportedPosition = (Double(status.xMicrometres) / 1000, Double(status.yMicrometres) / 1000)
         case .completions(let batch):
             for completion in batch.completions {
                 let index = Int(completion.dotID) - 1

@@ -204,6 +204,8 @@ public struct SessionController: Sendable {
     var worstRoundTrip: UInt64 = 0
     var lastFaultName: String?
     var started = false
+    /// Where the board's last status put the head (mm): a session on a declared flat surface starts from there.
+    var reportedPosition: (x: Double, y: Double)?
 
     /// A controller for `dots` (in visiting order) on a board of this definition with `handpiece`.
     public init(
