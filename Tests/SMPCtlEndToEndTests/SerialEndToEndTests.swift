@@ -127,7 +127,9 @@ struct SimulatorEndToEndTests {
         }
     }
 
-    @Test("stream dots on the flat pad, kill the simulator: the port's loss faults the session at once; restart: identify")
+    @Test(
+        "stream dots on the flat pad, kill the simulator: the port's loss faults the session at once; restart: identify"
+    )
     func killAndReconnect() throws {
         let simulator = try SimulatorProcess.start(arguments: ["--surface", "flat"])
         defer { simulator.terminate() }
