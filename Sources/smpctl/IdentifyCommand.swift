@@ -125,12 +125,19 @@ enum BoardIdentification {
         }
         let port = transport.path
         let state = driver.controller.state
-        switch state {
-        case .finished:
-            guard let hello = driver.controller.hello else {
-                return .failure(CommandFailure(.software, "\(port): identified without a hello"))
+        if let hello = driver.controller.hello {
+            let handshake = Duration.microseconds(Int64((helloAt ?? transport.now) - start))
+            switch state {
+            case .finished:
+                return .success((hello, handshake))
+            case .faulted(.board):
+                // A fault report the board still held from an earlier session: its hello says what it is all the same.
+                return .success((hello, handshake))
+            default:
+                break
             }
-            return .success((hello, .microseconds(Int64((helloAt ?? transport.now) - start))))
+        }
+        switch state {
         case .faulted(.protocolMismatch(let mismatch)):
             return .failure(CommandFailure(.unavailable, "\(port): the board speaks another protocol: \(mismatch)"))
         case .faulted(.linkLost(let failure)) where driver.controller.hello == nil:
