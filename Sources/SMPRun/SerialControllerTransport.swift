@@ -8,9 +8,10 @@ import SMPSystem
 /// Everything happens on the driver's thread: ``waitForBytes(until:)`` sleeps in `poll` on the port until bytes
 /// arrive or the deadline comes (no busy-wait, no I/O thread), ``write(_:)`` returns once the kernel has taken
 /// every byte (partial writes continued, a full buffer waited out in poll). The transport closes for good at the
-/// first hang-up, vanished device, failing read or failing write; ``lastError`` keeps that error, naming the call,
-/// and the port is released at once so that it can be opened again. A closed transport returns no bytes and drops
-/// writes; the driver then has the controller declare the board lost.
+/// first hang-up, vanished device, failing read, failing write or write the port takes nothing of for a second
+/// (flow control holding the line); ``lastError`` keeps that error, naming the call, and the port is released at
+/// once so that it can be opened again. A closed transport returns no bytes and drops writes; the driver then has
+/// the controller declare the board lost.
 ///
 /// Not `Sendable`: create it, run the driver and close it on one thread.
 public final class SerialControllerTransport: ControllerTransport {
@@ -18,8 +19,9 @@ public final class SerialControllerTransport: ControllerTransport {
     public let path: String
     /// Which implementation serves the port: `libserialport` or `termios`.
     public let backendName: String
-    /// Bytes written to the port and read from it so far.
+    /// Bytes written to the port so far (whole writes that went out).
     public private(set) var bytesWritten = 0
+    /// Bytes read from the port so far.
     public private(set) var bytesRead = 0
     /// Why the transport closed, naming the failing call (`poll`, `read`, `write`, ...), or `.closed` after
     /// ``close()``; nil while it is open.
