@@ -94,6 +94,40 @@ struct SerialControllerTransportTests {
         #expect(transport.lastError == error)
     }
 
+    @Test("a write much larger than the kernel's buffer all goes out, in order, while the board reads")
+    func largeWriteGoesOutWhole() throws {
+        let pty = try PseudoTerminal()
+        let transport = try SerialControllerTransport(path: pty.slavePath)
+        defer { transport.close() }
+        let bytes = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let received = Shared<[UInt8]>([])
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            received.value = (try? pty.readFromMaster(count: bytes.count, timeout: .seconds(20))) ?? []
+            done.signal()
+        }.start()
+        transport.write(bytes)
+        done.wait()
+        #expect(!transport.isClosed, "\(String(describing: transport.lastError))")
+        #expect(transport.bytesWritten == bytes.count)
+        #expect(received.value == bytes)
+    }
+
+    @Test("a write the port takes nothing of for a second closes the transport, naming the write")
+    func stalledWriteCloses() throws {
+        // Nobody reads the master: the kernel's buffer fills and stays full.
+        let pty = try PseudoTerminal(holdingSlaveOpen: true)
+        let transport = try SerialControllerTransport(path: pty.slavePath)
+        let start = transport.now
+        transport.write([UInt8](repeating: 0x55, count: 1 << 20))
+        let waited = transport.now - start
+        #expect(transport.isClosed)
+        let error = try #require(transport.lastError)
+        #expect(error.operation == "write" && error.message.contains("took no byte"), "\(error)")
+        #expect(waited >= 1_000_000 && waited < 5_000_000, "\(waited) µs")
+        pty.close()
+    }
+
     @Test("a port gone before the hello: the session faults at once, not after its hellos or the silence limit")
     func portGoneBeforeHello() throws {
         let pty = try PseudoTerminal()
