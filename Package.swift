@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "SMPDryRun", targets: ["SMPDryRun"]),
         .library(name: "SMPCalibration", targets: ["SMPCalibration"]),
         .library(name: "SMPReport", targets: ["SMPReport"]),
+        .library(name: "SMPRun", targets: ["SMPRun"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -66,8 +67,8 @@ let package = Package(
         .target(name: "SMPJournal", dependencies: ["SMPSystem"], swiftSettings: strict),
         .target(
             name: "SMPSerial", dependencies: ["CLibSerialPort", "SMPHardware", "SMPSystem"], swiftSettings: strict),
-        // Test tooling for the serial transport: a board answering on a pseudo-terminal, a host link over a
-        // SerialConnection. Used by tests and benchmarks, never by the product.
+        // Test tooling for the serial transport: a board answering status queries on a pseudo-terminal. Used by tests
+        // and benchmarks, never by the product.
         .target(
             name: "SMPSerialTesting",
             dependencies: ["SMPSerial", "SMPWire", "SMPHardware", "SMPBoardSim", "SMPSystem"],
@@ -108,11 +109,14 @@ let package = Package(
                 "SMPControl", "SMPBoardSim", "SMPMotion", "SMPPlanning", "SMPWire", "SMPHardware", "SMPReport",
             ],
             swiftSettings: strict),
+        // The controller over a real port in wall time: the serial ControllerTransport (host monotonic clock, waits
+        // in poll, reports a vanished port at once). Never imports SMPBoardSim.
+        .target(name: "SMPRun", dependencies: ["SMPControl", "SMPSerial", "SMPSystem"], swiftSettings: strict),
         .executableTarget(
             name: "smpctl",
             dependencies: [
                 "SMPWire", "SMPHardware", "SMPPlanning", "SMPMotion", "SMPSerial", "SMPBoardSim", "SMPControl",
-                "SMPDryRun", "SMPSystem", "SMPCalibration", "SMPReport",
+                "SMPDryRun", "SMPSystem", "SMPCalibration", "SMPReport", "SMPRun",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -161,6 +165,15 @@ let package = Package(
                 "SMPCalibration", "SMPDryRun", "SMPControl", "SMPBoardSim", "SMPPlanning", "SMPHardware", "SMPWire",
             ],
             swiftSettings: strict),
+        // The wall-time transport against a PTY board: the simulator served by PTYBoardRunner (only a test may link
+        // both), a vanishing port, a write to a closed port.
+        .testTarget(
+            name: "SMPRunTests",
+            dependencies: [
+                "SMPRun", "SMPControl", "SMPSerial", "SMPSystem", "SMPBoardSim", "SMPMotion", "SMPHardware",
+                "SMPWire",
+            ],
+            swiftSettings: strict),
         // zlib, to decode the report's browser screenshots in the end-to-end tests. Test-only.
         .systemLibrary(
             name: "CZlib", path: "Tests/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -170,7 +183,7 @@ let package = Package(
             name: "SMPCtlEndToEndTests",
             dependencies: [
                 "smpctl", "SMPHardware", "SMPBoardSim", "SMPSerial", "SMPSerialTesting", "SMPWire", "SMPSystem",
-                "CZlib",
+                "SMPRun", "SMPControl", "SMPMotion", "CZlib",
             ],
             swiftSettings: strict),
     ]

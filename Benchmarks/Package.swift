@@ -19,6 +19,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "smpctl", path: ".."),
+        // Only to silence the controller's log in the serial benchmarks; the version the main package resolves.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Only the malloc interposer: the runtime interposer is not among this machine's packages.
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
@@ -59,7 +61,8 @@ let package = Package(
             "SerialBenchmarks",
             [
                 .product(name: "SMPSerial", package: "smpctl"), .product(name: "SMPSerialTesting", package: "smpctl"),
-                .product(name: "SMPSystem", package: "smpctl"), .product(name: "SMPWire", package: "smpctl"),
+                .product(name: "SMPSystem", package: "smpctl"), .product(name: "SMPRun", package: "smpctl"),
+                .product(name: "SMPControl", package: "smpctl"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ]

@@ -117,11 +117,11 @@ public final class PTYBoardRunner {
     /// time `clock` gives for true time 0 (a ``SimulatedBoard`` of a setup with the same clock does).
     @discardableResult
     public func run<Core: BoardCore>(_ core: inout Core) throws(PseudoTerminalError) -> UInt64 {
-        let start = Self.monotonicMicros()
+        let start = SystemCall.monotonicMicroseconds()
         var buffer = [UInt8](repeating: 0, count: 4096)
         var now: UInt64 = 0
         while true {
-            now = Self.monotonicMicros() &- start
+            now = SystemCall.monotonicMicroseconds() &- start
             let boardTime = clock.boardTime(atTrueTime: now)
             // Due host bytes into the core, time forward, and the core's output onto the link.
             let arrived = hostToBoard.receive(upTo: now)
@@ -162,7 +162,7 @@ public final class PTYBoardRunner {
                     throw PseudoTerminalError(error)
                 }
                 if let count, count > 0 {
-                    let received = Self.monotonicMicros() &- start
+                    let received = SystemCall.monotonicMicroseconds() &- start
                     statistics.bytesFromHost += count
                     hostToBoard.send(Array(buffer[0..<count]), at: received)
                 }
@@ -196,12 +196,6 @@ public final class PTYBoardRunner {
             statistics.bytesToHost += written
             pendingOutput.removeFirst(written)
         }
-    }
-
-    private static func monotonicMicros() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(spec.tv_sec) * 1_000_000 + UInt64(spec.tv_nsec) / 1000
     }
 }
 

@@ -9,19 +9,26 @@ public protocol ControllerTransport {
     /// Waits until bytes arrive or host time `deadline` comes, whichever is first, and returns what arrived (empty
     /// at the deadline). A virtual transport advances its clock; a wall-time one blocks.
     mutating func waitForBytes(until deadline: UInt64) -> [UInt8]
-    /// True when the link is gone for good (a serial hang-up); the controller then declares the board lost.
+    /// True when the link is gone for good (a serial hang-up); the driver then has the controller declare the
+    /// board lost (``SessionController/FaultReason/transportClosed(_:)``).
     var isClosed: Bool { get }
     /// Makes a closed link usable again (the same port opened anew once the cable is back); false while it cannot
     /// be. A transport that never closes returns true.
     mutating func reopen() -> Bool
+    /// Why the link closed, in one line naming the failing call, once ``isClosed`` is true.
+    var closeReason: String? { get }
 }
 
 extension ControllerTransport {
     public mutating func reopen() -> Bool { !isClosed }
+    /// A transport that never closes has no reason to give.
+    public var closeReason: String? { nil }
 }
 
 /// Runs a ``SessionController`` over a ``ControllerTransport``: the one loop that feeds it bytes and ticks and
-/// writes what it asks, whatever the transport.
+/// writes what it asks, whatever the transport: in virtual time over the simulated bench (SMPDryRun's
+/// `DryRunTransport`) and in wall time over a serial port (SMPRun's `SerialControllerTransport`). When the transport
+/// closes, the controller is told at once and faults with ``SessionController/FaultReason/transportClosed(_:)``.
 public struct ControllerDriver<Transport: ControllerTransport> {
     public var controller: SessionController
     public var transport: Transport
@@ -75,6 +82,10 @@ public struct ControllerDriver<Transport: ControllerTransport> {
             action =
                 bytes.isEmpty
                 ? controller.tick(now: transport.now) : controller.receive(bytes, now: transport.now)
+            if transport.isClosed && !controller.isTerminal {
+                let reason = transport.closeReason ?? "the link closed"
+                action = controller.transportClosed(reason, now: transport.now)
+            }
         }
     }
 }

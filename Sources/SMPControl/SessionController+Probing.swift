@@ -35,7 +35,10 @@ extension SessionController {
                 sendQueued(.surfaceGrid(.flat), now: now)
                 probing.gridSent = true
             }
-            startStreaming(from: (Double(board.axes.x.travelMM) / 2, Double(board.axes.y.travelMM) / 2), now: now)
+            // The head has not moved since the clock warm-up's statuses said where it was.
+            startStreaming(
+                from: reportedPosition ?? (Double(board.axes.x.travelMM) / 2, Double(board.axes.y.travelMM) / 2),
+                now: now)
             return
         }
         if !probing.gridSent {

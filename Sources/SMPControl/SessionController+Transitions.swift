@@ -11,10 +11,11 @@ extension SessionController {
     mutating func advance(now: UInt64, events: [SMPWire.SessionEvent]) -> Action {
         handle(events, now: now)
         if started { drive(now: now) }
-        let (bytes, pollEvents) = session.poll(now: now)
+        var (bytes, pollEvents) = session.poll(now: now)
         if !pollEvents.isEmpty {
             handle(pollEvents, now: now)
         }
+        if configuration.identifyOnly && hello != nil { bytes = [] }
         let journal = journalOut
         journalOut.removeAll(keepingCapacity: true)
         return Action(journal: journal, bytes: bytes, wakeAt: wakeTime(now: now))
@@ -100,6 +101,7 @@ extension SessionController {
             }
             heldOffset = status.boardTime >= status.scheduleTime ? status.boardTime - status.scheduleTime : 0
             lastStatus = status
+            reportedPosition = (Double(status.xMicrometres) / 1000, Double(status.yMicrometres) / 1000)
             checkReconciled(now: now)
         case .completions(let batch):
             lastReportAt = now
@@ -169,7 +171,7 @@ extension SessionController {
                     sessionID: boardHello.sessionID, lastCompletedDot: boardHello.lastCompletedDot,
                     pendingCompletions: boardHello.pendingCompletions)))
         transition(to: .identified(samples: 0), now: now)
-        if !resumption.reconcileOnly { sendControl(.arm, now: now) }
+        if !resumption.reconcileOnly && !configuration.identifyOnly { sendControl(.arm, now: now) }
         nextStatusAt = now
     }
 
@@ -197,7 +199,9 @@ extension SessionController {
         }
         switch state {
         case .identified(let samples):
-            if resumption.reconcileOnly, earlierReportsComplete != nil {
+            // Identify-only ends at the hello: a status would be answered after the board's kept reports, and
+            // acknowledging those here would take them from the run that needs them.
+            if configuration.identifyOnly || (resumption.reconcileOnly && earlierReportsComplete != nil) {
                 finishedAt = now
                 transition(to: .finished, now: now)
                 return

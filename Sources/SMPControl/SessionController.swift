@@ -54,6 +54,14 @@ public struct SessionController: Sendable {
         /// After the grid, touch off these places (µm) with node 0: the board keeps its map; the results (in
         /// ``SessionController/touchOffs``) are the held-out and repeat points of a calibration.
         public var checkPoints: [CheckPoint] = []
+        /// Identify the board and stop: once its hello is accepted the controller is ``State/finished`` without
+        /// arming (`smpctl identify`, and `smpctl run` before it opens the journal). Nothing goes out but the
+        /// hellos, not even an acknowledgement: the reports a board keeps from an earlier session belong to the run
+        /// that sent those dots, and are re-sent to the next session only while unacknowledged.
+        public var identifyOnly = false
+        /// The host session's timing: how often and how many times the hello goes out (identify's `--timeout`),
+        /// retransmission, heartbeats, the board-silence limit.
+        public var link = SessionConfiguration(role: .host)
 
         public init() {}
     }
@@ -128,6 +136,9 @@ public struct SessionController: Sendable {
         case probe(String)
         /// The operator pressed the emergency stop.
         case emergencyStop
+        /// The transport closed under the session (a port that hung up or vanished, a failed write), in the
+        /// transport's words.
+        case transportClosed(String)
 
         public var description: String {
             switch self {
@@ -141,6 +152,7 @@ public struct SessionController: Sendable {
             case .motion(let error): "motion: \(error)"
             case .probe(let text): "probing: \(text)"
             case .emergencyStop: "emergency stop by the operator"
+            case .transportClosed(let reason): "board lost: \(reason)"
             }
         }
     }
@@ -234,6 +246,8 @@ public struct SessionController: Sendable {
     /// Completion records received in this session (the hello's `pending_completions` come first).
     var recordsReceived = 0
     var boardRestartReported = false
+    /// Where the board's last status put the head (mm): a session on a declared flat surface starts from there.
+    var reportedPosition: (x: Double, y: Double)?
 
     /// A controller for `dots` (in visiting order) on a board of this definition with `handpiece`.
     public init(
@@ -247,7 +261,7 @@ public struct SessionController: Sendable {
         self.handpiece = handpiece
         self.configuration = configuration
         self.logger = logger
-        session = WireSession(configuration: SessionConfiguration(role: .host))
+        session = WireSession(configuration: configuration.link)
         accounting = DotAccounting(count: dots.count)
     }
 
@@ -269,6 +283,13 @@ public struct SessionController: Sendable {
 
     /// Time passed.
     public mutating func tick(now: UInt64) -> Action { advance(now: now, events: []) }
+
+    /// The transport closed at host time `now` (`reason` in its words): nothing sent can arrive any more, so the
+    /// board is lost now rather than after the board-silence limit.
+    public mutating func transportClosed(_ reason: String, now: UInt64) -> Action {
+        enterFault(.transportClosed(reason), now: now)
+        return advance(now: now, events: [])
+    }
 
     /// An operator command at host time `now`.
     public mutating func command(_ command: OperatorCommand, now: UInt64) -> Action {

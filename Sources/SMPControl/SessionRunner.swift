@@ -126,6 +126,11 @@ public struct SessionRunner<Transport: ControllerTransport, Ledger: RunLedger> {
                 return
             case .faulted(let reason) where Self.isRecoverable(reason):
                 let now = transport.now
+                guard ended.hello != nil || lostAt != nil else {
+                    // No board answered the run's first session: nothing to reconnect to.
+                    stopReason = "\(reason)"
+                    return
+                }
                 if ended.hello != nil { lostAt = now }
                 if let lostAt, now >= lostAt + policy.reconnectWindow {
                     stopReason =
@@ -147,9 +152,15 @@ public struct SessionRunner<Transport: ControllerTransport, Ledger: RunLedger> {
                     "session \(sessions.count) lost: \(reason); reconnecting",
                     metadata: ["host_us": "\(now)"])
                 pause(until: now + policy.reconnectPause)
-                guard transport.reopen() else {
-                    stopReason = "the board was lost (\(reason)) and its port cannot be opened again"
-                    return
+                // A port that vanished (the cable out) is opened again as soon as it is back, within the window.
+                while !transport.reopen() {
+                    let waited = transport.now
+                    if let lostAt, waited >= lostAt + policy.reconnectWindow {
+                        stopReason = "the board was lost (\(reason)) and its port did not come back within "
+                            + "\(policy.reconnectWindow / 1_000_000) s"
+                        return
+                    }
+                    _ = transport.waitForBytes(until: waited + policy.reconnectPause)
                 }
             case .faulted(let reason):
                 stopReason = "\(reason)"
@@ -203,7 +214,7 @@ public struct SessionRunner<Transport: ControllerTransport, Ledger: RunLedger> {
 
     static func isRecoverable(_ reason: SessionController.FaultReason) -> Bool {
         switch reason {
-        case .linkLost, .boardRestarted: true
+        case .linkLost, .boardRestarted, .transportClosed: true
         case .board(let fault):
             [.watchdog, .frameCheckStorm, .unrepairableSequenceGap, .boardReset].contains(fault.code)
         default: false

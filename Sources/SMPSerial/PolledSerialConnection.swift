@@ -264,15 +264,8 @@ final class PolledSerialConnection: SerialConnection, @unchecked Sendable {
         return nil
     }
 
-    /// Read and write failures that mean the device is gone (EIO after a PTY's master closes or a USB device is
-    /// unplugged, ENXIO/ENODEV, EPIPE, or any failure while poll reports a hang-up) become `.deviceLost`.
     private func classify(_ error: SerialError, revents: Int16) -> SerialError {
-        let hungUp = revents & (Int16(POLLHUP) | Int16(POLLERR)) != 0
-        let goneErrors: Set<Int32> = [EIO, ENXIO, ENODEV, EPIPE]
-        guard hungUp || error.errorNumber.map(goneErrors.contains) == true else { return error }
-        var lostError = error
-        lostError.kind = .deviceLost
-        return lostError
+        error.classifyingHangUp(revents: revents)
     }
 
     private func lost(_ operation: String, _ message: String) -> SerialError {

@@ -99,6 +99,20 @@ public struct SerialError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+extension SerialError {
+    /// Read and write failures that mean the device is gone (EIO after a PTY's master closes or a USB device is
+    /// unplugged, ENXIO/ENODEV, EPIPE, or any failure while poll reports a hang-up in `revents`) become
+    /// `.deviceLost`; others are returned as they are.
+    func classifyingHangUp(revents: Int16) -> SerialError {
+        let hungUp = revents & (Int16(POLLHUP) | Int16(POLLERR)) != 0
+        let goneErrors: Set<Int32> = [EIO, ENXIO, ENODEV, EPIPE]
+        guard hungUp || errorNumber.map(goneErrors.contains) == true else { return self }
+        var lostError = self
+        lostError.kind = .deviceLost
+        return lostError
+    }
+}
+
 extension SerialError.Kind {
     /// Classifies an `errno` value from opening, configuring or using a port.
     public init(errorNumber: Int32) {

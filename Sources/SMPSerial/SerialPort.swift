@@ -15,15 +15,17 @@ public enum SerialPort {
         _ path: String,
         configuration: SerialConfiguration = SerialConfiguration()
     ) throws(SerialError) -> any SerialConnection {
-        let backend = try chooseBackend(for: path, requested: configuration.backend)
-        let device: any SerialDevice
-        switch backend {
+        try PolledSerialConnection(device: openDevice(path, configuration: configuration))
+    }
+
+    /// Checks the path, picks the backend, opens and configures the port: what `open` and ``SerialLine`` share.
+    static func openDevice(_ path: String, configuration: SerialConfiguration) throws(SerialError) -> any SerialDevice {
+        switch try chooseBackend(for: path, requested: configuration.backend) {
         case .termios:
-            device = try TermiosDevice.open(path: path, configuration: configuration)
+            try TermiosDevice.open(path: path, configuration: configuration)
         case .libserialport, .automatic:
-            device = try LibSerialPortDevice.open(path: path, configuration: configuration)
+            try LibSerialPortDevice.open(path: path, configuration: configuration)
         }
-        return try PolledSerialConnection(device: device)
     }
 
     /// The backend `open` would use for `path`, after checking that it is a character device.

@@ -1,3 +1,4 @@
+import SMPControl
 import SMPWire
 
 /// What came back on the line while `identify` waited for a board's hello, so that "no answer" says what was
@@ -80,5 +81,24 @@ struct HandshakeTraffic {
         }
         if heard.isEmpty { heard.append("no frame (the wrong baud rate, or not an SMP board?)") }
         return "got \(bytes) bytes: " + heard.joined(separator: "; ")
+    }
+}
+
+/// A transport that shows every byte it receives to a ``HandshakeTraffic``, so that a board that does not answer
+/// is reported with what came back instead.
+struct TrafficObservingTransport<Base: ControllerTransport>: ControllerTransport {
+    var base: Base
+    var traffic: HandshakeTraffic
+
+    var now: UInt64 { base.now }
+    var isClosed: Bool { base.isClosed }
+    var closeReason: String? { base.closeReason }
+
+    mutating func write(_ bytes: [UInt8]) { base.write(bytes) }
+
+    mutating func waitForBytes(until deadline: UInt64) -> [UInt8] {
+        let bytes = base.waitForBytes(until: deadline)
+        if !bytes.isEmpty { traffic.observe(bytes) }
+        return bytes
     }
 }

@@ -1,11 +1,14 @@
 import ArgumentParser
 import Foundation
+import Logging
+import SMPControl
 import SMPHardware
+import SMPRun
 import SMPSerial
 import SMPWire
 
 /// `smpctl identify`: connects to a board, runs the protocol handshake and prints what the board says it is.
-struct IdentifyCommand: AsyncParsableCommand {
+struct IdentifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "identify",
         abstract: "Connect to a board, run the protocol handshake and print its identity.",
@@ -49,7 +52,7 @@ struct IdentifyCommand: AsyncParsableCommand {
         if let baud { try NumericOption.check("--baud", baud, in: NumericOption.baudRange, unit: "baud") }
     }
 
-    func run() async throws {
+    func run() throws {
         let automatic = port == PortSelection.automatic
         let catalog = try hardware.loadCatalog(required: automatic) ?? BoardCatalog(directory: "", boards: [])
         let path: String
@@ -66,18 +69,17 @@ struct IdentifyCommand: AsyncParsableCommand {
             throw CommandFailure(serialError: error)
         }
         let configuration = SerialConfiguration(baudRate: baud ?? board?.serial.baud ?? 921_600)
-        let connection: any SerialConnection
+        let transport: SerialControllerTransport
         do {
-            connection = try SerialPort.open(path, configuration: configuration)
+            transport = try SerialControllerTransport(path: path, configuration: configuration)
         } catch {
             throw CommandFailure(serialError: error)
         }
-        let start = ContinuousClock.now
-        let outcome = await HostHandshake.run(on: connection, timeoutMilliseconds: timeout)
-        let elapsed = ContinuousClock.now - start
-        await connection.close()
-        let hello = try outcome.get()
-        let identity = BoardIdentity(hello, port: path, backend: connection.backendName, handshake: elapsed)
+        defer { transport.close() }
+        let (hello, handshake) = try BoardIdentification.run(
+            on: transport, board: board ?? .r1, timeoutMilliseconds: timeout
+        ).get()
+        let identity = BoardIdentity(hello, port: path, backend: transport.backendName, handshake: handshake)
         if json {
             try Output.json(identity)
         } else {
@@ -86,116 +88,76 @@ struct IdentifyCommand: AsyncParsableCommand {
     }
 }
 
-/// Drives the host side of the SMPWire handshake over a serial connection: the bytes the sans-I/O session produces
-/// go out, what arrives goes in, and `poll` runs whenever the session's next deadline passes.
-///
-/// It lives here because it joins SMPSerial and SMPWire, which may not import each other; when SMPControl arrives
-/// (it owns the real-time link), this belongs there.
-enum HostHandshake {
-    private enum Input: Sendable {
-        case bytes([UInt8])
-        case deadline
-        case ended(SerialError?)
-    }
+/// `smpctl identify`'s session: the real ``SessionController`` in identify-only mode (hello, one status query,
+/// finished without arming) run by ``ControllerDriver`` over the wall-time serial transport, with every byte
+/// received shown to a ``HandshakeTraffic`` so that a board that does not answer is reported with what came back.
+enum BoardIdentification {
+    /// Host µs between hellos; `--timeout` divided by it is the number of hellos sent.
+    static let helloInterval: UInt64 = 100_000
+    /// After the hello, how long the board may take to answer the status query (µs).
+    static let statusAllowance: UInt64 = 1_000_000
 
-    static func run(on connection: any SerialConnection, timeoutMilliseconds: Int) async -> Result<
-        BoardHello, CommandFailure
-    > {
-        let helloInterval: UInt64 = 100_000
-        var session = WireSession(
-            configuration: SessionConfiguration(
-                role: .host,
-                helloInterval: helloInterval,
-                helloAttempts: max(1, timeoutMilliseconds * 1000 / Int(helloInterval))
-            )
-        )
-        let clock = ContinuousClock()
-        let start = clock.now
-        func now() -> UInt64 {
-            let elapsed = clock.now - start
-            return UInt64(elapsed.components.seconds) * 1_000_000
-                + UInt64(elapsed.components.attoseconds / 1_000_000_000_000)
-        }
-
-        let (inputs, feed) = AsyncStream.makeStream(of: Input.self)
-        let reader = Task {
-            do {
-                for try await chunk in connection.bytes { feed.yield(.bytes(chunk)) }
-                feed.yield(.ended(nil))
-            } catch let error as SerialError {
-                feed.yield(.ended(error))
-            } catch {
-                feed.yield(.ended(nil))
-            }
-        }
-        var timer: Task<Void, Never>?
-        defer {
-            reader.cancel()
-            timer?.cancel()
-            feed.finish()
-        }
-
-        let sessionID = UInt32.random(in: 1...UInt32.max)
-        var traffic = HandshakeTraffic(sessionID: sessionID)
-        session.connect(sessionID: sessionID, hostSoftware: "smpctl", now: now())
-        var iterator = inputs.makeAsyncIterator()
-        let port = connection.path
-        while true {
-            let (bytes, events) = session.poll(now: now())
-            if !bytes.isEmpty {
-                do {
-                    try await connection.write(bytes)
-                } catch {
-                    return .failure(CommandFailure(serialError: error))
-                }
-            }
-            for event in events {
-                if let outcome = outcome(of: event, port: port, traffic: traffic) { return outcome }
-            }
-            timer?.cancel()
-            timer = nil
-            if let deadline = session.nextDeadline {
-                let wait = deadline > now() ? deadline - now() : 0
-                timer = Task {
-                    try? await Task.sleep(for: .microseconds(wait))
-                    if !Task.isCancelled { feed.yield(.deadline) }
-                }
-            }
-            guard let input = await iterator.next() else {
-                return .failure(CommandFailure(.software, "\(port): handshake stopped unexpectedly"))
-            }
-            switch input {
-            case .bytes(let chunk):
-                traffic.observe(chunk)
-                for event in session.receive(chunk, now: now()) {
-                    if let outcome = outcome(of: event, port: port, traffic: traffic) { return outcome }
-                }
-            case .deadline:
-                continue
-            case .ended(let error):
-                let failure =
-                    error
-                    ?? SerialError(kind: .deviceLost, operation: "read", port: port, message: "the connection ended")
-                return .failure(CommandFailure(serialError: failure))
-            }
-        }
-    }
-
-    /// The handshake's result when `event` decides it, nil otherwise.
-    private static func outcome(
-        of event: SessionEvent, port: String, traffic: HandshakeTraffic
-    ) -> Result<BoardHello, CommandFailure>? {
-        switch event {
-        case .established(peer: .board(let hello)):
-            return .success(hello)
-        case .established(peer: .host):
-            return .failure(CommandFailure(.ioError, "\(port): the peer answered as a host, not a board"))
-        case .refused(let mismatch):
-            return .failure(CommandFailure(.unavailable, "\(port): the board speaks another protocol: \(mismatch)"))
-        case .linkFailed(let failure):
-            return .failure(CommandFailure(.ioError, "\(port): \(failure); \(traffic.explanation)"))
-        default:
+    /// The board's hello and how long after the start it was accepted, or the failure to print.
+    static func run(
+        on transport: SerialControllerTransport, board: BoardDefinition, timeoutMilliseconds: Int
+    ) -> Result<(hello: BoardHello, handshake: Duration), CommandFailure> {
+        var configuration = SessionController.Configuration()
+        configuration.identifyOnly = true
+        configuration.sessionID = UInt32.random(in: 1...UInt32.max)
+        configuration.link.helloInterval = helloInterval
+        configuration.link.helloAttempts = max(1, timeoutMilliseconds * 1000 / Int(helloInterval))
+        // The command reports the outcome itself, in one line; the controller's log would repeat it.
+        let controller = SessionController(
+            dots: [], board: board, handpiece: .rotaryR1, configuration: configuration,
+            logger: Logger(label: "smpctl.identify") { _ in SwiftLogNoOpLogHandler() })
+        var driver = ControllerDriver(
+            controller: controller,
+            transport: TrafficObservingTransport(
+                base: transport, traffic: HandshakeTraffic(sessionID: configuration.sessionID)))
+        driver.drainTime = 0
+        let start = transport.now
+        var helloAt: UInt64?
+        // The hellos bound the wait for the board (the session gives up after the last); the limit only ends a
+        // board that answers its hello and then no status query.
+        driver.run(limit: UInt64(timeoutMilliseconds) * 1000 + statusAllowance) { driver in
+            if helloAt == nil, driver.controller.hello != nil { helloAt = driver.transport.now }
             return nil
+        }
+        let port = transport.path
+        let state = driver.controller.state
+        if let hello = driver.controller.hello {
+            let handshake = Duration.microseconds(Int64((helloAt ?? transport.now) - start))
+            switch state {
+            case .finished:
+                return .success((hello, handshake))
+            case .faulted(.board):
+                // A fault report the board still held from an earlier session: its hello says what it is all the same.
+                return .success((hello, handshake))
+            default:
+                break
+            }
+        }
+        switch state {
+        case .faulted(.protocolMismatch(let mismatch)):
+            return .failure(CommandFailure(.unavailable, "\(port): the board speaks another protocol: \(mismatch)"))
+        case .faulted(.linkLost(let failure)) where driver.controller.hello == nil:
+            return .failure(CommandFailure(.ioError, "\(port): \(failure); \(driver.transport.traffic.explanation)"))
+        case .faulted(.transportClosed):
+            let error =
+                transport.lastError
+                ?? SerialError(kind: .deviceLost, operation: "read", port: port, message: "the connection ended")
+            return .failure(CommandFailure(serialError: error))
+        case .faulted(let reason):
+            return .failure(CommandFailure(.ioError, "\(port): \(reason)"))
+        default:
+            if driver.controller.hello == nil && driver.controller.session.isEstablished {
+                return .failure(CommandFailure(.ioError, "\(port): the peer answered as a host, not a board"))
+            }
+            return .failure(
+                CommandFailure(
+                    .ioError,
+                    "\(port): the board sent its hello but answered no status query within "
+                        + "\(statusAllowance / 1000) ms"))
         }
     }
 }

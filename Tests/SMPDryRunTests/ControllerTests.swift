@@ -75,6 +75,25 @@ import Testing
         }
     }
 
+    /// On a declared flat surface nothing is probed, so nothing moved the head: the schedule starts where the board's
+    /// status puts it (its home, 0/0, here), not at the middle of the travel. Otherwise the first dot's long travel
+    /// is scheduled as none and the board refuses the second dot (`schedule_overlap`).
+    @Test func declaredFlatSessionStartsWhereTheHeadIs() throws {
+        let dots = (0..<4).map { index in
+            ControlDot(
+                motion: MotionDot(
+                    id: index + 1, xMM: 100 + Double(index), yMM: 100, localHangMM: 1.2, strokes: 4, rateHz: 120,
+                    cartridge: HandpieceDefinition.rotaryR1.needle.cartridgeName),
+                hangBandMM: 1.0...1.4, regionName: "pad")
+        }
+        let setup = SimulationSetup(board: .r1, skinType: .fitzpatrick1to3, surface: .flat, seed: 1)
+        try #require(setup.homeXMM == 0 && setup.homeYMM == 0)
+        let report = try DryRun.run(
+            dots: dots, setup: setup, options: DryRunOptions(skin: .fitzpatrick1to3), planFile: "test")
+        #expect(report.outcome == "finished", "\(report.outcome) \(report.faults)")
+        #expect(report.dotsDone == dots.count)
+    }
+
     /// The board-silence rule: a link dead for longer than the session's limit makes the host declare the board
     /// lost; nothing is re-sent, and every dot is accounted for.
     @Test func boardLostForAWhileIsReconnectedAndTheRunFinishes() throws {

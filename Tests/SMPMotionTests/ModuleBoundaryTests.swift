@@ -7,7 +7,7 @@ import Testing
 @Suite struct ModuleBoundaryTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let hostModules = ["SMPMotion", "SMPControl", "SMPCalibration", "SMPReport"]
+    static let hostModules = ["SMPMotion", "SMPControl", "SMPCalibration", "SMPReport", "SMPRun"]
 
     /// The dependency list of the target declaration `.target(name: "target", dependencies: [...]` in Package.swift's
     /// text; "" for a target without dependencies, nil when there is no such target.

@@ -1,9 +1,11 @@
 import Benchmark
 import Foundation
 import Glibc
+import Logging
+import SMPControl
+import SMPRun
 import SMPSerial
 import SMPSerialTesting
-import SMPWire
 
 /// A connection to a PTY peer, kept open across the iterations of one benchmark.
 final class Fixture: @unchecked Sendable {
@@ -37,14 +39,32 @@ extension SerialError {
     static let ended = SerialError(kind: .closed, operation: "next", port: "pty", message: "stream ended")
 }
 
-/// The board answered a status query with something other than a status report.
-struct UnexpectedReply: Error {
-    let reply: Message
+/// The controller did not identify the board.
+struct NotIdentified: Error {
+    let state: SessionController.State
 }
 
 nonisolated(unsafe) var fixture: Fixture?
 nonisolated(unsafe) var statusBoard: PseudoTerminalBoard?
-nonisolated(unsafe) var hostLink: SerialHostLink?
+
+/// What `smpctl identify` does, minus the process: the real controller in identify-only mode over the wall-time
+/// transport, from opening the port to closing it.
+func identify(_ path: String) throws {
+    let transport = try SerialControllerTransport(path: path)
+    defer { transport.close() }
+    var configuration = SessionController.Configuration()
+    configuration.identifyOnly = true
+    // A new session each time, as a new smpctl process would open.
+    configuration.sessionID = UInt32.random(in: 1...UInt32.max)
+    var driver = ControllerDriver(
+        controller: SessionController(
+            dots: [], board: .r1, handpiece: .rotaryR1, configuration: configuration,
+            logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }),
+        transport: transport)
+    driver.drainTime = 0
+    driver.run(limit: 5_000_000)
+    guard driver.controller.state == .finished else { throw NotIdentified(state: driver.controller.state) }
+}
 
 /// CPU time (user + system) this process has used so far, in microseconds.
 func processCPUMicroseconds() -> Int {
@@ -84,33 +104,25 @@ let benchmarks: @Sendable () -> Void = {
     echoRoundTrip("PTY round trip, 16-byte query to an echo peer", statusQuery, maxIterations: 20_000)
 
     Benchmark(
-        "PTY status query round trip, SMPWire sessions on both ends",
+        "PTY identify through the controller: open, hello, one status query, close",
         configuration: .init(
             metrics: [.wallClock, .cpuTotal],
             timeUnits: .microseconds,
             maxDuration: .seconds(5),
-            maxIterations: 10_000
+            maxIterations: 1_000
         )
     ) { benchmark in
         for _ in benchmark.scaledIterations {
             do {
-                // The board answers each query with one status report; anything else is a failure of the run.
-                if let reply = try await hostLink?.request(.statusQuery) {
-                    guard case .status = reply else { throw UnexpectedReply(reply: reply) }
-                }
+                guard let board = statusBoard else { return }
+                try identify(board.slavePath)
             } catch {
                 benchmark.error("\(error)")
             }
         }
     } setup: {
-        let board = try PseudoTerminalBoard(firmwareVersion: "bench", serialNumber: "BENCH")
-        statusBoard = board
-        let link = try SerialHostLink(path: board.slavePath, hostSoftware: "bench")
-        try await link.handshake()
-        hostLink = link
+        statusBoard = try PseudoTerminalBoard(firmwareVersion: "bench", serialNumber: "BENCH")
     } teardown: {
-        await hostLink?.close()
-        hostLink = nil
         statusBoard?.stop()
         statusBoard = nil
     }
