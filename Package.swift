@@ -116,7 +116,7 @@ let package = Package(
             name: "smpctl",
             dependencies: [
                 "SMPWire", "SMPHardware", "SMPPlanning", "SMPMotion", "SMPSerial", "SMPBoardSim", "SMPControl",
-                "SMPDryRun", "SMPSystem", "SMPCalibration", "SMPReport", "SMPRun",
+                "SMPDryRun", "SMPSystem", "SMPCalibration", "SMPReport", "SMPRun", "SMPJournal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

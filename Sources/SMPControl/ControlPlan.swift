@@ -35,7 +35,8 @@ extension [ControlDot] {
     /// These dots with a calibrated hang per scalp region (a client profile's): every dot gets its region's hang,
     /// which is then also its whole band. Throws, naming `planFile`, for a dot in a region the profile did not
     /// calibrate.
-    public func applying(hangByRegion hangs: [ScalpRegion: Double], planFile: String) throws(HostCheckError) -> [ControlDot]
+    public func applying(hangByRegion hangs: [ScalpRegion: Double], planFile: String) throws(HostCheckError)
+        -> [ControlDot]
     {
         var result = self
         for index in result.indices {
@@ -58,7 +59,8 @@ extension [ControlDot] {
         var text = "smpctl-run-dots/1\n"
         for dot in self {
             let motion = dot.motion
-            text += "\(motion.id) \(motion.xMM) \(motion.yMM) \(motion.localHangMM) \(motion.strokes) "
+            text +=
+                "\(motion.id) \(motion.xMM) \(motion.yMM) \(motion.localHangMM) \(motion.strokes) "
                 + "\(motion.rateHz) \(motion.cartridge)\n"
         }
         return PlanHash.of(dotsFileContent: [UInt8](text.utf8))

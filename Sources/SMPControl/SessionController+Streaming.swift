@@ -30,10 +30,12 @@ extension SessionController {
             return
         }
         schedule = computed
+        // Reports the board kept from before (another run's too) name ids this session must not reuse.
+        firstWireID = max(firstWireID, highestReportedWireID &+ 1)
         let pending: Deque<Streaming.Outgoing>
         do {
             pending = try Self.outgoing(
-                for: computed, firstWireID: resumption.firstWireID, maximumTrainDots: configuration.maximumTrainDots,
+                for: computed, firstWireID: firstWireID, maximumTrainDots: configuration.maximumTrainDots,
                 strokeDetail: configuration.requestStrokeDetail)
         } catch {
             enterFault(

@@ -107,6 +107,7 @@ extension SessionController {
             lastReportAt = now
             for completion in batch.completions {
                 recordsReceived += 1
+                highestReportedWireID = max(highestReportedWireID, completion.dotID)
                 let report = DotReport(
                     wireDot: completion.dotID, outcome: SMPJournal.DotOutcome(rawValue: completion.outcome.rawValue)!,
                     deliveredStrokes: UInt8(clamping: completion.strokesDelivered))
@@ -165,6 +166,7 @@ extension SessionController {
         machine = MotionMachine(
             board: board, handpiece: handpiece,
             minClearanceMM: Double(boardHello.limits.minimumClearanceMicrometres) / 1000)
+        firstWireID = max(firstWireID, boardHello.lastCompletedDot &+ 1)
         journalOut.append(
             .session(
                 .connected(

@@ -224,6 +224,10 @@ public struct SessionController: Sendable {
     /// Whether the board's kept reports are all in: every earlier send without a report was then never accepted
     /// (nil while unknown; false when the board restarted and lost them).
     public internal(set) var earlierReportsComplete: Bool?
+    /// The wire id of this session's first dot: ``Resumption/firstWireID``, or above the board's
+    /// `last_completed_dot` when that is higher (an earlier run on the same board), so that a later hello naming
+    /// its last completed dot can only mean a dot of this run.
+    public internal(set) var firstWireID: UInt32
     /// Host time the last completion record arrived.
     public internal(set) var lastReportAt: UInt64?
     /// Reports the board re-sent in this session for sends of earlier sessions.
@@ -246,6 +250,8 @@ public struct SessionController: Sendable {
     /// Completion records received in this session (the hello's `pending_completions` come first).
     var recordsReceived = 0
     var boardRestartReported = false
+    /// The highest wire id any report of this session named: this session's ids start above it.
+    var highestReportedWireID: UInt32 = 0
     /// Where the board's last status put the head (mm): a session on a declared flat surface starts from there.
     var reportedPosition: (x: Double, y: Double)?
 
@@ -257,6 +263,7 @@ public struct SessionController: Sendable {
     ) {
         self.dots = dots
         self.resumption = resumption
+        firstWireID = resumption.firstWireID
         self.board = board
         self.handpiece = handpiece
         self.configuration = configuration
@@ -351,12 +358,12 @@ public struct SessionController: Sendable {
 
     /// The wire id of dot `index` in this session: visiting order from ``Resumption/firstWireID`` (plan ids are not
     /// monotonic in visiting order; the wire needs increasing ids, across the sessions of a run too).
-    public func wireID(ofDot index: Int) -> UInt32 { resumption.firstWireID + UInt32(index) }
+    public func wireID(ofDot index: Int) -> UInt32 { firstWireID + UInt32(index) }
 
     /// The index in ``dots`` of this session's wire id `wireID`; nil for an id of another session.
     public func dotIndex(ofWireID wireID: UInt32) -> Int? {
-        guard wireID >= resumption.firstWireID else { return nil }
-        let index = Int(wireID - resumption.firstWireID)
+        guard streamingStartedAt != nil, wireID >= firstWireID else { return nil }
+        let index = Int(wireID - firstWireID)
         return dots.indices.contains(index) ? index : nil
     }
 

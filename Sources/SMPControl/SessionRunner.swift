@@ -156,7 +156,8 @@ public struct SessionRunner<Transport: ControllerTransport, Ledger: RunLedger> {
                 while !transport.reopen() {
                     let waited = transport.now
                     if let lostAt, waited >= lostAt + policy.reconnectWindow {
-                        stopReason = "the board was lost (\(reason)) and its port did not come back within "
+                        stopReason =
+                            "the board was lost (\(reason)) and its port did not come back within "
                             + "\(policy.reconnectWindow / 1_000_000) s"
                         return
                     }

@@ -269,17 +269,23 @@ public final class Journal {
         if let failure { throw JournalError(path: path, reason: "no longer appended to: \(failure)") }
         var next = state
         var bytes: [UInt8] = []
+        var written: UInt32 = 0
         let time = clock()
-        for (index, entry) in entries.enumerated() {
+        for entry in entries {
+            // A report an earlier entry of this batch already implies (a hello naming it the last completed dot)
+            // is the same fact again: not written twice.
+            if case .outcome(let report) = entry, next.isRecorded(report) { continue }
             do {
                 try next.apply(entry)
             } catch {
                 throw JournalError(path: path, reason: "not recorded: \(error.reason)")
             }
             bytes += RecordFormat.encode(
-                entry, sequence: nextSequence + UInt32(index), plan: state.header.plan, run: state.header.run,
+                entry, sequence: nextSequence + written, plan: state.header.plan, run: state.header.run,
                 timeMilliseconds: time)
+            written += 1
         }
+        guard written > 0 else { return }
         do throws(SystemCallError) {
             if tailToCut {
                 try SystemCall.run("ftruncate") { ftruncate(descriptor, off_t(durableLength)) }
@@ -295,7 +301,7 @@ public final class Journal {
             throw JournalError(path: path, reason: "cannot append: \(error.message)")
         }
         durableLength += bytes.count
-        nextSequence += UInt32(entries.count)
+        nextSequence += written
         state = next
     }
 

@@ -72,7 +72,8 @@ public final class SerialControllerTransport: ControllerTransport {
         guard !isClosed else {
             let start = now
             if deadline > start {
-                var remaining = timespec(tv_sec: Int(deadline - start) / 1_000_000, tv_nsec: Int((deadline - start) % 1_000_000) * 1000)
+                var remaining = timespec(
+                    tv_sec: Int(deadline - start) / 1_000_000, tv_nsec: Int((deadline - start) % 1_000_000) * 1000)
                 var left = timespec()
                 while nanosleep(&remaining, &left) != 0 && errno == EINTR { remaining = left }
             }

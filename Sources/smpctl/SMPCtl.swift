@@ -19,6 +19,7 @@ struct SMPCtl: AsyncParsableCommand {
             SimCommand.self,
             PortsCommand.self,
             IdentifyCommand.self,
+            RunCommand.self,
             CalibrateCommand.self,
             ProfilesCommand.self,
             WireCommand.self,
