@@ -183,7 +183,7 @@ let package = Package(
             name: "SMPCtlEndToEndTests",
             dependencies: [
                 "smpctl", "SMPHardware", "SMPBoardSim", "SMPSerial", "SMPSerialTesting", "SMPWire", "SMPSystem",
-                "SMPRun", "SMPControl", "SMPMotion", "CZlib",
+                "SMPRun", "SMPControl", "SMPMotion", "SMPJournal", "SMPPlanning", "CZlib",
             ],
             swiftSettings: strict),
     ]

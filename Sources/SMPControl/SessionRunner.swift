@@ -117,7 +117,16 @@ public struct SessionRunner<Transport: ControllerTransport, Ledger: RunLedger> {
                 stopReason = "the journal failed: \(failure)"
                 return
             }
-            switch ended.state {
+            var end = ended.state
+            // A board that trips (its watchdog) once every dot is sent reports the discards of its queue before the
+            // fault, so the session finishes on the discards; what the trip discarded or interrupted is still owed,
+            // and a reconnected board takes it.
+            if case .finished = end, !resumption.reconcileOnly, ended.lastFaultName != nil,
+                let trip = ended.faults.last, Self.isRecoverable(.board(trip)), !dotsToSend().isEmpty
+            {
+                end = .faulted(.board(trip))
+            }
+            switch end {
             case .finished:
                 needsReconciling = false
                 if resumption.reconcileOnly { continue }

@@ -208,13 +208,15 @@ extension SimulatorEndToEndTests {
 final class SimulatorProcess: @unchecked Sendable {
     let process: Process
     let devicePath: String
+    private let output: FileHandle
 
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    private init(process: Process, devicePath: String) {
+    private init(process: Process, devicePath: String, output: FileHandle) {
         self.process = process
         self.devicePath = devicePath
+        self.output = output
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -241,13 +243,22 @@ final class SimulatorProcess: @unchecked Sendable {
             if first == UInt8(ascii: "\n") { break }
             line.append(first)
         }
-        return SimulatorProcess(process: process, devicePath: String(decoding: line, as: UTF8.self))
+        return SimulatorProcess(
+            process: process, devicePath: String(decoding: line, as: UTF8.self), output: output.fileHandleForReading)
     }
 
     /// SIGKILL: no chance to close anything cleanly, like a crash or a yanked cable.
     func kill() {
         Glibc.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+    }
+
+    /// SIGTERM, and what the simulator printed after its device path (its summary, and the truth file is written).
+    func stop() -> String {
+        if process.isRunning { process.terminate() }
+        let rest = output.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: rest, as: UTF8.self)
     }
 
     func terminate() {

@@ -43,3 +43,32 @@ import Testing
         }
     }
 }
+
+extension FaultedRunTests {
+    /// A link dead for 300 ms while the last dots run: longer than the board's 100 ms watchdog, shorter than the
+    /// host's 1 s silence limit. The board trips, discards its queue and reports the discards before the watchdog
+    /// (Docs/Protocol.md: completions go out before any fault). With every dot already sent, the discards account
+    /// for the last of them before the fault arrives; the run must still reconnect and send the discarded dots
+    /// again, not end with them skipped.
+    @Test(arguments: 1...3 as ClosedRange<UInt64>)
+    func dotsDiscardedByAWatchdogTripAreSentAgain(seed: UInt64) throws {
+        // 12 dots, about 2 s of needling: all of them on the board (within the 2.5 s look-ahead) when it trips.
+        let dots = Array(Self.dots.prefix(12))
+        let clean = try DryRun.run(
+            dots: dots, setup: SimulationSetup(board: .r1, skinType: .fitzpatrick1to3, seed: seed),
+            options: DryRunOptions(skin: .fitzpatrick1to3), planFile: "clean")
+        try #require(clean.dotsDone == dots.count)
+        // The session starts at power-up: needling spans the last machine_time_s of session_time_s.
+        let middle = Int((clean.sessionTimeS - clean.machineTimeS / 2) * 1000)
+        let spec = "disconnect=\(middle)ms+300ms"
+        let setup = SimulationSetup(
+            board: .r1, skinType: .fitzpatrick1to3, seed: seed, faults: try FaultPlan(parsing: spec),
+            faultSpec: spec)
+        let report = try DryRun.run(
+            dots: dots, setup: setup, options: DryRunOptions(skin: .fitzpatrick1to3), planFile: "watchdog")
+        try #require(
+            report.faults.contains { $0.contains("watchdog") }, "the board's watchdog did not trip: \(report.faults)")
+        #expect(report.dotsDone == dots.count, "\(report.outcome): \(report.notDone.prefix(3))")
+        #expect(report.dotsDuplicated == 0)
+    }
+}
