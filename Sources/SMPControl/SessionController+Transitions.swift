@@ -126,9 +126,10 @@ extension SessionController {
             checkFinished(now: now)
         case .fault(let fault):
             faults.append(fault)
-            if case .identified = state {
-                // Before this session armed the board, a fault report is one the board kept from before the
-                // reconnect (the trip that lost the link, or its restart), not a fault of this session.
+            if case .identified = state, fault.boardTime < hello?.boardTime ?? .max {
+                // Before this session armed the board, a fault from before its hello is one the board kept from
+                // before the reconnect (the trip that lost the link, or its restart), not a fault of this session.
+                // A later one (a watchdog trip while the host takes its clock samples) undid this session's arm.
                 if fault.code == .boardReset {
                     boardRestartReported = true
                     journalOut.append(.session(.boardReset(lastCompletedDot: hello?.lastCompletedDot ?? 0)))

@@ -32,7 +32,7 @@ struct RunEndToEndTests {
         #expect(summary["dots_planned"] as? Int == Self.planned)
         #expect(summary["dots_done"] as? Int == Self.planned)
         #expect(summary["journal"] as? String == world.journal)
-        #expect(summary["outcome"] as? String == "finished")
+        #expect((summary["outcome"] as? String)?.hasPrefix("finished") == true)
         let judgement = RunJudgement(truth: truth, journal: try Journal.read(at: world.journal))
         try #require(judgement.intents >= Self.planned, "the run sent \(judgement.intents) dots")
         #expect(judgement.notExactlyPlanned.isEmpty, "\(judgement.notExactlyPlanned)")

@@ -72,3 +72,21 @@ extension FaultedRunTests {
         #expect(report.dotsDuplicated == 0)
     }
 }
+
+extension FaultedRunTests {
+    /// The board's watchdog trips just after the hello (a 300 ms outage while the host takes its clock samples):
+    /// the board is back in the safe state, and its fault arrives while the host is still identifying. It is this
+    /// session's fault, not one the board kept from before: the run reconnects and arms again, instead of sending
+    /// the probe into the safe state (`not_armed`) and ending there.
+    @Test(arguments: [10, 40, 80] as [Int])
+    func watchdogTripBeforeArmingReconnects(startMilliseconds: Int) throws {
+        let dots = Array(Self.dots.prefix(12))
+        let spec = "disconnect=\(startMilliseconds)ms+300ms"
+        let setup = SimulationSetup(
+            board: .r1, skinType: .fitzpatrick1to3, seed: 1, faults: try FaultPlan(parsing: spec), faultSpec: spec)
+        let report = try DryRun.run(
+            dots: dots, setup: setup, options: DryRunOptions(skin: .fitzpatrick1to3), planFile: "early-trip")
+        try #require(report.faults.contains { $0.hasPrefix("watchdog") }, "the board's watchdog did not trip")
+        #expect(report.dotsDone == dots.count, "\(report.outcome): \(report.faults)")
+    }
+}
