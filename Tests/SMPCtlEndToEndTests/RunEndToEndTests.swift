@@ -6,6 +6,7 @@ import SMPHardware
 import SMPJournal
 import SMPSerial
 import SMPSystem
+import SMPWire
 import Testing
 
 /// `smpctl run` as a practitioner runs it, against `smpctl sim --pty`, judged by the simulator's truth (which names
@@ -155,13 +156,15 @@ struct RunEndToEndTests {
 /// Bad input to `smpctl run`: one line on stderr with its sysexits code, and the journal untouched.
 @Suite("smpctl run refuses bad input, end to end")
 struct RunRefusalTests {
-    /// A journal for Examples/quick.json's copy in `world`, made as `smpctl run` makes one, for `board`.
+    /// A journal as `smpctl run` creates one: for `plan` (default Examples/quick.json's dots), started on a board of
+    /// the simulator's model with serial number `serial`. Returns its bytes.
     static func makeJournal(at path: String, plan: PlanHash = QuickPlan.dots.planHash, serial: String = "SIM-0001")
         throws -> Data
     {
         let journal = try Journal.create(
             at: path, plan: plan,
-            board: BoardIdentity(model: "smp-driver-r1", serialNumber: serial, protocolVersion: 2),
+            board: BoardIdentity(
+                model: "smp-driver-r1", serialNumber: serial, protocolVersion: WireSchema.protocolVersion),
             hostSoftware: "smpctl tests")
         journal.close()
         return try Data(contentsOf: URL(fileURLWithPath: path))
@@ -176,7 +179,7 @@ struct RunRefusalTests {
     }
 
     @Test("refusals, each one line with its code, the journal byte-identical")
-    func refusals() throws {
+    func refusals() async throws {
         let world = try RunWorld()
         let other = world.directory.appendingPathComponent("other.journal").path
         let otherBytes = try Self.makeJournal(at: other, plan: PlanHash.of(dotsFileContent: Array("other".utf8)))
@@ -215,8 +218,8 @@ struct RunRefusalTests {
         // A port another connection holds: 69, busy.
         let pty = try PseudoTerminal()
         let holder = try SerialPort.open(pty.slavePath)
-        defer { Task { await holder.close() } }
         let busy = try SMPCtlProcess.run(["run", world.plan, "--port", pty.slavePath, "--resume"])
+        await holder.close()
         Self.expectOneLine(busy, status: 69, containing: "port is busy")
         #expect(try Data(contentsOf: URL(fileURLWithPath: world.journal)) == existingBytes)
 
