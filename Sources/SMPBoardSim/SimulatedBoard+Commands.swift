@@ -247,6 +247,13 @@ extension SimulatedBoard {
             guard state == .held || state == .ready else { return }
             discardQueuedCommands()
             if state == .ready { sendStatus() }
+        case .disarm:
+            // The safe state on purpose, without a fault: what an operator step (a cartridge change) starts with.
+            guard state == .held || state == .ready else { return }
+            discardQueuedCommands()
+            enterSafeState(fault: .none)
+            activeFault = nil
+            sendStatus()
         case .cartridgeFitted(let fitted):
             guard state == .safe else {
                 raise(.notSafe, value: Int64(state.rawValue), dotID: currentDotID)

@@ -133,6 +133,7 @@ extension SessionController {
         guard case .running(let streaming) = state, streaming.pending.isEmpty, accounting.awaiting == 0,
             accounting.settled == accounting.count
         else { return }
+        if resumption.disarmWhenFinished { sendControl(.disarm, now: now) }
         finishedAt = now
         transition(to: .finished, now: now)
     }

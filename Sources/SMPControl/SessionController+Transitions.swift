@@ -173,7 +173,16 @@ extension SessionController {
                     sessionID: boardHello.sessionID, lastCompletedDot: boardHello.lastCompletedDot,
                     pendingCompletions: boardHello.pendingCompletions)))
         transition(to: .identified(samples: 0), now: now)
-        if !resumption.reconcileOnly && !configuration.identifyOnly { sendControl(.arm, now: now) }
+        if !resumption.reconcileOnly && !configuration.identifyOnly {
+            if let wanted = resumption.fitCartridge, wanted != boardHello.cartridge {
+                // Priority commands act in the order sent: safe, the new cartridge, then armed again.
+                sendControl(.disarm, now: now)
+                sendControl(.cartridgeFitted(CartridgeFitted(cartridge: wanted)), now: now)
+                log(.notice, "cartridge \(boardHello.cartridge) -> \(wanted)", now: now)
+                cartridgeChanged = true
+            }
+            sendControl(.arm, now: now)
+        }
         nextStatusAt = now
     }
 
@@ -210,6 +219,16 @@ extension SessionController {
             }
             if samples >= configuration.warmUpSamples && clock.isSynchronised && earlierReportsComplete != nil {
                 probingStartedAt = now
+                if let kept = resumption.surface, kept.grid != nil, cartridgeChanged,
+                    lastStatus?.surfaceMode == .unverified
+                {
+                    // The new needle reaches another depth: one touch-off at a stored node re-zeroes the map.
+                    surface = kept
+                    surface.invalidateZero()
+                    transition(to: .armed(makeRezero(for: kept)), now: now)
+                    drive(now: now)
+                    return
+                }
                 if let kept = resumption.surface, let mode = lastStatus?.surfaceMode,
                     mode == .grid || mode == .flat, let status = lastStatus
                 {

@@ -81,6 +81,16 @@ public struct SessionController: Sendable {
         /// Connect, take the board's kept reports and settle what became of the earlier sends, then finish
         /// without arming: the session a run opens after losing the board, before it decides what to send.
         public var reconcileOnly = false
+        /// The cartridge this session's dots need (a catalogue name). When the board has another fitted, the
+        /// session starts with the operator step's board side: `disarm`, `cartridge_fitted`, `arm`, and one
+        /// touch-off at a stored node of the kept map to re-zero it for the new needle.
+        public var fitCartridge: String?
+        /// Disarm the board once every dot has its record: the next group needs another cartridge, and the
+        /// operator's hands come near the needle.
+        public var disarmWhenFinished = false
+        /// Probe a grid covering these dots rather than only the session's: the later needle groups of the run
+        /// stream over the map this session measures.
+        public var probeArea: [MotionDot]?
 
         public init() {}
     }
@@ -165,6 +175,8 @@ public struct SessionController: Sendable {
         var awaitingResult: Int?
         var nextCheckPoint = 0
         var gridSent = false
+        /// One touch-off at a stored node after a cartridge change, not a probing of the grid.
+        var isRezero = false
         public var nodesProbed = 0
     }
 
@@ -250,6 +262,8 @@ public struct SessionController: Sendable {
     /// Completion records received in this session (the hello's `pending_completions` come first).
     var recordsReceived = 0
     var boardRestartReported = false
+    /// This session fitted another cartridge at its start.
+    public internal(set) var cartridgeChanged = false
     /// The highest wire id any report of this session named: this session's ids start above it.
     var highestReportedWireID: UInt32 = 0
     /// Where the board's last status put the head (mm): a session on a declared flat surface starts from there.

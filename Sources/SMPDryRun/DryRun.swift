@@ -106,6 +106,8 @@ public enum DryRun {
             dots: dots, board: options.board, handpiece: options.handpiece, ledger: ledger,
             transport: BenchTransport(bench: VirtualBench(setup: setup)), configuration: configuration,
             logger: options.logger)
+        // The simulated operator fits what each needle group needs, as the practitioner would when asked.
+        runner.fittedCartridge = setup.cartridge
         var clockErrorMax = 0.0
         var lastProgress = 0.0
         var nextClockCheck: UInt64 = 0
@@ -207,7 +209,7 @@ struct GradedRun {
         sessions = runner.sendingSessions
         accounting = runner.finalAccounting
         dotIndexOfWireID = runner.dotIndexOfWireID
-        reconnections = max(0, runner.sessions.count - 1)
+        reconnections = runner.reconnections
         if let reason = runner.stopReason {
             outcome = "faulted: \(reason)"
         } else if reconnections > 0 {
