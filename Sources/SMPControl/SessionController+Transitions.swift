@@ -91,6 +91,7 @@ extension SessionController {
             checkFinished(now: now)
         case .fault(let fault):
             faults.append(fault)
+            recordEvent(.fault(.board(fault)), now: now, boardTime: fault.boardTime)
             lastFaultName = fault.code.name
             if !isTerminal {
                 enterFault(.board(fault), now: now)

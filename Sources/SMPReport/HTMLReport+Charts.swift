@@ -84,19 +84,24 @@ extension HTMLReport {
     static func timelineSection(_ html: inout HTMLWriter, _ record: SessionRecord) {
         html.raw("<section id=\"timeline-section\"><h2>Timeline</h2>\n")
         let samples = thinned(record.timeline, to: 2_000)
-        let end = max(1, (record.timeline.last?.timeS ?? 1), record.events.map(\.timeS).max() ?? 0)
-        let (w, rowHeight, left, right) = (960.0, 110.0, 56.0, 10.0)
+        let timed = record.events.compactMap { event in event.timeS.map { (time: $0, event: event) } }
+        let end = max(1, (record.timeline.last?.timeS ?? 1), timed.map(\.time).max() ?? 0)
+        // A lane above the rows carries the events' marks and labels.
+        let (w, laneHeight, rowHeight, left, right) = (960.0, 24.0, 110.0, 56.0, 10.0)
         let rows: [(String, String, (SessionRecord.TimelineSample) -> Double)] = [
             ("stroke rate (Hz)", "rate", \.strokeRateHz), ("hang (mm)", "hang", \.hangMM),
             ("X/Y speed (mm/s)", "speed", \.speedMMPerS),
         ]
-        let h = rowHeight * Double(rows.count) + 28
+        let axisY = laneHeight + rowHeight * Double(rows.count)
+        let h = axisY + 28
         func x(_ t: Double) -> Double { left + max(0, t) / end * (w - left - right) }
+        // The series break at each hold: no dot started while held, and a line across would suggest one.
+        let holdStarts = record.holdSpans.map(\.startS)
         html.raw(
             "<svg id=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" "
-                + "preserveAspectRatio=\"none\">\n")
+                + "preserveAspectRatio=\"none\" style=\"height:\(Int(h))px\">\n")
         for (row, (label, name, value)) in rows.enumerated() {
-            let top = Double(row) * rowHeight + 8
+            let top = laneHeight + Double(row) * rowHeight + 8
             let values = samples.map(value)
             let low = min(0, values.min() ?? 0)
             let high = max(low + 1e-6, (values.max() ?? 1) * 1.25)
@@ -113,36 +118,109 @@ extension HTMLReport {
                 "text", fixed(low, low < 10 ? 1 : 0),
                 attributes: ["class": "tick", "x": "2", "y": fixed(top + rowHeight - 20, 0)])
             let d = samples.enumerated().map { index, sample in
-                (index == 0 ? "M" : "L") + "\(fixed(x(sample.timeS), 1)) \(fixed(y(value(sample)), 1))"
+                (index == 0 || holdStarts.contains { samples[index - 1].timeS <= $0 && $0 < sample.timeS } ? "M" : "L")
+                    + "\(fixed(x(sample.timeS), 1)) \(fixed(y(value(sample)), 1))"
             }.joined()
             html.raw("<path class=\"series \(name)\" d=\"\(d)\"/></g>\n")
         }
-        let axisY = rowHeight * Double(rows.count)
         for tick in ticks(0, end, 8) {
             html.raw(
                 "<text class=\"tick\" x=\"\(fixed(x(tick), 1))\" y=\"\(fixed(axisY + 16, 0))\" "
                     + "text-anchor=\"middle\">\(duration(tick))</text>")
         }
-        for event in record.events {
+        holdSpans(&html, record.holdSpans, x: x, end: end, top: 4, bottom: axisY)
+        for (time, event) in timed where event.kind != .hold && event.kind != .resume {
+            let at = fixed(x(time), 1)
             html.raw(
-                "<line class=\"event \(event.kind.rawValue)\" x1=\"\(fixed(x(event.timeS), 1))\" y1=\"4\" "
-                    + "x2=\"\(fixed(x(event.timeS), 1))\" y2=\"\(fixed(axisY, 0))\"><title>\(escape(event.kind.rawValue)) "
-                    + "at \(fixed(event.timeS, 2)) s: \(escape(event.label))</title></line>")
+                "<g class=\"event \(event.kind.rawValue)\" data-time-s=\"\(time)\"><title>"
+                    + "\(escape(eventName(event.kind))) at \(fixed(time, 2)) s: \(escape(event.detail))</title>"
+                    + "<line x1=\"\(at)\" y1=\"4\" x2=\"\(at)\" y2=\"\(fixed(axisY, 0))\"/>"
+                    + "<path class=\"mark\" d=\"M\(fixed(x(time) - 5, 1)) 4h10l-5 8z\"/>")
+            // Operator steps are labelled with what changed, the others with their kind; near the right edge the
+            // label runs leftwards.
+            let nearEnd = x(time) > w * 0.8
+            html.element(
+                "text", event.kind.isOperatorStep ? event.detail : eventName(event.kind),
+                attributes: [
+                    "class": "event-label", "x": fixed(x(time) + (nearEnd ? -7 : 7), 1),
+                    "y": fixed(laneHeight - 8, 0), "text-anchor": nearEnd ? "end" : "start",
+                ])
+            html.raw("</g>\n")
         }
+        html.raw("</svg>\n<div class=\"legend\">")
+        let legend: [(String, String)] = [
+            ("hold", "held (hold to resume)"), ("fault", "fault"), ("emergency_stop", "emergency stop"),
+            ("link_lost", "link lost / board restarted"), ("cartridge", "cartridge or pigment change"),
+        ]
+        for (kind, text) in legend { html.raw("<span class=\"sw \(kind)\"></span> \(escape(text)) ") }
         html.raw(
-            "</svg>\n<div class=\"legend\"><span class=\"sw fault\"></span> fault <span class=\"sw hold\"></span> "
-                + "hold <span class=\"sw cartridge\"></span> cartridge change; time from the first dot's scheduled start"
+            "<br/>Time in seconds of board time from the first dot's scheduled start"
                 + (record.timeline.count > samples.count
                     ? "; \(samples.count) of \(record.timeline.count) dots drawn" : "")
-                + "</div>\n")
-        if !record.events.isEmpty {
-            html.raw("<ul class=\"events\">")
-            for event in record.events {
-                html.element("li", "\(fixed(event.timeS, 2)) s, \(event.kind.rawValue): \(event.label)")
-            }
-            html.raw("</ul>")
-        }
+                + ".</div>\n")
+        eventTable(&html, record)
         html.raw("</section>\n")
+    }
+
+    /// Shaded spans from each hold to its resume (to the end of the axis when none came), labelled with how long.
+    static func holdSpans(
+        _ html: inout HTMLWriter, _ spans: [SessionRecord.HoldSpan], x: (Double) -> Double, end: Double, top: Double,
+        bottom: Double
+    ) {
+        for span in spans {
+            let from = x(span.startS)
+            let to = max(from + 2, x(span.endS ?? end))
+            let held = span.endS.map { "held \(fixed($0 - span.startS, 1)) s" } ?? "held, no resume"
+            html.raw(
+                "<g class=\"hold-span\" data-start-s=\"\(span.startS)\""
+                    + (span.endS.map { " data-end-s=\"\($0)\"" } ?? "") + ">"
+                    + "<title>hold at \(fixed(span.startS, 2)) s, "
+                    + (span.endS.map { "resume at \(fixed($0, 2)) s (\(held))" } ?? "no resume") + "</title>"
+                    + "<rect x=\"\(fixed(from, 1))\" y=\"\(fixed(top, 1))\" width=\"\(fixed(to - from, 1))\" "
+                    + "height=\"\(fixed(bottom - top, 1))\"/>")
+            html.element("text", held, attributes: ["class": "event-label", "x": fixed(from + 3, 1), "y": "16"])
+            html.raw("</g>\n")
+        }
+    }
+
+    /// Every event in order, also those without a clock fit (they have no place on the axis).
+    static func eventTable(_ html: inout HTMLWriter, _ record: SessionRecord) {
+        guard !record.events.isEmpty else {
+            html.element("p", "No holds, stops, faults or operator steps.", attributes: ["class": "note events"])
+            return
+        }
+        html.raw("<table class=\"events\"><thead><tr>")
+        for heading in ["Time", "In the chair", "Event", "Detail"] { html.element("th", heading) }
+        html.raw("</tr></thead><tbody>\n")
+        for (index, event) in record.events.enumerated() {
+            var detail = event.detail
+            if event.kind == .hold, let start = event.timeS,
+                let resume = record.events[(index + 1)...].first(where: { $0.kind == .resume }), let end = resume.timeS
+            {
+                detail += "; held \(fixed(end - start, 2)) s"
+            }
+            html.raw("<tr class=\"\(event.kind.rawValue)\">")
+            html.element(
+                "td", event.timeS.map { "\(fixed($0, 2)) s" } ?? "before clock sync", attributes: ["class": "num"])
+            html.element("td", "\(fixed(event.sessionTimeS, 2)) s", attributes: ["class": "num"])
+            html.element("td", eventName(event.kind))
+            html.element("td", detail)
+            html.raw("</tr>\n")
+        }
+        html.raw("</tbody></table>\n")
+    }
+
+    static func eventName(_ kind: SessionRecord.Event.Kind) -> String {
+        switch kind {
+        case .hold: "hold"
+        case .resume: "resume"
+        case .emergencyStop: "emergency stop"
+        case .fault: "fault"
+        case .linkLost: "link lost"
+        case .boardRestarted: "board restarted"
+        case .cartridge: "cartridge change"
+        case .pigment: "pigment change"
+        }
     }
 
     /// Every k-th sample, so that the timeline stays a light path for long sessions.
