@@ -49,7 +49,7 @@ extension HTMLReport {
         .bar.on-target{fill:#2e9e4f}.bar.shallow{fill:#2f7fd8}.bar.deep{fill:#d33a2c}
         .axis{stroke:#888}.tick{font-size:10px;fill:#555}.label{font-size:11px;fill:#333}
         #timeline{width:100%;background:#fff;border:1px solid #ddd}
-        .plot{fill:#f6f6f6}.series{fill:none;stroke-width:1.6;vector-effect:non-scaling-stroke}
+        .plot{fill:#f6f6f6}.series{fill:none;stroke-width:2;vector-effect:non-scaling-stroke}
         .series.rate{stroke:#1d6fb8}.series.hang{stroke:#8a4fbf}.series.speed{stroke:#c26a00}
         .event line{stroke-width:1.5;vector-effect:non-scaling-stroke}.event.fault{stroke:#d33a2c;fill:#d33a2c}
         .event.emergency_stop{stroke:#7a0010;fill:#7a0010}.event.link_lost,.event.board_restarted{stroke:#555;fill:#555}

@@ -126,6 +126,10 @@ public struct SessionRecord: Sendable, Equatable {
         /// ended while held).
         public var startS: Double
         public var endS: Double?
+        public init(startS: Double, endS: Double?) {
+            self.startS = startS
+            self.endS = endS
+        }
     }
 
     /// The holds in ``events`` paired with the resumes after them; holds without a clock fit are left out.
