@@ -85,16 +85,42 @@ extension HTMLReport {
         html.raw("<section id=\"timeline-section\"><h2>Timeline</h2>\n")
         let samples = thinned(record.timeline, to: 2_000)
         let timed = record.events.compactMap { event in event.timeS.map { (time: $0, event: event) } }
+        let markers = timed.filter { $0.event.kind != .hold && $0.event.kind != .resume }
+        let spans = record.holdSpans
         let end = max(1, (record.timeline.last?.timeS ?? 1), timed.map(\.time).max() ?? 0)
-        // A lane above the rows carries the events' marks and labels.
-        let (w, laneHeight, rowHeight, left, right) = (960.0, 24.0, 110.0, 56.0, 10.0)
+        let (w, rowHeight, left, right) = (960.0, 110.0, 56.0, 10.0)
+        func x(_ t: Double) -> Double { left + max(0, t) / end * (w - left - right) }
+        // A lane above the rows carries the events' labels, in as many text rows as they need (at most three), and
+        // their marks just above the plots. Holds are labelled with how long they lasted, operator steps with what
+        // changed, the other markers with their kind.
+        let holdLabels = spans.map { span in
+            (x: x(span.startS), text: span.endS.map { "held \(fixed($0 - span.startS, 1)) s" } ?? "held, no resume")
+        }
+        let markerLabels = markers.map { marker in
+            (
+                x: x(marker.time),
+                text: marker.event.kind.isOperatorStep ? marker.event.detail : eventName(marker.event.kind)
+            )
+        }
+        let placed = laneRows(holdLabels + markerLabels, right: w - right, rows: 3)
+        let labelRows = max(1, (placed.compactMap { $0?.row }.max() ?? 0) + 1)
+        let laneHeight = 12 + 13 * Double(labelRows) + 2
+        let markTop = laneHeight - 10
+        func laneLabel(_ html: inout HTMLWriter, _ index: Int, _ label: (x: Double, text: String)) {
+            guard let place = placed[index] else { return }
+            html.element(
+                "text", label.text,
+                attributes: [
+                    "class": "event-label", "x": fixed(label.x + (place.anchorEnd ? -laneLabelGap : laneLabelGap), 1),
+                    "y": fixed(13 + 13 * Double(place.row), 0), "text-anchor": place.anchorEnd ? "end" : "start",
+                ])
+        }
         let rows: [(String, String, (SessionRecord.TimelineSample) -> Double)] = [
             ("stroke rate (Hz)", "rate", \.strokeRateHz), ("hang (mm)", "hang", \.hangMM),
             ("X/Y speed (mm/s)", "speed", \.speedMMPerS),
         ]
         let axisY = laneHeight + rowHeight * Double(rows.count)
         let h = axisY + 28
-        func x(_ t: Double) -> Double { left + max(0, t) / end * (w - left - right) }
         // The series break at each hold: no dot started while held, and a line across would suggest one.
         let holdStarts = record.holdSpans.map(\.startS)
         html.raw(
@@ -128,23 +154,27 @@ extension HTMLReport {
                 "<text class=\"tick\" x=\"\(fixed(x(tick), 1))\" y=\"\(fixed(axisY + 16, 0))\" "
                     + "text-anchor=\"middle\">\(duration(tick))</text>")
         }
-        holdSpans(&html, record.holdSpans, x: x, end: end, top: 4, bottom: axisY)
-        for (time, event) in timed where event.kind != .hold && event.kind != .resume {
-            let at = fixed(x(time), 1)
+        for (index, span) in spans.enumerated() {
+            let from = x(span.startS)
+            let to = max(from + 2, x(span.endS ?? end))
+            html.raw(
+                "<g class=\"hold-span\" data-start-s=\"\(span.startS)\""
+                    + (span.endS.map { " data-end-s=\"\($0)\"" } ?? "") + ">"
+                    + "<title>hold at \(fixed(span.startS, 2)) s, "
+                    + (span.endS.map { "resume at \(fixed($0, 2)) s (\(holdLabels[index].text))" } ?? "no resume")
+                    + "</title><rect x=\"\(fixed(from, 1))\" y=\"\(fixed(markTop, 1))\" width=\"\(fixed(to - from, 1))\" "
+                    + "height=\"\(fixed(axisY - markTop, 1))\"/>")
+            laneLabel(&html, index, holdLabels[index])
+            html.raw("</g>\n")
+        }
+        for (index, (time, event)) in markers.enumerated() {
+            let at = x(time)
             html.raw(
                 "<g class=\"event \(event.kind.rawValue)\" data-time-s=\"\(time)\"><title>"
                     + "\(escape(eventName(event.kind))) at \(fixed(time, 2)) s: \(escape(event.detail))</title>"
-                    + "<line x1=\"\(at)\" y1=\"4\" x2=\"\(at)\" y2=\"\(fixed(axisY, 0))\"/>"
-                    + "<path class=\"mark\" d=\"M\(fixed(x(time) - 5, 1)) 4h10l-5 8z\"/>")
-            // Operator steps are labelled with what changed, the others with their kind; near the right edge the
-            // label runs leftwards.
-            let nearEnd = x(time) > w * 0.8
-            html.element(
-                "text", event.kind.isOperatorStep ? event.detail : eventName(event.kind),
-                attributes: [
-                    "class": "event-label", "x": fixed(x(time) + (nearEnd ? -7 : 7), 1),
-                    "y": fixed(laneHeight - 8, 0), "text-anchor": nearEnd ? "end" : "start",
-                ])
+                    + "<line x1=\"\(fixed(at, 1))\" y1=\"\(fixed(markTop, 0))\" x2=\"\(fixed(at, 1))\" y2=\"\(fixed(axisY, 0))\"/>"
+                    + "<path class=\"mark\" d=\"M\(fixed(at - 5, 1)) \(fixed(markTop, 0))h10l-5 8z\"/>")
+            laneLabel(&html, spans.count + index, markerLabels[index])
             html.raw("</g>\n")
         }
         html.raw("</svg>\n<div class=\"legend\">")
@@ -162,25 +192,30 @@ extension HTMLReport {
         html.raw("</section>\n")
     }
 
-    /// Shaded spans from each hold to its resume (to the end of the axis when none came), labelled with how long.
-    static func holdSpans(
-        _ html: inout HTMLWriter, _ spans: [SessionRecord.HoldSpan], x: (Double) -> Double, end: Double, top: Double,
-        bottom: Double
-    ) {
-        for span in spans {
-            let from = x(span.startS)
-            let to = max(from + 2, x(span.endS ?? end))
-            let held = span.endS.map { "held \(fixed($0 - span.startS, 1)) s" } ?? "held, no resume"
-            html.raw(
-                "<g class=\"hold-span\" data-start-s=\"\(span.startS)\""
-                    + (span.endS.map { " data-end-s=\"\($0)\"" } ?? "") + ">"
-                    + "<title>hold at \(fixed(span.startS, 2)) s, "
-                    + (span.endS.map { "resume at \(fixed($0, 2)) s (\(held))" } ?? "no resume") + "</title>"
-                    + "<rect x=\"\(fixed(from, 1))\" y=\"\(fixed(top, 1))\" width=\"\(fixed(to - from, 1))\" "
-                    + "height=\"\(fixed(bottom - top, 1))\"/>")
-            html.element("text", held, attributes: ["class": "event-label", "x": fixed(from + 3, 1), "y": "16"])
-            html.raw("</g>\n")
+    /// Space between a mark and its label (px).
+    static let laneLabelGap = 4.0
+
+    /// Where the lane's labels go, in the order given: each in the first of at most `rows` text rows where it clears
+    /// the labels left of it, running leftwards from its mark when it would pass `right`; nil for a label that fits
+    /// nowhere (its tooltip and the event list still have it). Widths are estimated at 6.3 px a character of the
+    /// 11 px label font.
+    static func laneRows(_ labels: [(x: Double, text: String)], right: Double, rows: Int) -> [(
+        row: Int, anchorEnd: Bool
+    )?] {
+        var placed = [(row: Int, anchorEnd: Bool)?](repeating: nil, count: labels.count)
+        var rowEnds: [Double] = []
+        for index in labels.indices.sorted(by: { labels[$0].x < labels[$1].x }) {
+            let label = labels[index]
+            let width = 6.3 * Double(label.text.count)
+            let anchorEnd = label.x + laneLabelGap + width > right
+            let start = anchorEnd ? label.x - laneLabelGap - width : label.x + laneLabelGap
+            let row = rowEnds.firstIndex { $0 + 8 <= start } ?? (rowEnds.count < rows ? rowEnds.count : nil)
+            guard let row else { continue }
+            if row == rowEnds.count { rowEnds.append(0) }
+            rowEnds[row] = anchorEnd ? label.x - laneLabelGap : start + width
+            placed[index] = (row, anchorEnd)
         }
+        return placed
     }
 
     /// Every event in order, also those without a clock fit (they have no place on the axis).

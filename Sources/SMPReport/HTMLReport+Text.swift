@@ -54,7 +54,7 @@ extension HTMLReport {
         .event line{stroke-width:1.5;vector-effect:non-scaling-stroke}.event.fault{stroke:#d33a2c;fill:#d33a2c}
         .event.emergency_stop{stroke:#7a0010;fill:#7a0010}.event.link_lost,.event.board_restarted{stroke:#555;fill:#555}
         .event.link_lost line,.event.board_restarted line{stroke-dasharray:4 3}
-        .event.cartridge,.event.pigment{stroke:#7b4bd1;fill:#7b4bd1}.event .event-label{stroke:none}
+        .event.cartridge,.event.pigment{stroke:#7b4bd1;fill:#7b4bd1}.event .event-label{stroke:none;fill:inherit}
         .hold-span rect{fill:#e0a100;fill-opacity:0.22;stroke:#e0a100;stroke-width:1;vector-effect:non-scaling-stroke}
         .event-label{font-size:11px;fill:#333}.hold-span .event-label{fill:#8a6200}
         table.events{font-size:12px;margin-top:6px}tr.fault td,tr.emergency_stop td{color:#b00020}
