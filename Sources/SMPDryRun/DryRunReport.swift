@@ -278,9 +278,10 @@ public struct DryRunReport: Encodable, Sendable {
             })
     }
 
-    /// The executed dots and the timeline, from the simulator's truth; the events, from the controller's log. Sessions, dot diameters and the
-    /// outlines come from the plan: ``DryRun/run(_:options:progress:)`` adds them (``SessionRecord/add(plan:)``);
-    /// without a plan the dots are session 1 with diameter 0.
+    /// The executed dots and the timeline, from the simulator's truth; the events, from the controller's log (and
+    /// the truth's board faults the host never received). Sessions, dot diameters and the outlines come from the
+    /// plan: ``DryRun/run(_:options:progress:)`` adds them (``SessionRecord/add(plan:)``); without a plan the dots are
+    /// session 1 with diameter 0.
     static func record(controller: SessionController, truth: SimulationTruth, options: DryRunOptions) -> SessionRecord {
         let dots = controller.dots
         var record = SessionRecord(kind: "dry run", planFile: "")

@@ -21,7 +21,8 @@ struct DryRunCommand: ParsableCommand {
 
             --report FILE.html writes the session as a picture: the treated area dot by dot coloured by deposit \
             depth (or at true scale in pigment on skin), depth histograms per region, a timeline of stroke rate, \
-            hang and X/Y speed with the faults, and the per-region table; its numbers are those of --json. The \
+            hang and X/Y speed with the holds shaded and the faults, stops and operator steps marked, the list of \
+            those events, and the per-region table; its numbers are those of --json. The \
             file is checked before the run and written atomically; it opens from disk in any browser.
 
             --hold-at SECONDS[+DURATION] (repeatable) simulates the operator pressing hold at SECONDS of session \
