@@ -126,6 +126,7 @@ extension SessionController {
             checkFinished(now: now)
         case .fault(let fault):
             faults.append(fault)
+            recordEvent(.fault(.board(fault)), now: now, boardTime: fault.boardTime)
             if case .identified = state {
                 // Before this session armed the board, a fault report is one the board kept from before the
                 // reconnect (the trip that lost the link, or its restart), not a fault of this session.

@@ -47,7 +47,7 @@ public struct SessionRunner<Transport: ControllerTransport, Ledger: RunLedger> {
     /// skipped when it is already the right one.
     public var fittedCartridge: String?
     /// The operator steps the run made, in order.
-    public private(set) var steps: [OperatorStep] = []
+    public private(set) var steps: [SessionController.OperatorStep] = []
     var currentGroup: ControlDot?
     var logger: Logger
     var indexOfPlanDot: [UInt32: Int] = [:]
@@ -76,7 +76,7 @@ public struct SessionRunner<Transport: ControllerTransport, Ledger: RunLedger> {
         limit: UInt64,
         observe: (inout ControllerDriver<Transport>, RunProgress) -> SessionController.OperatorCommand? = { _, _ in nil
         },
-        operatorStep: (OperatorStep) -> Bool = { _ in true }
+        operatorStep: (SessionController.OperatorStep) -> Bool = { _ in true }
     ) {
         let end = transport.now + limit
         if policy.redoUncertain {
@@ -110,6 +110,7 @@ public struct SessionRunner<Transport: ControllerTransport, Ledger: RunLedger> {
                         return
                     }
                     steps.append(step)
+                    resumption.operatorStep = step
                 }
                 currentGroup = first
                 fittedCartridge = first.cartridgeName ?? fittedCartridge
@@ -252,14 +253,15 @@ public struct SessionRunner<Transport: ControllerTransport, Ledger: RunLedger> {
 
     /// The step between the group of `previous` (nil at the start of the run) and that of `next`: a cartridge
     /// change when the catalogue cartridge differs from the fitted one, a pigment change when only the pigment does.
-    static func step(from previous: ControlDot?, fitted: String?, to next: ControlDot) -> OperatorStep? {
+    static func step(from previous: ControlDot?, fitted: String?, to next: ControlDot)
+        -> SessionController.OperatorStep?
+    {
         if let wanted = next.cartridgeName, wanted != fitted {
-            return OperatorStep(kind: .cartridge, from: fitted ?? "unknown", to: wanted, beforePlanDot: next.motion.id)
+            return SessionController.OperatorStep(kind: .cartridge, from: fitted ?? "unknown", to: wanted)
         }
         if let previous, previous.motion.cartridge != next.motion.cartridge {
-            return OperatorStep(
-                kind: .pigment, from: previous.motion.cartridge, to: next.motion.cartridge,
-                beforePlanDot: next.motion.id)
+            return SessionController.OperatorStep(
+                kind: .pigment, from: previous.motion.cartridge, to: next.motion.cartridge)
         }
         return nil
     }
@@ -388,18 +390,4 @@ extension SessionRunner {
         }
         return result
     }
-}
-
-/// An operator step between needle groups: the board is safe; the operator changes the cartridge (or loads another
-/// pigment), and the run goes on once they confirm.
-public struct OperatorStep: Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: String, Sendable { case cartridge, pigment }
-    public var kind: Kind
-    /// What was fitted or loaded, and what the next group needs.
-    public var from: String
-    public var to: String
-    /// The first plan dot of the next group.
-    public var beforePlanDot: Int
-
-    public var description: String { "\(kind) change: \(from) -> \(to) (before plan dot \(beforePlanDot))" }
 }

@@ -24,7 +24,53 @@ public struct DryRunOptions: Sendable {
     /// A calibrated hang per scalp region (a client profile's): every dot gets its region's hang.
     public var hangByRegion: [ScalpRegion: Double]?
 
+    /// Holds the simulated operator presses, each resumed after its duration.
+    public var holds: [SimulatedHold] = []
+
     public init(skin: SkinType) { self.skin = skin }
+}
+
+/// An operator hold in a dry run: hold pressed at `atMicros` of host time (from the session's start), or as soon
+/// after as dots are streaming (a hold is refused while connecting and probing), and resume `durationMicros` after
+/// the press.
+public struct SimulatedHold: Sendable, Equatable {
+    public var atMicros: UInt64
+    public var durationMicros: UInt64
+
+    /// Latest press time and longest hold accepted (s): a day, an hour.
+    public static let latestPressSeconds = 86_400.0
+    public static let longestSeconds = 3_600.0
+    /// The hold's length when the text gives none (s).
+    public static let defaultSeconds = 5.0
+
+    public init(atMicros: UInt64, durationMicros: UInt64) {
+        self.atMicros = atMicros
+        self.durationMicros = durationMicros
+    }
+
+    /// `SECONDS[+DURATION]`: decimal seconds from the session's start, and the hold's length in seconds (default 5).
+    public init(parsing text: String) throws(DryRunError) {
+        let parts = text.split(separator: "+", maxSplits: 1, omittingEmptySubsequences: false)
+        func seconds(_ part: Substring) -> Double? {
+            guard let value = Double(String(part)), value.isFinite else { return nil }
+            return value
+        }
+        let expected =
+            "expected SECONDS[+DURATION]: the press at 0-\(Int(Self.latestPressSeconds)) s from the session's start, "
+            + "held for more than 0 and at most \(Int(Self.longestSeconds)) s (default \(Int(Self.defaultSeconds)))"
+        guard let at = seconds(parts[0]), (0...Self.latestPressSeconds).contains(at) else {
+            throw DryRunError(kind: .badInput, message: "\"\(text)\": \(expected)")
+        }
+        var duration = Self.defaultSeconds
+        if parts.count == 2 {
+            guard let value = seconds(parts[1]), value > 0, value <= Self.longestSeconds else {
+                throw DryRunError(kind: .badInput, message: "\"\(text)\": \(expected)")
+            }
+            duration = value
+        }
+        self.init(
+            atMicros: UInt64((at * 1e6).rounded()), durationMicros: Swift.max(1, UInt64((duration * 1e6).rounded())))
+    }
 }
 
 /// A dry run's progress, for a progress bar.
@@ -111,8 +157,25 @@ public enum DryRun {
         var clockErrorMax = 0.0
         var lastProgress = 0.0
         var nextClockCheck: UInt64 = 0
-        runner.run(limit: options.timeLimitMicros + UInt64(dots.count) * 1_000_000) { driver, run in
+        var holds = options.holds.sorted { $0.atMicros < $1.atMicros }[...]
+        var resumeAt: UInt64?
+        let holdTime = options.holds.reduce(0) { $0 + $1.durationMicros }
+        runner.run(limit: options.timeLimitMicros + UInt64(dots.count) * 1_000_000 + holdTime) { driver, run in
             let now = driver.transport.now
+            switch driver.controller.state {
+            case .holding:
+                if let resume = resumeAt, now >= resume {
+                    resumeAt = nil
+                    return .resume
+                }
+            case .running:
+                if let hold = holds.first, now >= hold.atMicros {
+                    holds.removeFirst()
+                    resumeAt = now + hold.durationMicros
+                    return .hold
+                }
+            default: break
+            }
             // The host's estimate of the board clock against the bench's truth, every 10 ms of host time.
             if now >= nextClockCheck {
                 nextClockCheck = now + 10_000
@@ -197,6 +260,8 @@ struct GradedRun {
     var dots: [ControlDot]
     /// The sessions that sent dots, in order (a reconciling session sends none).
     var sessions: [SessionController]
+    /// Every session, reconciling ones included.
+    var allSessions: [SessionController]
     var accounting: DotAccounting
     var dotIndexOfWireID: [UInt32: Int]
     /// "finished", or why the run stopped short.
@@ -207,6 +272,7 @@ struct GradedRun {
     init<T, L>(_ runner: SessionRunner<T, L>) {
         dots = runner.dots
         sessions = runner.sendingSessions
+        allSessions = runner.sessions
         accounting = runner.finalAccounting
         dotIndexOfWireID = runner.dotIndexOfWireID
         reconnections = runner.reconnections

@@ -110,7 +110,7 @@ struct OperatorKeys {
 
     /// Asks the operator to make `step` and waits for Enter: true once they pressed it, false when they pressed
     /// Ctrl-C or standard input ended (nobody there to change a cartridge).
-    static func confirm(_ step: OperatorStep) -> Bool {
+    static func confirm(_ step: SessionController.OperatorStep) -> Bool {
         let what =
             step.kind == .cartridge
             ? "fit the \(step.to) cartridge (now \(step.from))" : "load pigment \(step.to) (now \(step.from))"
