@@ -59,6 +59,7 @@ extension SimulatedBoard {
 
     mutating func startNextCommand() {
         guard queueHead < queue.count else { return }
+        noteMotionChange()
         let command = queue[queueHead]
         queueHead += 1
         if queueHead > 256 && queueHead * 2 > queue.count {
