@@ -313,6 +313,7 @@ extension SimulatedBoard {
     /// Board time the host was last heard (a valid frame or a heartbeat), nil before any.
     public var lastHeardFromHost: UInt64? { session.lastHeardAt }
 
-    /// The board side's link counters (retransmissions, NACKs, heartbeats): what its firmware could report.
-    public var linkStatistics: WireSession.Statistics { session.statistics }
+    /// The board side of the link (its counters, round-trip estimate and retransmission timeout): what its firmware
+    /// could report, read-only.
+    public var linkSession: WireSession { session }
 }

@@ -287,9 +287,6 @@ public struct NeedleClearanceTruth: Codable, Equatable, Sendable {
     /// Time from the board acting to the needle clear (µs), nil when it did not clear.
     public var latencyMicros: UInt64? { clearBoardTimeMicros.map { $0 - boardTimeMicros } }
 
-    /// True when the needle was in the skin, or a stroke could still reach it, when the board acted.
-    public var needleWithinReach: Bool { tipDepthMM > 0 || strokeBottomDepthMM > 0 }
-
     enum CodingKeys: String, CodingKey {
         case cause
         case boardTimeMicros = "board_time_micros"

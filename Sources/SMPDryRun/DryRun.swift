@@ -183,8 +183,8 @@ public struct DryRunTransport: ControllerTransport {
     /// The two directions of the link, with what their fault injection did (for grading, like ``truth``).
     public var hostToBoard: LinkFaultInjector { base.bench.hostToBoard }
     public var boardToHost: LinkFaultInjector { base.bench.boardToHost }
-    /// The board's own link counters (retransmissions, NACKs, heartbeats).
-    public var boardLinkStatistics: WireSession.Statistics { base.bench.board.linkStatistics }
+    /// The board's side of the link (counters, round trip, retransmission timeout).
+    public var boardLinkSession: WireSession { base.bench.board.linkSession }
 }
 
 struct BenchTransport: ControllerTransport {

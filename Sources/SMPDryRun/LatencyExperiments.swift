@@ -119,12 +119,20 @@ public enum LatencyExperiment {
         public var sentPastDeadline: Int
         /// The board's faults, by name (a late dot is `late_command`).
         public var boardFaults: [String]
-        /// The host's smoothed round trip and retransmission timeout at the end (µs).
+        /// The host's smoothed round trip at the end (µs).
         public var hostRoundTripMicros: Double?
-        public var hostRetransmissionTimeoutMicros: UInt64
+        /// The retransmission timeout of the side that sent the lost frame, at the end (µs).
+        public var senderRetransmissionTimeoutMicros: UInt64
         /// Fast retransmissions each side made.
         public var hostFastRetransmissions: UInt64
         public var boardFastRetransmissions: UInt64
+
+        /// True when a negative acknowledgement had the frame resent (fast retransmit, Protocol.md §4), false when
+        /// the sender's retransmission timeout did.
+        public var repairedByFastRetransmit: Bool {
+            guard let loss else { return false }
+            return (loss.messageType.isFromBoard ? boardFastRetransmissions : hostFastRetransmissions) > 0
+        }
 
         /// How much later the lost frame's content arrived than it would have without the loss (µs).
         public var extraDelayMicros: UInt64? {
@@ -141,47 +149,17 @@ public enum LatencyExperiment {
         let transport = driver.transport
         let controller = driver.controller
         let truth = transport.truth
+        let hostLoss = transport.hostToBoard.targetedLosses.first
+        let board = transport.boardLinkSession
         return LostFrameOutcome(
-            loss: transport.hostToBoard.targetedLosses.first ?? transport.boardToHost.targetedLosses.first,
+            loss: hostLoss ?? transport.boardToHost.targetedLosses.first,
             dotsPlanned: dots.count, dotsDone: controller.accounting.done, finished: controller.state == .finished,
             sentPastDeadline: controller.sentPastDeadline, boardFaults: truth.faults.map(\.code),
             hostRoundTripMicros: controller.session.smoothedRoundTripMicros,
-            hostRetransmissionTimeoutMicros: controller.session.retransmissionTimeoutMicros,
+            senderRetransmissionTimeoutMicros: hostLoss != nil
+                ? controller.session.retransmissionTimeoutMicros : board.retransmissionTimeoutMicros,
             hostFastRetransmissions: controller.session.statistics.fastRetransmissions,
-            boardFastRetransmissions: transport.boardLinkStatistics.fastRetransmissions)
-    }
-
-    // MARK: Bounds from physics
-
-    /// The longest the board can take, by the Z axis's limits alone, from acting on a hold or a fault to the
-    /// needle clear of the skin: Z caught going down at `zVelocity` (mm/s, positive deeper) first stops at the
-    /// acceleration limit, then rises from rest through the stroke bottom's depth past the skin (`depth`, mm, plus the
-    /// stopping distance). The stroke in progress is never stopped, and needs no term of its own: the tip is never
-    /// deeper than the stroke's bottom, so a Z that has lifted the bottom out of the skin has lifted the whole stroke
-    /// out (Protocol.md §10.9). In µs.
-    public static func clearanceBound(depth: Double, zVelocity: Double, board: BoardDefinition) -> Double {
-        let speed = board.axes.z.maxSpeedMMPerS
-        let acceleration = board.axes.z.maxAccelMMPerS2
-        let descending = max(0, zVelocity)
-        let stop = descending / acceleration
-        let rise = max(0, depth) + descending * descending / (2 * acceleration)
-        let ramp = speed * speed / (2 * acceleration)
-        let riseTime = rise <= ramp ? (2 * rise / acceleration).squareRoot() : speed / acceleration + (rise - ramp) / speed
-        return (stop + riseTime) * 1_000_000
-    }
-
-    /// The worst case of ``clearanceBound(depth:zVelocity:board:)`` over every state a dot can be caught in: the
-    /// deepest stroke bottom (the hang ceiling less the membrane loss, plus the map's worst error, taken as the
-    /// board's minimum clearance, which is sized for it) and Z caught at full speed at the start of its deceleration
-    /// onto that depth (it stops exactly there). In µs.
-    public static func worstClearanceBound(board: BoardDefinition, handpiece: HandpieceDefinition) -> Double {
-        let depth =
-            board.hangCeilingMM - handpiece.membraneLossMM.value + Double(board.minClearanceUM) / 1000
-        let speed = board.axes.z.maxSpeedMMPerS
-        let acceleration = board.axes.z.maxAccelMMPerS2
-        // Caught at full speed with the stopping distance left: it stops at the deepest point, then rises through it.
-        let stop = speed / acceleration
-        return stop * 1_000_000 + clearanceBound(depth: depth, zVelocity: 0, board: board)
+            boardFastRetransmissions: board.statistics.fastRetransmissions)
     }
 
     // MARK: Running

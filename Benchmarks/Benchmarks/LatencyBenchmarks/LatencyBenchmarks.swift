@@ -45,14 +45,12 @@ let benchmarks: @Sendable () -> Void = {
                     dots: dots, setup: setup(seed: seed), after: 1_000_000 + seed * 7_919),
                 let latency = hold.latencyMicros
             else { fatalError("seed \(seed): the hold was not taken or the needle never cleared") }
-            guard hold.needleWithinReach else { continue }
+            guard hold.couldReachSkin(board: .r1) else { continue }
             benchmark.measurement(holdWithinReach, Int(latency))
             if ["dot.descending", "dot.stroking", "dot.awaitAscent"].contains(hold.activity) {
                 benchmark.measurement(holdDip, Int(latency))
             }
-            let bound = LatencyExperiment.clearanceBound(
-                depth: hold.strokeBottomDepthMM, zVelocity: hold.zVelocityMMPerS, board: .r1)
-            benchmark.measurement(holdHeadroom, Int(bound) - Int(latency))
+            benchmark.measurement(holdHeadroom, Int(hold.physicsBound(board: .r1)) - Int(latency))
         }
     }
 
@@ -73,7 +71,7 @@ let benchmarks: @Sendable () -> Void = {
                 let clear = trip.clearBoardTimeMicros, let lastHeard = trip.hostLastHeardBoardTimeMicros
             else { fatalError("seed \(seed): no watchdog trip, or the needle never cleared") }
             benchmark.measurement(hostLossClear, Int(clear - lastHeard))
-            if trip.needleWithinReach { benchmark.measurement(hostLossWithinReach, Int(clear - lastHeard)) }
+            if trip.couldReachSkin(board: .r1) { benchmark.measurement(hostLossWithinReach, Int(clear - lastHeard)) }
         }
     }
 
