@@ -81,14 +81,25 @@ public enum LatencyExperiment {
 
     // MARK: Host loss
 
-    /// Runs a session of `dots` and kills the host `offset` µs of host time after `phase` began: from then on it
-    /// writes nothing (a SIGKILL; what it wrote before still arrives, as from the OS's buffers). Returns the board's
-    /// record of the safe state its watchdog entered, nil when no watchdog trip followed (the session had ended).
-    /// Its ``NeedleClearanceTruth/hostLastHeardBoardTimeMicros`` is the arrival of the host's last byte.
+    /// How the host is lost.
+    public enum HostLoss: Sendable {
+        /// The process dies (SIGKILL): it writes nothing more; what it wrote before still arrives, as from the OS's
+        /// buffers.
+        case killed
+        /// The cable is pulled: from that moment nothing crosses the link either way, bytes in flight included
+        /// (a `disconnect` fault from the moment of the pull to the end).
+        case cablePulled
+    }
+
+    /// Runs a session of `dots` and loses the host `offset` µs of host time after `phase` began. Returns the board's
+    /// record of the safe state its watchdog entered, nil when no watchdog trip followed (the session had ended). Its
+    /// ``NeedleClearanceTruth/hostLastHeardBoardTimeMicros`` is the arrival of the host's last byte.
     public static func hostLoss(
-        dots: [ControlDot], setup: SimulationSetup, phase: Phase = .streaming, after offset: UInt64
+        dots: [ControlDot], setup: SimulationSetup, phase: Phase = .streaming, after offset: UInt64,
+        how: HostLoss = .killed
     ) -> NeedleClearanceTruth? {
-        var driver = makeDriver(dots: dots, setup: setup, transport: SilencedTransport(base: DryRunTransport(setup: setup)))
+        var driver = makeDriver(
+            dots: dots, setup: setup, transport: SilencedTransport(base: DryRunTransport(setup: setup)))
         driver.run(limit: sessionLimit(dots)) { driver in
             let now = driver.transport.now
             guard driver.transport.silentSince == nil else { return nil }
@@ -101,8 +112,19 @@ public enum LatencyExperiment {
             driver.transport.silentSince = now
             return nil
         }
-        guard driver.transport.silentSince != nil else { return nil }
-        return driver.transport.base.truth.needleClearances.first { $0.cause == FaultCode.watchdog.name }
+        guard let silentSince = driver.transport.silentSince else { return nil }
+        switch how {
+        case .killed:
+            return driver.transport.base.truth.needleClearances.first { $0.cause == FaultCode.watchdog.name }
+        case .cablePulled:
+            // The same seed runs the same session up to the moment found above; the link dies then.
+            var pulled = setup
+            pulled.faults.disconnects.append(FaultPlan.Window(start: silentSince, duration: sessionLimit(dots)))
+            pulled.faultSpec += (pulled.faultSpec.isEmpty ? "" : ",") + "disconnect=\(silentSince)us+\(sessionLimit(dots))us"
+            var cabled = makeDriver(dots: dots, setup: pulled, transport: DryRunTransport(setup: pulled))
+            cabled.run(limit: sessionLimit(dots))
+            return cabled.transport.truth.needleClearances.first { $0.cause == FaultCode.watchdog.name }
+        }
     }
 
     // MARK: One lost frame

@@ -54,7 +54,8 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    // The host dies at a random point, a third of the time while probing (touch-offs), else while dots run.
+    // The host is lost at a seeded point, a third of the time while probing (touch-offs), else while dots run; odd
+    // seeds kill the process, even ones pull the cable.
     Benchmark(
         "Host loss: last byte to needle clear (board time), \(sessions) sessions",
         configuration: .init(
@@ -67,7 +68,8 @@ let benchmarks: @Sendable () -> Void = {
             guard
                 let trip = LatencyExperiment.hostLoss(
                     dots: dots, setup: setup(seed: seed), phase: probing ? .probing : .streaming,
-                    after: probing ? 200_000 + seed * 9_973 : 1_000_000 + seed * 13_331),
+                    after: probing ? 200_000 + seed * 9_973 : 1_000_000 + seed * 13_331,
+                    how: seed % 2 == 1 ? .killed : .cablePulled),
                 let clear = trip.clearBoardTimeMicros, let lastHeard = trip.hostLastHeardBoardTimeMicros
             else { fatalError("seed \(seed): no watchdog trip, or the needle never cleared") }
             benchmark.measurement(hostLossClear, Int(clear - lastHeard))
