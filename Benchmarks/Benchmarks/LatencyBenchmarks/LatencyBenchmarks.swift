@@ -11,18 +11,26 @@ import SMPDryRun
 private let sessions: UInt64 = 400
 private let dotsPerSession = 40
 
-private let holdWithinReach = BenchmarkMetric.custom("hold: latency us, needle within reach", useScalingFactor: false)
-private let holdDip = BenchmarkMetric.custom("hold: latency us, caught in the dip at depth", useScalingFactor: false)
+// Latencies in units of 0.1 ms: the tool prints values of 10,000 and more in thousands, which would hide the
+// fractions of a millisecond.
+private let holdReach = BenchmarkMetric.custom(
+    "hold: latency 0.1 ms, stroke could reach the skin", useScalingFactor: false)
+private let holdDip = BenchmarkMetric.custom("hold: latency 0.1 ms, caught in the dip at depth", useScalingFactor: false)
+private let holdInSkin = BenchmarkMetric.custom("hold: latency 0.1 ms, tip in the skin", useScalingFactor: false)
 private let holdHeadroom = BenchmarkMetric.custom(
     "hold: per-event physics bound minus latency us", polarity: .prefersLarger, useScalingFactor: false)
 private let hostLossClear = BenchmarkMetric.custom(
-    "host loss: last byte to needle clear us", useScalingFactor: false)
-private let hostLossWithinReach = BenchmarkMetric.custom(
-    "host loss: last byte to needle clear us, needle within reach", useScalingFactor: false)
+    "host loss: last byte to needle clear 0.1 ms", useScalingFactor: false)
+private let hostLossReach = BenchmarkMetric.custom(
+    "host loss: last byte to needle clear 0.1 ms, stroke could reach the skin", useScalingFactor: false)
 private let trainDelay = BenchmarkMetric.custom("lost dot_train frame: extra delay us", useScalingFactor: false)
 private let completionsDelay = BenchmarkMetric.custom(
     "lost completions frame: extra delay us", useScalingFactor: false)
 private let roundTrip = BenchmarkMetric.custom("host smoothed round trip us", useScalingFactor: false)
+private let trainFast = BenchmarkMetric.custom(
+    "lost dot_train frames repaired by fast retransmit %", useScalingFactor: false)
+private let completionsFast = BenchmarkMetric.custom(
+    "lost completions frames repaired by fast retransmit %", useScalingFactor: false)
 private let lateDots = BenchmarkMetric.custom("late dots after one lost frame", useScalingFactor: false)
 
 private func setup(seed: UInt64, faults: String = "") -> SimulationSetup {
@@ -35,7 +43,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark(
         "Hold: byte arrival to needle clear (board time), \(sessions) sessions",
         configuration: .init(
-            metrics: [holdWithinReach, holdDip, holdHeadroom], timeUnits: .microseconds,
+            metrics: [holdReach, holdDip, holdInSkin, holdHeadroom], timeUnits: .microseconds,
             maxDuration: .seconds(600), maxIterations: 1)
     ) { benchmark in
         for seed in 1...sessions {
@@ -46,10 +54,12 @@ let benchmarks: @Sendable () -> Void = {
                 let latency = hold.latencyMicros
             else { fatalError("seed \(seed): the hold was not taken or the needle never cleared") }
             guard hold.couldReachSkin(board: .r1) else { continue }
-            benchmark.measurement(holdWithinReach, Int(latency))
+            let tenths = Int((Double(latency) / 100).rounded())
+            benchmark.measurement(holdReach, tenths)
             if ["dot.descending", "dot.stroking", "dot.awaitAscent"].contains(hold.activity) {
-                benchmark.measurement(holdDip, Int(latency))
+                benchmark.measurement(holdDip, tenths)
             }
+            if hold.tipDepthMM > 0 { benchmark.measurement(holdInSkin, tenths) }
             benchmark.measurement(holdHeadroom, Int(hold.physicsBound(board: .r1)) - Int(latency))
         }
     }
@@ -59,7 +69,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark(
         "Host loss: last byte to needle clear (board time), \(sessions) sessions",
         configuration: .init(
-            metrics: [hostLossClear, hostLossWithinReach], timeUnits: .microseconds, maxDuration: .seconds(600),
+            metrics: [hostLossClear, hostLossReach], timeUnits: .microseconds, maxDuration: .seconds(600),
             maxIterations: 1)
     ) { benchmark in
         for seed in 1...sessions {
@@ -72,8 +82,9 @@ let benchmarks: @Sendable () -> Void = {
                     how: seed % 2 == 1 ? .killed : .cablePulled),
                 let clear = trip.clearBoardTimeMicros, let lastHeard = trip.hostLastHeardBoardTimeMicros
             else { fatalError("seed \(seed): no watchdog trip, or the needle never cleared") }
-            benchmark.measurement(hostLossClear, Int(clear - lastHeard))
-            if trip.couldReachSkin(board: .r1) { benchmark.measurement(hostLossWithinReach, Int(clear - lastHeard)) }
+            let tenths = Int((Double(clear - lastHeard) / 100).rounded())
+            benchmark.measurement(hostLossClear, tenths)
+            if trip.couldReachSkin(board: .r1) { benchmark.measurement(hostLossReach, tenths) }
         }
     }
 
@@ -82,9 +93,10 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark(
         "One lost frame: extra delay of its content, late dots",
         configuration: .init(
-            metrics: [trainDelay, completionsDelay, roundTrip, lateDots], timeUnits: .microseconds,
+            metrics: [trainDelay, completionsDelay, trainFast, completionsFast, roundTrip, lateDots], timeUnits: .microseconds,
             maxDuration: .seconds(600), maxIterations: 1)
     ) { benchmark in
+        var repairs: [String: (fast: Int, all: Int)] = [:]
         for seed in UInt64(1)...20 {
             let dots = LatencyExperiment.patch(count: 150, seed: seed)
             for (spec, metric) in [
@@ -96,10 +108,16 @@ let benchmarks: @Sendable () -> Void = {
                     fatalError("seed \(seed) \(spec): frame not lost and redelivered, or session not finished")
                 }
                 benchmark.measurement(metric, Int(delay))
+                let kind = spec.hasPrefix("lose=dot_train") ? "dot_train" : "completions"
+                let tally = repairs[kind] ?? (0, 0)
+                repairs[kind] = (tally.fast + (outcome.repairedByFastRetransmit ? 1 : 0), tally.all + 1)
                 benchmark.measurement(
                     lateDots, outcome.sentPastDeadline + outcome.boardFaults.filter { $0 == "late_command" }.count)
                 if let rtt = outcome.hostRoundTripMicros { benchmark.measurement(roundTrip, Int(rtt)) }
             }
+        }
+        for (kind, metric) in [("dot_train", trainFast), ("completions", completionsFast)] {
+            if let tally = repairs[kind], tally.all > 0 { benchmark.measurement(metric, tally.fast * 100 / tally.all) }
         }
     }
 }
