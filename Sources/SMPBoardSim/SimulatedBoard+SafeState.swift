@@ -25,8 +25,9 @@ extension SimulatedBoard {
     /// Needle retracted to the clearance above the mapped skin (the highest of the stretch X/Y still travel while they
     /// stop; the top of travel where the map does not cover), motor stopped, X/Y decelerated, queue empty.
     /// `activity`, `dotInProgress` and `hostLastHeard` describe the board before the fault, for the truth.
-    mutating func enterSafeState(fault: FaultCode, activity doing: String, dotInProgress: UInt32, hostLastHeard: UInt64?)
-    {
+    mutating func enterSafeState(
+        fault: FaultCode, activity doing: String, dotInProgress: UInt32, hostLastHeard: UInt64?
+    ) {
         noteMotionChange()
         let board = setup.board
         let time = Self.seconds(now)

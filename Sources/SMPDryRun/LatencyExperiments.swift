@@ -120,7 +120,8 @@ public enum LatencyExperiment {
             // The same seed runs the same session up to the moment found above; the link dies then.
             var pulled = setup
             pulled.faults.disconnects.append(FaultPlan.Window(start: silentSince, duration: sessionLimit(dots)))
-            pulled.faultSpec += (pulled.faultSpec.isEmpty ? "" : ",") + "disconnect=\(silentSince)us+\(sessionLimit(dots))us"
+            pulled.faultSpec +=
+                (pulled.faultSpec.isEmpty ? "" : ",") + "disconnect=\(silentSince)us+\(sessionLimit(dots))us"
             var cabled = makeDriver(dots: dots, setup: pulled, transport: DryRunTransport(setup: pulled))
             cabled.run(limit: sessionLimit(dots))
             return cabled.transport.truth.needleClearances.first { $0.cause == FaultCode.watchdog.name }

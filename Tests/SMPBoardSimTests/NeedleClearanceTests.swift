@@ -41,7 +41,8 @@ struct NeedleClearanceTests {
         // Before the Z crossing: the cam lifts the tip out between strokes, so the last exit comes at or before it.
         #expect(clear <= start + 0.023 + 2e-6)
         #expect(stride(from: clear - 20e-6, to: clear, by: 1e-6).contains { physics.tipDepthPastSkin(at: $0) > 0 })
-        #expect(stride(from: clear, through: clear + 0.2, by: 5e-6).allSatisfy { physics.tipDepthPastSkin(at: $0) <= 0 })
+        #expect(
+            stride(from: clear, through: clear + 0.2, by: 5e-6).allSatisfy { physics.tipDepthPastSkin(at: $0) <= 0 })
     }
 
     @Test("a hold during a touch-off is recorded and clears within the Z axis's bound")
@@ -78,7 +79,9 @@ struct NeedleClearanceTests {
         }
     }
 
-    @Test("lose=TYPE#N parses; bad values name the key", arguments: ["lose=dot_train", "lose=nothing#1", "lose=board_hello#1", "lose=dot_train#0"])
+    @Test(
+        "lose=TYPE#N parses; bad values name the key",
+        arguments: ["lose=dot_train", "lose=nothing#1", "lose=board_hello#1", "lose=dot_train#0"])
     func loseSpec(bad: String) throws {
         let plan = try FaultPlan(parsing: "lose=dot_train#3,lose=completions#1")
         #expect(

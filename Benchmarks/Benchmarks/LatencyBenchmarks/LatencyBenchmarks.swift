@@ -15,7 +15,8 @@ private let dotsPerSession = 40
 // fractions of a millisecond.
 private let holdReach = BenchmarkMetric.custom(
     "hold: latency 0.1 ms, stroke could reach the skin", useScalingFactor: false)
-private let holdDip = BenchmarkMetric.custom("hold: latency 0.1 ms, caught in the dip at depth", useScalingFactor: false)
+private let holdDip = BenchmarkMetric.custom(
+    "hold: latency 0.1 ms, caught in the dip at depth", useScalingFactor: false)
 private let holdInSkin = BenchmarkMetric.custom("hold: latency 0.1 ms, tip in the skin", useScalingFactor: false)
 private let holdHeadroom = BenchmarkMetric.custom(
     "hold: per-event physics bound minus latency us", polarity: .prefersLarger, useScalingFactor: false)
@@ -93,7 +94,8 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark(
         "One lost frame: extra delay of its content, late dots",
         configuration: .init(
-            metrics: [trainDelay, completionsDelay, trainFast, completionsFast, roundTrip, lateDots], timeUnits: .microseconds,
+            metrics: [trainDelay, completionsDelay, trainFast, completionsFast, roundTrip, lateDots],
+            timeUnits: .microseconds,
             maxDuration: .seconds(600), maxIterations: 1)
     ) { benchmark in
         var repairs: [String: (fast: Int, all: Int)] = [:]
