@@ -134,6 +134,7 @@ public enum LatencyExperiment {
     public struct LostFrameOutcome: Sendable {
         /// The frame lost on purpose and its redelivery (nil: the session never sent that frame).
         public var loss: LinkFaultInjector.TargetedLoss?
+        /// Dots in the session, and dots the controller counts done.
         public var dotsPlanned: Int
         public var dotsDone: Int
         /// The controller reached `finished`.
