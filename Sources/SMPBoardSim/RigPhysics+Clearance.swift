@@ -20,14 +20,14 @@ extension RigPhysics {
     /// reach the skin once everything else is at rest).
     ///
     /// Exact to 1 µs: the scan steps by the least time in which the tip could cross the surface, from its distance to
-    /// it and a bound on how fast it moves (the cam's fastest tip speed at the highest rate the motor can still reach,
-    /// plus the Z speed limit, plus the X/Y speed limits for a skin slope up to 1), so no contact in between is
-    /// skipped, however brief.
+    /// it and a bound on how fast it moves (the slider-crank's fastest tip speed, π · stroke · rate · (1 + λ), at the
+    /// highest rate the motor can still reach, plus the Z speed limit, plus the X/Y speed limits for a skin slope up
+    /// to 1), so no contact in between is skipped, however brief.
     public func needleClearTime(from start: Double) -> Double? {
         let settle = max(start, x.endTime, y.endTime, z.endTime)
         let rateBound = max(motor.rate(at: start), motor.target)
         let axesSpeed = z.maxSpeed + x.maxSpeed + y.maxSpeed
-        let tipSpeed = Double.pi * rateBound * cam.strokeLength + axesSpeed
+        let tipSpeed = Double.pi * rateBound * cam.strokeLength * (1 + cam.crankRodRatio) + axesSpeed
         let minimumStep = 1e-6
         var time = start
         var inSkin = false
