@@ -48,8 +48,8 @@ public enum LatencyExperiment {
     // MARK: Hold
 
     /// Runs a session of `dots` on `setup`'s board, gives the operator's hold `offset` µs of host time after
-    /// `phase` began, and returns the board's record of that hold (nil when the controller did not take the hold:
-    /// the session had ended or was not in a state that holds). The session is stopped 300 ms after the hold, long
+    /// `phase` began (while probing or streaming), and returns the board's record of that hold (nil when the session
+    /// had ended or the board did not hold). The session is stopped 300 ms after the hold, long
     /// after any needle is clear.
     public static func hold(
         dots: [ControlDot], setup: SimulationSetup, phase: Phase = .streaming, after offset: UInt64
@@ -71,9 +71,13 @@ public enum LatencyExperiment {
                 return nil
             }
             driver.maximumWait = 50_000
-            guard case .running = driver.controller.state else { return nil }
-            heldAt = now
-            return .hold
+            switch driver.controller.state {
+            case .running, .armed:
+                heldAt = now
+                return .hold
+            default:
+                return nil
+            }
         }
         guard heldAt != nil else { return nil }
         return driver.transport.truth.needleClearances.first { $0.cause == "hold" }

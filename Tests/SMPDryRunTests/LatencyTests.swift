@@ -46,6 +46,25 @@ struct LatencyTests {
         }
     }
 
+    @Test("a hold while probing clears the needle within the Z axis's bound, the touch-off held (12 seeds)")
+    func holdWhileProbingClearsWithinPhysicsBound() throws {
+        var holds: [NeedleClearanceTruth] = []
+        for seed in UInt64(1)...12 {
+            let hold = LatencyExperiment.hold(
+                dots: LatencyExperiment.patch(count: 40, seed: seed), setup: try Self.setup(seed), phase: .probing,
+                after: 1_500_000 + seed * 150_000)
+            holds.append(try #require(hold, "seed \(seed): the controller did not take the hold"))
+        }
+        try #require(holds.allSatisfy { $0.activity.hasPrefix("touch_off") || $0.activity == "idle" })
+        try #require(
+            holds.contains { $0.activity == "touch_off.descend" || $0.activity == "touch_off.approach" },
+            "\(holds.map(\.activity))")
+        for (index, hold) in holds.enumerated() {
+            let latency = try #require(hold.latencyMicros, "seed \(index + 1): the needle never cleared")
+            #expect(Double(latency) <= Self.bound(of: hold), "seed \(index + 1) \(hold.activity): \(latency) µs")
+        }
+    }
+
     @Test("a host killed or unplugged has the needle clear within 150 ms of its last byte, board time (12 seeds)")
     func hostLossClearsWithin150Milliseconds() throws {
         // A third of the seeds lose the host while probing (touch-offs), the others while dots run, at seeded

@@ -18,6 +18,9 @@ private let holdReach = BenchmarkMetric.custom(
 private let holdDip = BenchmarkMetric.custom(
     "hold: latency 0.1 ms, caught in the dip at depth", useScalingFactor: false)
 private let holdInSkin = BenchmarkMetric.custom("hold: latency 0.1 ms, tip in the skin", useScalingFactor: false)
+private let holdProbing = BenchmarkMetric.custom("hold while probing: latency 0.1 ms", useScalingFactor: false)
+private let holdProbingInSkin = BenchmarkMetric.custom(
+    "hold while probing: latency 0.1 ms, stroke could reach the skin", useScalingFactor: false)
 private let holdHeadroom = BenchmarkMetric.custom(
     "hold: per-event physics bound minus latency us", polarity: .prefersLarger, useScalingFactor: false)
 private let hostLossClear = BenchmarkMetric.custom(
@@ -62,6 +65,26 @@ let benchmarks: @Sendable () -> Void = {
             }
             if hold.tipDepthMM > 0 { benchmark.measurement(holdInSkin, tenths) }
             benchmark.measurement(holdHeadroom, Int(hold.physicsBound(board: .r1)) - Int(latency))
+        }
+    }
+
+    // A hold while the controller probes the surface: the touch-off's travel, approach and descent.
+    Benchmark(
+        "Hold while probing: byte arrival to needle clear (board time), 100 sessions",
+        configuration: .init(
+            metrics: [holdProbing, holdProbingInSkin], timeUnits: .microseconds, maxDuration: .seconds(600),
+            maxIterations: 1)
+    ) { benchmark in
+        for seed in UInt64(1)...100 {
+            let dots = LatencyExperiment.patch(count: dotsPerSession, seed: seed)
+            guard
+                let hold = LatencyExperiment.hold(
+                    dots: dots, setup: setup(seed: seed), phase: .probing, after: 1_500_000 + seed * 37_813),
+                let latency = hold.latencyMicros
+            else { fatalError("seed \(seed): the hold was not taken or the needle never cleared") }
+            let tenths = Int((Double(latency) / 100).rounded())
+            benchmark.measurement(holdProbing, tenths)
+            if hold.couldReachSkin(board: .r1) { benchmark.measurement(holdProbingInSkin, tenths) }
         }
     }
 
