@@ -58,6 +58,9 @@ let package = Package(
             ]
         ),
         benchmarkTarget(
+            "LatencyBenchmarks",
+            [.product(name: "SMPDryRun", package: "smpctl"), .product(name: "SMPBoardSim", package: "smpctl")]),
+        benchmarkTarget(
             "SerialBenchmarks",
             [
                 .product(name: "SMPSerial", package: "smpctl"), .product(name: "SMPSerialTesting", package: "smpctl"),

@@ -250,8 +250,10 @@ extension SimulatedBoard {
         case .disarm:
             // The safe state on purpose, without a fault: what an operator step (a cartridge change) starts with.
             guard state == .held || state == .ready else { return }
+            let doing = activityName
             discardQueuedCommands()
-            enterSafeState(fault: .none)
+            enterSafeState(
+                fault: .none, activity: doing, dotInProgress: currentDotID, hostLastHeard: session.lastHeardAt)
             activeFault = nil
             sendStatus()
         case .cartridgeFitted(let fitted):

@@ -59,6 +59,7 @@ extension SimulatedBoard {
 
     mutating func startNextCommand() {
         guard queueHead < queue.count else { return }
+        noteMotionChange()
         let command = queue[queueHead]
         queueHead += 1
         if queueHead > 256 && queueHead * 2 > queue.count {
@@ -311,4 +312,8 @@ extension SimulatedBoard {
 
     /// Board time the host was last heard (a valid frame or a heartbeat), nil before any.
     public var lastHeardFromHost: UInt64? { session.lastHeardAt }
+
+    /// The board side of the link (its counters, round-trip estimate and retransmission timeout): what its firmware
+    /// could report, read-only.
+    public var linkSession: WireSession { session }
 }

@@ -74,6 +74,9 @@ public struct SimulatedBoard: BoardCore {
     var strayStrokes: [StrokeTruth] = []
     var faultTruths: [FaultTruth] = []
     var touchOffTruths: [TouchOffTruth] = []
+    var needleClearances: [NeedleClearanceTruth] = []
+    /// The clearance record whose motion is still the board's (nil once a command changed it).
+    var pendingClearance: Int?
     var summary = SimulationSummary()
     var strokeScratch: [StrokeEvent] = []
     /// The dot a fault or hold cut short, while its needle is still on the way up: skin contacts then are its own.

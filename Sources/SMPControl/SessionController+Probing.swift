@@ -51,6 +51,7 @@ extension SessionController {
     }
 
     mutating func probe(_ probing: inout Probing, now: UInt64) {
+        guard probing.heldAt == nil else { return }
         guard let plan = probing.plan else {
             // The flat declaration: one queued command, then the dots.
             if !probing.gridSent {

@@ -250,6 +250,8 @@ public struct SessionController: Sendable {
         /// One touch-off at a stored node after a cartridge change, not a probing of the grid.
         var isRezero = false
         public var nodesProbed = 0
+        /// Host time the operator's hold was sent, nil when not held: no touch-off goes out until the resume.
+        var heldAt: UInt64?
     }
 
     /// Streaming phase data: the commands not yet sent, in queue order.
@@ -400,6 +402,19 @@ public struct SessionController: Sendable {
             sendControl(.resume, now: now)
             streaming.heldAt = nil
             transition(to: .running(streaming), now: now)
+            recordEvent(.resume, now: now)
+        case (.hold, .armed(var probing)) where probing.heldAt == nil:
+            // The board holds the touch-off in progress and starts it again on resume (Protocol.md §10.9).
+            sendControl(.hold, now: now)
+            probing.heldAt = now
+            state = .armed(probing)
+            log(.notice, "probing held", now: now)
+            recordEvent(.hold, now: now)
+        case (.resume, .armed(var probing)) where probing.heldAt != nil:
+            sendControl(.resume, now: now)
+            probing.heldAt = nil
+            state = .armed(probing)
+            log(.notice, "probing resumed", now: now)
             recordEvent(.resume, now: now)
         case (.emergencyStop, .faulted), (.emergencyStop, .finished), (.emergencyStop, .disconnected):
             break

@@ -253,6 +253,12 @@ public struct DryRunTransport: ControllerTransport {
     public var truth: SimulationTruth { base.bench.board.truth() }
     /// The board clock now (true board time, for grading the host's clock estimate).
     public var boardNow: UInt64 { base.bench.boardNow }
+    /// The link towards the board, with what its fault injection did (for grading, like ``truth``).
+    public var hostToBoard: LinkFaultInjector { base.bench.hostToBoard }
+    /// The link towards the host, with what its fault injection did.
+    public var boardToHost: LinkFaultInjector { base.bench.boardToHost }
+    /// The board's side of the link (counters, round trip, retransmission timeout).
+    public var boardLinkSession: WireSession { base.bench.board.linkSession }
 }
 
 /// What the grader needs of a run: the plan's dots, the sessions that sent them, and the ledger's word on each.

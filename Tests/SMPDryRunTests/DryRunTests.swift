@@ -53,6 +53,48 @@ import Testing
         #expect(report.outcome != "finished" || report.dotsDone == report.dotsPlanned)
     }
 
+    /// Hold while probing and resume: the touch-off in progress is held and done again, no touch-off goes out
+    /// while held, and the session still finishes with every dot done and nothing late.
+    @Test func holdAndResumeWhileProbing() throws {
+        let dots = LatencyExperiment.patch(count: 30, seed: 5)
+        let controller = SessionController(dots: dots, board: .r1, handpiece: .rotaryR1)
+        let setup = try LatencyExperiment.setup(seed: 5)
+        var driver = ControllerDriver(controller: controller, transport: DryRunTransport(setup: setup))
+        var heldAt: UInt64?
+        var resumedAt: UInt64?
+        var touchOffsWhenHeld = 0
+        var touchOffsWhileHeld = 0
+        driver.run(limit: 200_000_000) { driver in
+            let now = driver.transport.now
+            guard case .armed = driver.controller.state, let started = driver.controller.probingStartedAt else {
+                return nil
+            }
+            if heldAt == nil, now >= started + 1_500_000 {
+                heldAt = now
+                touchOffsWhenHeld = driver.controller.touchOffs.count
+                return .hold
+            }
+            if let held = heldAt, resumedAt == nil {
+                touchOffsWhileHeld = driver.controller.touchOffs.count - touchOffsWhenHeld
+                if now >= held + 1_000_000 {
+                    resumedAt = now
+                    return .resume
+                }
+            }
+            return nil
+        }
+        try #require(heldAt != nil && resumedAt != nil)
+        let truth = driver.transport.truth
+        let hold = try #require(truth.needleClearances.first { $0.cause == "hold" })
+        #expect(hold.activity.hasPrefix("touch_off"))
+        // At most the touch-off the hold caught finishing as it arrived; nothing new was sent while held.
+        #expect(touchOffsWhileHeld <= 1)
+        #expect(driver.controller.state == .finished, "\(driver.controller.state)")
+        #expect(driver.controller.accounting.done == dots.count)
+        #expect(truth.faults.isEmpty, "\(truth.faults)")
+        #expect(!truth.touchOffs.contains { $0.punctured })
+    }
+
     /// Hold mid-session and resume: every dot still done, nothing late.
     @Test func holdAndResume() throws {
         let result = try Self.plan("quick.json")
