@@ -68,7 +68,7 @@ extension WireSession {
     }
 
     /// Board: when the next beat request of the current host silence is due, while armed.
-    var beatRequestTime: UInt64? {
+    @inlinable var beatRequestTime: UInt64? {
         guard watchdogArmed, let silence = configuration.beatRequestSilence, let heard = lastHeardAt else { return nil }
         guard let last = lastBeatRequestAt else { return heard + silence }
         return last + configuration.beatRequestRepeat
