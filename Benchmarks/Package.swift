@@ -27,7 +27,9 @@ let package = Package(
             "WireBenchmarks",
             [
                 .product(name: "SMPWire", package: "smpctl"), .product(name: "SMPWireTesting", package: "smpctl"),
-                .product(name: "SMPHardware", package: "smpctl"),
+                .product(name: "SMPHardware", package: "smpctl"), .product(name: "SMPControl", package: "smpctl"),
+                .product(name: "SMPDryRun", package: "smpctl"), .product(name: "SMPPlanning", package: "smpctl"),
+                .product(name: "SMPBoardSim", package: "smpctl"),
             ]
         ),
         benchmarkTarget(
@@ -52,7 +54,7 @@ let package = Package(
             "DryRunBenchmarks",
             [
                 .product(name: "SMPDryRun", package: "smpctl"), .product(name: "SMPPlanning", package: "smpctl"),
-                .product(name: "SMPBoardSim", package: "smpctl"),
+                .product(name: "SMPBoardSim", package: "smpctl"), .product(name: "SMPControl", package: "smpctl"),
             ]
         ),
         benchmarkTarget(

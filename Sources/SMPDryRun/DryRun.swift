@@ -99,18 +99,13 @@ public enum DryRun {
         progress: ((DryRunProgress) -> Void)? = nil
     ) throws -> DryRunReport {
         let wallStart = ContinuousClock.now
-        var configuration = SessionController.Configuration()
-        configuration.hostSoftware = "smpctl-dry-run"
-        configuration.declareFlatSurface = setup.surface == .flat
-        let controller = SessionController(
-            dots: dots, board: options.board, handpiece: options.handpiece, configuration: configuration,
-            logger: options.logger)
         let transport = BenchTransport(bench: VirtualBench(setup: setup))
-        var driver = ControllerDriver(controller: controller, transport: transport)
+        var driver = ControllerDriver(
+            controller: controller(dots: dots, setup: setup, options: options), transport: transport)
         var clockErrorMax = 0.0
         var lastProgress = 0.0
         var nextClockCheck: UInt64 = 0
-        driver.run(limit: options.timeLimitMicros + UInt64(dots.count) * 1_000_000) { driver in
+        driver.run(limit: timeLimit(dots: dots, options: options)) { driver in
             let now = driver.transport.now
             // The host's estimate of the board clock against the bench's truth, every 10 ms of host time.
             if now >= nextClockCheck {
@@ -145,6 +140,36 @@ public enum DryRun {
             virtualSeconds: Double(driver.transport.now) / 1e6, wallSeconds: wallSeconds,
             hostToBoardBytes: driver.transport.bytesWritten, boardToHostBytes: driver.transport.bytesRead,
             clockErrorMaxMicros: clockErrorMax, options: options, setup: setup)
+    }
+
+    /// The controller a dry run of `dots` on `setup`'s board runs.
+    public static func controller(
+        dots: [ControlDot], setup: SimulationSetup, options: DryRunOptions
+    ) -> SessionController {
+        var configuration = SessionController.Configuration()
+        configuration.hostSoftware = "smpctl-dry-run"
+        configuration.declareFlatSurface = setup.surface == .flat
+        return SessionController(
+            dots: dots, board: options.board, handpiece: options.handpiece, configuration: configuration,
+            logger: options.logger)
+    }
+
+    /// The virtual time (µs) a dry run of `dots` may take.
+    public static func timeLimit(dots: [ControlDot], options: DryRunOptions) -> UInt64 {
+        options.timeLimitMicros + UInt64(dots.count) * 1_000_000
+    }
+
+    /// A dry run's session with every byte that crossed the link kept, ungraded: what the wire-cost benchmark counts
+    /// and the host-CPU benchmark replays (``ReplayTransport``). The driver is returned as it ended (its controller
+    /// says how the session went).
+    public static func recordedSession(
+        dots: [ControlDot], setup: SimulationSetup, options: DryRunOptions
+    ) -> ControllerDriver<RecordingTransport<DryRunTransport>> {
+        var driver = ControllerDriver(
+            controller: controller(dots: dots, setup: setup, options: options),
+            transport: RecordingTransport(DryRunTransport(setup: setup)))
+        driver.run(limit: timeLimit(dots: dots, options: options))
+        return driver
     }
 
     static func progress(of controller: SessionController, seconds: Double) -> DryRunProgress {
