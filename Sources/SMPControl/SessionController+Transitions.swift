@@ -169,7 +169,9 @@ extension SessionController {
     mutating func periodicStatus(now: UInt64, interval: UInt64? = nil) {
         if queryOutstanding == nil && now >= nextStatusAt {
             sendStatusQuery(now: now)
-            nextStatusAt = now + (interval ?? configuration.statusInterval)
+            let settled = clock.samplesFitted >= configuration.settledClockSamples
+            nextStatusAt =
+                now + (interval ?? (settled ? configuration.settledStatusInterval : configuration.statusInterval))
         }
     }
 
