@@ -152,7 +152,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "SMPDryRunTests",
-            dependencies: ["SMPDryRun", "SMPControl", "SMPBoardSim", "SMPPlanning", "SMPWire", "SMPHardware"],
+            dependencies: [
+                "SMPDryRun", "SMPControl", "SMPBoardSim", "SMPPlanning", "SMPWire", "SMPHardware", "SMPWireTesting",
+            ],
             swiftSettings: strict),
         // Calibration against the simulated board (only a test may link both), its accuracy and its bad input.
         .testTarget(
