@@ -62,6 +62,9 @@ extension WireSession {
             }
         }
         heartbeatAnswerDue = false
+        // Nothing to send is the common case (a board loop polls after every event): returning the empty buffer and
+        // then clearing it would allocate a fresh one of the same capacity on every poll.
+        guard !output.isEmpty else { return ([], events) }
         let bytes = output
         output.removeAll(keepingCapacity: true)
         return (bytes, events)
