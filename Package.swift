@@ -158,6 +158,7 @@ let package = Package(
             name: "SMPDryRunTests",
             dependencies: [
                 "SMPDryRun", "SMPControl", "SMPBoardSim", "SMPPlanning", "SMPWire", "SMPHardware", "SMPReport",
+                "SMPWireTesting",
             ],
             swiftSettings: strict),
         // Calibration against the simulated board (only a test may link both), its accuracy and its bad input.

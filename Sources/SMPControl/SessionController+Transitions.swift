@@ -259,12 +259,13 @@ extension SessionController {
             } else {
                 periodicStatus(now: now)
             }
+            // The phase's data leaves `state` while it changes, so its queue is uniquely referenced: otherwise the
+            // first removal copies the whole queue of pending commands, on every call. `stream` reads no state.
+            let holding: Bool
+            if case .holding = state { holding = true } else { holding = false }
+            state = .disconnected
             stream(&streaming, now: now)
-            switch state {
-            case .running: state = .running(streaming)
-            case .holding: state = .holding(streaming)
-            default: break
-            }
+            state = holding ? .holding(streaming) : .running(streaming)
         case .disconnected, .faulted, .finished:
             break
         }
@@ -273,7 +274,9 @@ extension SessionController {
     mutating func periodicStatus(now: UInt64, interval: UInt64? = nil) {
         if queryOutstanding == nil && now >= nextStatusAt {
             sendStatusQuery(now: now)
-            nextStatusAt = now + (interval ?? configuration.statusInterval)
+            let settled = clock.samplesFitted >= configuration.settledClockSamples
+            nextStatusAt =
+                now + (interval ?? (settled ? configuration.settledStatusInterval : configuration.statusInterval))
         }
     }
 

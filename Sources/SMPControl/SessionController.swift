@@ -21,9 +21,13 @@ public struct SessionController: Sendable {
         /// Clock samples (status queries) taken after arming before anything is scheduled, this far apart (µs).
         public var warmUpSamples = 6
         public var warmUpInterval: UInt64 = 20_000
-        /// A status query this often while a session runs (µs): keeps the clock fit fresh (the crystal drifts
-        /// < 1 ppm/min) at ~12 bytes each way.
+        /// A status query this often while a session runs and the clock fit is young (µs): it learns the rate.
         public var statusInterval: UInt64 = 1_000_000
+        /// Once this many samples are fitted, a status query this often (µs): the crystal drifts < 1 ppm/min, so
+        /// ten seconds of extrapolation add microseconds to the fit's uncertainty (which ``ClockSync`` keeps as
+        /// margin), while each query costs ~40 bytes back (the status, and a completion batch flushed before it).
+        public var settledStatusInterval: UInt64 = 10_000_000
+        public var settledClockSamples = 30
         /// Once the last dot should have ended, a status query this often (µs): the board sends its pending
         /// completions before a status, so the last batch does not wait out its batching delay.
         public var finalStatusInterval: UInt64 = 20_000
@@ -32,11 +36,13 @@ public struct SessionController: Sendable {
         /// The first command of a phase starts this far after "now" on the board (µs), beyond the clock margin and
         /// the minimum lead: room to send it and the first trains.
         public var startMargin: UInt64 = 150_000
-        /// Most dots per train: trains leave as credit frees, so long trains would wait for many free slots.
-        public var maximumTrainDots = 24
-        /// Send a command at most this long (µs of schedule time) before it starts. Enough to ride out the
-        /// board-silence limit (1 s) and retransmissions; not more, because what is queued when the board restarts
-        /// is of unknown fate, and what is queued when the link is lost is discarded and sent again.
+        /// Most dots per train (a train carries at most 64): a train leaves once the board's credit covers it, and
+        /// 64 of the 128 slots still keep ~10 s of dots queued ahead, while the train header and the frame are paid
+        /// a third as often as with 24.
+        public var maximumTrainDots = 64
+        /// Send a train at most this long (µs of schedule time) before its first dot starts: enough to ride out
+        /// the board-silence limit (1 s) and retransmissions. What is queued when the board restarts is of unknown
+        /// fate, and what is queued when the link is lost is discarded and sent again.
         public var lookAhead: UInt64 = 2_500_000
         /// One-way link latency assumed before any round trip was measured (µs).
         public var assumedLinkLatency: UInt64 = 3_000

@@ -140,9 +140,7 @@ public enum DryRun {
         progress: ((DryRunProgress) -> Void)? = nil
     ) throws -> DryRunReport {
         let wallStart = ContinuousClock.now
-        var configuration = SessionController.Configuration()
-        configuration.hostSoftware = "smpctl-dry-run"
-        configuration.declareFlatSurface = setup.surface == .flat
+        let configuration = Self.configuration(setup: setup)
         let ledger = MemoryLedger(
             plan: PlanHash.of(dotsFileContent: Array(planFile.utf8)),
             board: BoardIdentity(
@@ -160,7 +158,7 @@ public enum DryRun {
         var holds = options.holds.sorted { $0.atMicros < $1.atMicros }[...]
         var resumeAt: UInt64?
         let holdTime = options.holds.reduce(0) { $0 + $1.durationMicros }
-        runner.run(limit: options.timeLimitMicros + UInt64(dots.count) * 1_000_000 + holdTime) { driver, run in
+        runner.run(limit: timeLimit(dots: dots, options: options) + holdTime) { driver, run in
             let now = driver.transport.now
             switch driver.controller.state {
             case .holding:
@@ -217,6 +215,42 @@ public enum DryRun {
             virtualSeconds: Double(runner.transport.now) / 1e6, wallSeconds: wallSeconds,
             hostToBoardBytes: runner.transport.bytesWritten, boardToHostBytes: runner.transport.bytesRead,
             clockErrorMaxMicros: clockErrorMax, options: options, setup: setup)
+    }
+
+    /// The controller a dry run of `dots` on `setup`'s board runs.
+    public static func controller(
+        dots: [ControlDot], setup: SimulationSetup, options: DryRunOptions
+    ) -> SessionController {
+        SessionController(
+            dots: dots, board: options.board, handpiece: options.handpiece, configuration: configuration(setup: setup),
+            logger: options.logger)
+    }
+
+    /// The controller's configuration in a dry run on `setup`.
+    static func configuration(setup: SimulationSetup) -> SessionController.Configuration {
+        var configuration = SessionController.Configuration()
+        configuration.hostSoftware = "smpctl-dry-run"
+        configuration.declareFlatSurface = setup.surface == .flat
+        return configuration
+    }
+
+    /// The virtual time (µs) a dry run of `dots` may take.
+    public static func timeLimit(dots: [ControlDot], options: DryRunOptions) -> UInt64 {
+        options.timeLimitMicros + UInt64(dots.count) * 1_000_000
+    }
+
+    /// A dry run's first session (one connection, the dots as one needle group, no operator step) with every byte
+    /// that crossed the link kept, ungraded: what the wire-cost benchmark counts
+    /// and the host-CPU benchmark replays (``ReplayTransport``). The driver is returned as it ended (its controller
+    /// says how the session went).
+    public static func recordedSession(
+        dots: [ControlDot], setup: SimulationSetup, options: DryRunOptions
+    ) -> ControllerDriver<RecordingTransport<DryRunTransport>> {
+        var driver = ControllerDriver(
+            controller: controller(dots: dots, setup: setup, options: options),
+            transport: RecordingTransport(DryRunTransport(setup: setup)))
+        driver.run(limit: timeLimit(dots: dots, options: options))
+        return driver
     }
 
     static func progress(of controller: SessionController, run: RunProgress, seconds: Double) -> DryRunProgress {

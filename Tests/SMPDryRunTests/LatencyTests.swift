@@ -93,7 +93,7 @@ struct LatencyTests {
 
     @Test(
         "one lost frame is delivered within a few retransmission timeouts and no dot becomes late",
-        arguments: ["lose=dot_train#2", "lose=dot_train#6", "lose=completions#2", "lose=completions#4"])
+        arguments: ["lose=dot_train#2", "lose=dot_train#3", "lose=completions#2", "lose=completions#4"])
     func oneLostFrame(spec: String) throws {
         let dots = LatencyExperiment.patch(count: 150, seed: 3)
         let outcome = LatencyExperiment.lostFrame(dots: dots, setup: try Self.setup(3, faults: spec))

@@ -105,7 +105,7 @@ import Testing
                     plan: Self.dots.planHash,
                     board: BoardIdentity(model: "smp-driver-r1", serialNumber: "t", protocolVersion: 2),
                     hostSoftware: "test"),
-                capacity: 40),
+                capacity: 70),
             transport: DryRunTransport(setup: Self.setup()))
         runner.fittedCartridge = "1RL 0.20"
         runner.run(limit: 3_600_000_000)

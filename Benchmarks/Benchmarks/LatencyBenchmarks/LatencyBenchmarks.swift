@@ -125,7 +125,7 @@ let benchmarks: @Sendable () -> Void = {
         for seed in UInt64(1)...20 {
             let dots = LatencyExperiment.patch(count: 150, seed: seed)
             for (spec, metric) in [
-                ("lose=dot_train#2", trainDelay), ("lose=dot_train#\(4 + seed % 4)", trainDelay),
+                ("lose=dot_train#2", trainDelay), ("lose=dot_train#3", trainDelay),
                 ("lose=completions#\(1 + seed % 3)", completionsDelay),
             ] {
                 let outcome = LatencyExperiment.lostFrame(dots: dots, setup: setup(seed: seed, faults: spec))
