@@ -156,7 +156,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "SMPDryRunTests",
-            dependencies: ["SMPDryRun", "SMPControl", "SMPBoardSim", "SMPPlanning", "SMPWire", "SMPHardware"],
+            dependencies: [
+                "SMPDryRun", "SMPControl", "SMPBoardSim", "SMPPlanning", "SMPWire", "SMPHardware", "SMPReport",
+                "SMPWireTesting",
+            ],
             swiftSettings: strict),
         // Calibration against the simulated board (only a test may link both), its accuracy and its bad input.
         .testTarget(

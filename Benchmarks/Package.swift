@@ -29,7 +29,9 @@ let package = Package(
             "WireBenchmarks",
             [
                 .product(name: "SMPWire", package: "smpctl"), .product(name: "SMPWireTesting", package: "smpctl"),
-                .product(name: "SMPHardware", package: "smpctl"),
+                .product(name: "SMPHardware", package: "smpctl"), .product(name: "SMPControl", package: "smpctl"),
+                .product(name: "SMPDryRun", package: "smpctl"), .product(name: "SMPPlanning", package: "smpctl"),
+                .product(name: "SMPBoardSim", package: "smpctl"),
             ]
         ),
         benchmarkTarget(
@@ -54,9 +56,12 @@ let package = Package(
             "DryRunBenchmarks",
             [
                 .product(name: "SMPDryRun", package: "smpctl"), .product(name: "SMPPlanning", package: "smpctl"),
-                .product(name: "SMPBoardSim", package: "smpctl"),
+                .product(name: "SMPBoardSim", package: "smpctl"), .product(name: "SMPControl", package: "smpctl"),
             ]
         ),
+        benchmarkTarget(
+            "LatencyBenchmarks",
+            [.product(name: "SMPDryRun", package: "smpctl"), .product(name: "SMPBoardSim", package: "smpctl")]),
         benchmarkTarget(
             "SerialBenchmarks",
             [

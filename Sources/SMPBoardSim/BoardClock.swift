@@ -22,6 +22,10 @@ public struct BoardClock: Sendable, Equatable, Codable {
     public let wanderPPM: Double
     public let wanderPeriodMicros: Double
     public let wanderPhase: Double
+    /// 2π / period and cos(phase), the constants of ``gain(at:)``, computed once: the bench converts times with it
+    /// on every event.
+    private let angularRate: Double
+    private let cosineOfPhase: Double
 
     /// Board time equals true time: no error, no wander, epoch 0.
     public static let exact = BoardClock(epoch: 0, offsetPPM: 0, wanderPPM: 0, wanderPeriodMicros: 1, wanderPhase: 0)
@@ -32,6 +36,8 @@ public struct BoardClock: Sendable, Equatable, Codable {
         self.wanderPPM = wanderPPM
         self.wanderPeriodMicros = wanderPeriodMicros
         self.wanderPhase = wanderPhase
+        angularRate = 2 * Double.pi / wanderPeriodMicros
+        cosineOfPhase = cos(wanderPhase)
     }
 
     /// A crystal whose error stays within ±`errorBoundPPM`, drawn from `seed` on the `board-clock` stream. `epoch` nil
@@ -54,6 +60,16 @@ public struct BoardClock: Sendable, Equatable, Codable {
         case wanderPhase = "wander_phase"
     }
 
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            epoch: try container.decode(UInt64.self, forKey: .epoch),
+            offsetPPM: try container.decode(Double.self, forKey: .offsetPPM),
+            wanderPPM: try container.decode(Double.self, forKey: .wanderPPM),
+            wanderPeriodMicros: try container.decode(Double.self, forKey: .wanderPeriodMicros),
+            wanderPhase: try container.decode(Double.self, forKey: .wanderPhase))
+    }
+
     /// The crystal's error at true time `t` (ppm).
     public func errorPPM(at t: UInt64) -> Double {
         offsetPPM + wanderPPM * sin(2 * Double.pi * Double(t) / wanderPeriodMicros + wanderPhase)
@@ -61,8 +77,7 @@ public struct BoardClock: Sendable, Equatable, Codable {
 
     /// Microseconds the board clock has gained on true time by true time `t` (negative: lost).
     func gain(at t: Double) -> Double {
-        let angularRate = 2 * Double.pi / wanderPeriodMicros
-        let wander = wanderPPM / angularRate * (cos(wanderPhase) - cos(angularRate * t + wanderPhase))
+        let wander = wanderPPM / angularRate * (cosineOfPhase - cos(angularRate * t + wanderPhase))
         return (offsetPPM * t + wander) * 1e-6
     }
 
@@ -85,7 +100,31 @@ public struct BoardClock: Sendable, Equatable, Codable {
             let rate = 1 + errorPPM(at: UInt64(max(0, t))) * 1e-6
             t -= (t + gain(at: t) - target) / rate
         }
-        var candidate = UInt64(max(0, t.rounded(.down)))
+        return firstTrueTime(atBoardTime: board, from: UInt64(max(0, t.rounded(.down))))
+    }
+
+    /// ``trueTime(atBoardTime:)`` from a conversion already made, `anchor` (a board time and its true time): a
+    /// step at the anchor's rate replaces Newton's method. The result is the same, bit for bit: the first true
+    /// microsecond at which the board reads `board` is unique, and both only choose where the search for it starts.
+    /// Cheaper when `board` is within seconds of the anchor's, the case of a bench converting deadlines one after
+    /// another.
+    public func trueTime(atBoardTime board: UInt64, near anchor: (board: UInt64, trueTime: UInt64)) -> UInt64 {
+        // Ten seconds from the anchor the rate has changed by under 2e-7 (the wander), so the step lands within a
+        // microsecond; further away, or near the ends of the clock, Newton's method.
+        let distance = board >= anchor.board ? board - anchor.board : anchor.board - board
+        guard board > epoch, board - epoch < 1 << 52, anchor.board > epoch, anchor.board - epoch < 1 << 52,
+            distance < 10_000_000
+        else { return trueTime(atBoardTime: board) }
+        let rate = 1 + errorPPM(at: anchor.trueTime) * 1e-6
+        let step = (Double(board) - Double(anchor.board)) / rate
+        let guess = (Double(anchor.trueTime) + step).rounded(.down)
+        return firstTrueTime(atBoardTime: board, from: UInt64(max(0, guess)))
+    }
+
+    /// The first true time at which the board reads `board` or later, searched from `candidate` (board time is
+    /// strictly increasing in true time: its rate is within 1e-4 of 1).
+    private func firstTrueTime(atBoardTime board: UInt64, from start: UInt64) -> UInt64 {
+        var candidate = start
         while boardTime(atTrueTime: candidate) < board { candidate += 1 }
         while candidate > 0 && boardTime(atTrueTime: candidate - 1) >= board { candidate -= 1 }
         return candidate

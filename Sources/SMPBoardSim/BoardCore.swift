@@ -9,4 +9,12 @@ public protocol BoardCore {
     mutating func advance(to time: UInt64) -> [UInt8]
     /// The next board time at which ``advance(to:)`` has work to do, or nil when only new bytes can cause any.
     var nextDeadline: UInt64? { get }
+    /// ``nextDeadline`` for a runner that holds the core mutably, called once per event: a large core answers it in
+    /// place (a non-mutating call from mutating code copies the whole value first). The same value as
+    /// ``nextDeadline``; it changes nothing.
+    mutating func peekNextDeadline() -> UInt64?
+}
+
+extension BoardCore {
+    public mutating func peekNextDeadline() -> UInt64? { nextDeadline }
 }

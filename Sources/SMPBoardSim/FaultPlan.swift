@@ -1,4 +1,5 @@
 import Foundation
+import SMPWire
 
 /// Faults to inject into a simulated run, all deterministic by the run's seed.
 ///
@@ -15,6 +16,7 @@ import Foundation
 /// | `disconnect` | `AT+FOR` | the link is dead from AT for FOR: everything sent or arriving then is lost (repeatable) |
 /// | `reset` | `AT` | the board browns out and restarts at AT (repeatable) |
 /// | `stall` | `AT+FOR` | the motor jams at AT for FOR (repeatable) |
+/// | `lose` | `TYPE#N` | the N-th sequenced frame (from 1) carrying a message of TYPE (`dot_train`, `completions`, ...) is lost, its first transmission only; in whichever direction carries TYPE (repeatable) |
 /// | `noise` | newtons, e.g. `0.01` or `0.01N` | standard deviation of the load sensor (default 0.002 N) |
 /// | `ppm` | 0...1000 | bound of the board crystal's error (default 100; 0: the board clock runs at the true rate) |
 /// | `epoch` | duration | board time at power-up (default: seeded, anywhere in 0 ..< 2^32 µs) |
@@ -38,6 +40,18 @@ public struct FaultPlan: Sendable, Equatable {
         public func contains(_ time: UInt64) -> Bool { time >= start && time < end }
     }
 
+    /// One frame to lose on purpose: the `occurrence`-th sequenced frame (from 1) that carries a message of
+    /// `messageType`, counted over first transmissions and retransmissions alike; only that one transmission is lost.
+    public struct FrameLoss: Sendable, Equatable {
+        public var messageType: MessageType
+        public var occurrence: Int
+
+        public init(messageType: MessageType, occurrence: Int) {
+            self.messageType = messageType
+            self.occurrence = occurrence
+        }
+    }
+
     /// Default load-sensor noise [E].
     public static let defaultSensorNoiseN = 0.002
 
@@ -49,6 +63,7 @@ public struct FaultPlan: Sendable, Equatable {
     public var disconnects: [Window] = []
     public var resets: [UInt64] = []
     public var stalls: [Window] = []
+    public var frameLosses: [FrameLoss] = []
     public var sensorNoiseN: Double = FaultPlan.defaultSensorNoiseN
     /// Bound of the board crystal's error (ppm), and board time at power-up (nil: seeded). See ``BoardClock``.
     public var crystalErrorBoundPPM: Double = 100
@@ -62,14 +77,14 @@ public struct FaultPlan: Sendable, Equatable {
     /// True when nothing happens to the link: bytes arrive when they are sent.
     public var linkIsClean: Bool {
         corruptProbability == 0 && dropProbability == 0 && duplicateProbability == 0 && delayMicros == 0
-            && jitterMicros == 0 && disconnects.isEmpty && !usbTiming
+            && jitterMicros == 0 && disconnects.isEmpty && frameLosses.isEmpty && !usbTiming
     }
 
     /// Parses a spec; an empty spec is no faults. Errors name `flag`, the key and what was expected.
     public init(parsing spec: String, flag: String = "--faults") throws(SimulatorInputError) {
         self.init()
         var seen: Set<String> = []
-        let repeatable: Set<String> = ["disconnect", "reset", "stall"]
+        let repeatable: Set<String> = ["disconnect", "reset", "stall", "lose"]
         for rawItem in spec.split(separator: ",", omittingEmptySubsequences: false) {
             let item = rawItem.trimmingCharacters(in: .whitespaces)
             if item.isEmpty {
@@ -96,6 +111,7 @@ public struct FaultPlan: Sendable, Equatable {
             case "disconnect": disconnects.append(try parser.window())
             case "reset": resets.append(try parser.duration(value))
             case "stall": stalls.append(try parser.window())
+            case "lose": frameLosses.append(try parser.frameLoss())
             case "noise": sensorNoiseN = try parser.newtons()
             case "ppm": crystalErrorBoundPPM = try parser.partsPerMillion()
             case "epoch": boardEpoch = try parser.duration(value)
@@ -105,7 +121,7 @@ public struct FaultPlan: Sendable, Equatable {
                     .usage, source: flag, field: key,
                     reason:
                         "unknown fault, expected one of corrupt, drop, dup, delay, jitter, disconnect, reset, stall, "
-                        + "noise, ppm, epoch, usb"
+                        + "lose, noise, ppm, epoch, usb"
                 )
             }
         }
@@ -170,6 +186,16 @@ private struct FaultSpecValue {
             return UInt64(micros)
         }
         throw fail("a duration with a unit (us, ms, s or min), e.g. 30s or 250ms")
+    }
+
+    func frameLoss() throws(SimulatorInputError) -> FaultPlan.FrameLoss {
+        let parts = text.split(separator: "#", omittingEmptySubsequences: false)
+        guard parts.count == 2, let type = MessageType(name: String(parts[0])), !type.isHandshake,
+            let occurrence = Int(parts[1]), occurrence >= 1
+        else {
+            throw fail("TYPE#N, a sequenced message type and an occurrence from 1 (e.g. dot_train#3)")
+        }
+        return FaultPlan.FrameLoss(messageType: type, occurrence: occurrence)
     }
 
     func window() throws(SimulatorInputError) -> FaultPlan.Window {

@@ -1,6 +1,7 @@
 import DequeModule
 import Foundation
 import SMPHardware
+import SMPWire
 
 /// One direction of a serial link with injected faults, in true time (µs since power-up): bytes go in as writes,
 /// come out later, possibly damaged. Deterministic by seed; order is kept, as on a real serial line.
@@ -31,6 +32,26 @@ public struct LinkFaultInjector: Sendable {
         public var stalls = 0
         public var stalledMicros: UInt64 = 0
     }
+
+    /// A frame lost on purpose (``FaultPlan/FrameLoss``), and when its content got through after all.
+    public struct TargetedLoss: Sendable, Equatable {
+        public var messageType: MessageType
+        public var occurrence: Int
+        /// The lost frame's sequence number.
+        public var sequence: UInt8
+        /// True time (µs) of the write that carried it, and when it would have arrived had it not been lost.
+        public var sentAt: UInt64
+        public var dueAt: UInt64
+        /// True time of the write carrying the next transmission of the same frame (same sequence number and message
+        /// type) that was not lost, and when it arrived; nil until there is one.
+        public var resentAt: UInt64?
+        public var redeliveredAt: UInt64?
+    }
+
+    /// The frames lost on purpose so far, in order.
+    public private(set) var targetedLosses: [TargetedLoss] = []
+    /// Sequenced frames seen per message type the plan targets.
+    private var targetedFramesSeen: [MessageType: Int] = [:]
 
     private struct InFlight: Sendable {
         var time: UInt64
@@ -72,7 +93,11 @@ public struct LinkFaultInjector: Sendable {
         }
         var payload: [UInt8] = []
         payload.reserveCapacity(bytes.count)
-        if plan.dropProbability > 0 || plan.duplicateProbability > 0 {
+        let targeting =
+            targetedLosses.count < plan.frameLosses.count || targetedLosses.contains { $0.redeliveredAt == nil }
+        var lostHere: [Int] = []
+        var redeliveredHere: [Int] = []
+        if plan.dropProbability > 0 || plan.duplicateProbability > 0 || targeting {
             // Drop and duplication act on frames: each run of bytes up to and including a delimiter (0x7E), so that a
             // write carrying several frames loses or repeats them one by one, as a real link would.
             var start = 0
@@ -82,9 +107,24 @@ public struct LinkFaultInjector: Sendable {
                 end = min(end + 1, bytes.count)
                 let frame = bytes[start..<end]
                 start = end
+                let sequenced = targeting ? Self.sequencedMessage(in: frame) : nil
+                if let sequenced, let loss = targetedLoss(of: sequenced, at: time) {
+                    lostHere.append(loss)
+                    counters.framesDropped += 1
+                    continue
+                }
                 if plan.dropProbability > 0 && random.nextUnit() < plan.dropProbability {
                     counters.framesDropped += 1
                     continue
+                }
+                if let sequenced,
+                    let index = targetedLosses.indices.first(where: { index in
+                        let loss = targetedLosses[index]
+                        return loss.redeliveredAt == nil && !lostHere.contains(index)
+                            && loss.sequence == sequenced.sequence && loss.messageType == sequenced.type
+                    })
+                {
+                    redeliveredHere.append(index)
                 }
                 payload += frame
                 if plan.duplicateProbability > 0 && random.nextUnit() < plan.duplicateProbability {
@@ -92,7 +132,9 @@ public struct LinkFaultInjector: Sendable {
                     payload += frame
                 }
             }
-            guard !payload.isEmpty else { return }
+            // A write that lost only a targeted frame still went over the link: its arrival time is what the lost
+            // frame would have had.
+            guard !payload.isEmpty || !lostHere.isEmpty else { return }
         } else {
             payload = bytes
         }
@@ -100,7 +142,43 @@ public struct LinkFaultInjector: Sendable {
         var due = (plan.usbTiming ? usbArrival(ofWriteAt: time) : time) + plan.delayMicros
         if plan.jitterMicros > 0 { due += UInt64(random.nextUnit() * Double(plan.jitterMicros + 1)) }
         due = max(due, lastDelivery)
+        for index in lostHere { targetedLosses[index].dueAt = due }
+        for index in redeliveredHere {
+            targetedLosses[index].resentAt = time
+            targetedLosses[index].redeliveredAt = due
+        }
+        guard !payload.isEmpty else { return }
         enqueue(payload, at: due)
+    }
+
+    /// The sequence number and message type of a sequenced frame (its bytes up to and including the delimiter);
+    /// nil for anything else.
+    private static func sequencedMessage(in frame: ArraySlice<UInt8>) -> (sequence: UInt8, type: MessageType)? {
+        var decoder = FrameDecoder()
+        var found: (UInt8, MessageType)?
+        decoder.feed(frame) { event in
+            if case .frame(let decoded, _) = event, case .sequenced(let sequence, let message) = decoded.body,
+                let type = MessageType(rawValue: message.type)
+            {
+                found = (sequence, type)
+            }
+        }
+        return found
+    }
+
+    /// Counts a sequenced frame of a targeted type; when it is the occurrence a ``FaultPlan/FrameLoss`` names,
+    /// records the loss (its arrival time follows) and returns its index in ``targetedLosses``.
+    private mutating func targetedLoss(of frame: (sequence: UInt8, type: MessageType), at time: UInt64) -> Int? {
+        guard plan.frameLosses.contains(where: { $0.messageType == frame.type }) else { return nil }
+        let seen = (targetedFramesSeen[frame.type] ?? 0) + 1
+        targetedFramesSeen[frame.type] = seen
+        guard let loss = plan.frameLosses.first(where: { $0.messageType == frame.type && $0.occurrence == seen })
+        else { return nil }
+        targetedLosses.append(
+            TargetedLoss(
+                messageType: frame.type, occurrence: loss.occurrence, sequence: frame.sequence, sentAt: time,
+                dueAt: time))
+        return targetedLosses.count - 1
     }
 
     /// When a write at `time` arrives over USB: at the next frame boundary (or the end of a stall), plus latency.

@@ -53,6 +53,9 @@ public struct RigPhysics: Sendable {
         sensorRandom = SeededGenerator(seed: seed, stream: "sensor")
     }
 
+    /// See ``advance(to:into:)``: far above the rounding of phase and of the bottom solve, far below a stroke.
+    static let phaseSkipMargin = 1e-6
+
     /// Board microseconds to physics seconds.
     public static func seconds(_ micros: UInt64) -> Double { Double(micros) / 1_000_000 }
 
@@ -68,7 +71,13 @@ public struct RigPhysics: Sendable {
     /// As ``advance(to:)``, appending to `events` (no allocation when nothing touched the skin).
     public mutating func advance(to time: Double, into events: inout [StrokeEvent]) {
         guard time > evaluatedUntil else { return }
-        while let bottom = motor.time(ofPhase: Double(nextStroke) + 0.5, notBefore: evaluatedUntil), bottom <= time {
+        // A bottom whose phase lies beyond the phase at `time` (by more than the solver's and the formula's rounding,
+        // ~1e-10 revolution) cannot come by `time`: the solve for it is skipped, which changes no result. Most calls
+        // come between two bottoms, and the solve is the costliest step of the simulation.
+        let phaseNow = motor.phase(at: time)
+        while Double(nextStroke) + 0.5 <= phaseNow + Self.phaseSkipMargin,
+            let bottom = motor.time(ofPhase: Double(nextStroke) + 0.5, notBefore: evaluatedUntil), bottom <= time
+        {
             nextStroke += 1
             strokeBottoms += 1
             if let event = evaluateStroke(index: nextStroke - 1, at: bottom) { events.append(event) }
@@ -76,7 +85,6 @@ public struct RigPhysics: Sendable {
         evaluatedUntil = time
         // Skip the strokes that were passed while the cam turned without the physics looking (never, unless
         // someone sets the phase): keep nextStroke at the first bottom after `time`.
-        let phaseNow = motor.phase(at: time)
         let firstAhead = Int64((phaseNow - 0.5).rounded(.down)) + 1
         if firstAhead > nextStroke { nextStroke = firstAhead }
     }

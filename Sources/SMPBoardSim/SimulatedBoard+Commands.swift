@@ -247,6 +247,15 @@ extension SimulatedBoard {
             guard state == .held || state == .ready else { return }
             discardQueuedCommands()
             if state == .ready { sendStatus() }
+        case .disarm:
+            // The safe state on purpose, without a fault: what an operator step (a cartridge change) starts with.
+            guard state == .held || state == .ready else { return }
+            let doing = activityName
+            discardQueuedCommands()
+            enterSafeState(
+                fault: .none, activity: doing, dotInProgress: currentDotID, hostLastHeard: session.lastHeardAt)
+            activeFault = nil
+            sendStatus()
         case .cartridgeFitted(let fitted):
             guard state == .safe else {
                 raise(.notSafe, value: Int64(state.rawValue), dotID: currentDotID)

@@ -11,12 +11,12 @@ extension SimulatedBoard {
     /// The motor counts as stopped below this rate (Hz) before the cam is parked.
     static let stoppedRateHz = 0.5
 
-    var currentDotID: UInt32 {
+    @inline(__always) var currentDotID: UInt32 {
         if case .dot(let run) = activity { return run.dot.id }
         return 0
     }
 
-    var activityDeadline: UInt64? {
+    @inline(__always) var activityDeadline: UInt64? {
         guard state == .running, resumeReadyAt == nil else { return nil }
         switch activity {
         case .idle: return nil
@@ -26,7 +26,7 @@ extension SimulatedBoard {
         }
     }
 
-    var queueStartDeadline: UInt64? {
+    @inline(__always) var queueStartDeadline: UInt64? {
         guard state == .running, resumeReadyAt == nil, case .idle = activity, queueHead < queue.count else {
             return nil
         }
@@ -45,7 +45,7 @@ extension SimulatedBoard {
     /// The axis Z of the hop from the present X/Y to (`x`, `y`) with the bottom of the stroke `clearance` mm above
     /// the highest mapped skin of the straight segment; the top of travel when the segment is not covered or X/Y
     /// are still moving (the path is then not the straight segment).
-    func hopZ(toX x: Double, y: Double, clearance: Double) -> Double {
+    @inline(__always) func hopZ(toX x: Double, y: Double, clearance: Double) -> Double {
         let time = Self.seconds(now)
         guard !physics.x.isMoving(at: time), !physics.y.isMoving(at: time),
             let highest = surfaceMap.highest(
@@ -59,6 +59,7 @@ extension SimulatedBoard {
 
     mutating func startNextCommand() {
         guard queueHead < queue.count else { return }
+        noteMotionChange()
         let command = queue[queueHead]
         queueHead += 1
         if queueHead > 256 && queueHead * 2 > queue.count {
@@ -240,7 +241,7 @@ extension SimulatedBoard {
     }
 
     /// Board time of the next stroke bottom, nil when the motor will not reach it (stopped or jammed).
-    func nextStrokeBottom() -> UInt64? {
+    @inline(__always) func nextStrokeBottom() -> UInt64? {
         let time = Self.seconds(now)
         guard
             let bottom = physics.motor.time(ofPhase: Double(physics.nextStroke) + 0.5, notBefore: time)
@@ -311,4 +312,8 @@ extension SimulatedBoard {
 
     /// Board time the host was last heard (a valid frame or a heartbeat), nil before any.
     public var lastHeardFromHost: UInt64? { session.lastHeardAt }
+
+    /// The board side of the link (its counters, round-trip estimate and retransmission timeout): what its firmware
+    /// could report, read-only.
+    public var linkSession: WireSession { session }
 }

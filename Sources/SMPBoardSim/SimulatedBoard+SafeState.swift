@@ -9,6 +9,8 @@ extension SimulatedBoard {
     /// started, else `discarded`), the queued dots are reported `discarded`, completions go out, the fault is
     /// reported, and the board enters the safe state.
     mutating func raise(_ code: FaultCode, value: Int64, dotID: UInt32) {
+        let doing = activityName
+        let dotInProgress = currentDotID
         if case .dot(let run) = activity {
             finish(run, outcome: run.remaining == 0 ? .completed : run.dipStarted ? .interrupted : .discarded)
             retractingDot = (dotTruths.count - 1, run)
@@ -16,12 +18,17 @@ extension SimulatedBoard {
         activity = .idle
         discardQueuedCommands()
         reportFault(code, value: value, dotID: dotID)
-        enterSafeState(fault: code)
+        enterSafeState(
+            fault: code, activity: doing, dotInProgress: dotInProgress, hostLastHeard: session.lastHeardAt)
     }
 
     /// Needle retracted to the clearance above the mapped skin (the highest of the stretch X/Y still travel while they
     /// stop; the top of travel where the map does not cover), motor stopped, X/Y decelerated, queue empty.
-    mutating func enterSafeState(fault: FaultCode) {
+    /// `activity`, `dotInProgress` and `hostLastHeard` describe the board before the fault, for the truth.
+    mutating func enterSafeState(
+        fault: FaultCode, activity doing: String, dotInProgress: UInt32, hostLastHeard: UInt64?
+    ) {
+        noteMotionChange()
         let board = setup.board
         let time = Self.seconds(now)
         var stopping = physics
@@ -33,6 +40,7 @@ extension SimulatedBoard {
         physics.enterSafeState(
             at: time, clearance: board.retractClearanceMM, topOfTravel: board.hangRangeMM.lowerBound,
             skinHeight: skin.map { Double($0) / 1000 })
+        recordClearance(cause: fault.name, activity: doing, dotID: dotInProgress, hostLastHeard: hostLastHeard)
         commandedDrive = 0
         resumeReadyAt = nil
         if let since = heldSince {
@@ -54,6 +62,9 @@ extension SimulatedBoard {
 
     mutating func hold() {
         guard state == .running || state == .ready else { return }
+        let doing = activityName
+        let dotInProgress = currentDotID
+        noteMotionChange()
         let time = Self.seconds(now)
         if heldSince == nil { heldSince = now }
         resumeReadyAt = nil
@@ -91,6 +102,7 @@ extension SimulatedBoard {
         case .moving, .idle:
             break
         }
+        recordClearance(cause: "hold", activity: doing, dotID: dotInProgress, hostLastHeard: session.lastHeardAt)
         setState(.held)
     }
 
@@ -99,6 +111,7 @@ extension SimulatedBoard {
     /// hop. Every hold, in a dot or between dots.
     mutating func resume() {
         guard state == .held, heldSince != nil else { return }
+        noteMotionChange()
         commandedDrive = driveBeforeHold
         physics.driveMotor(driveBeforeHold, at: Self.seconds(now))
         resumeReadyAt = now + spinUpTime(to: driveBeforeHold)
@@ -149,6 +162,9 @@ extension SimulatedBoard {
     /// the safe state; the last completed dot id survives (non-volatile). The board comes back in the safe state and
     /// reports `board_reset` first in the next session.
     mutating func brownOut() {
+        let doing = activityName
+        let dotInProgress = currentDotID
+        let heard = session.lastHeardAt
         if case .dot(let run) = activity {
             // Its report dies with the RAM: the host learns its fate only from the truth, never over the wire.
             recordTruth(run, outcome: .interrupted, outcomeName: "lost_in_reset")
@@ -164,7 +180,7 @@ extension SimulatedBoard {
         session = Self.makeSession(
             setup: setup, limits: limits, lastCompletedDot: lastCompletedDot, cartridge: cartridge,
             surfaceMode: surfaceMap.mode)
-        enterSafeState(fault: .boardReset)
+        enterSafeState(fault: .boardReset, activity: doing, dotInProgress: dotInProgress, hostLastHeard: heard)
         outbox.removeAll()
         reportFault(.boardReset, value: bootCount, dotID: 0)
         sendStatus()

@@ -21,7 +21,7 @@ extension SimulatedBoard {
             seed: setup.seed, skinType: setup.skinType, surface: setup.surface, boardModel: setup.board.model,
             handpieceModel: setup.handpiece.model, cartridges: cartridgeHistory, faultSpec: setup.faultSpec,
             dots: dotTruths, strayStrokes: strayStrokes, touchOffs: touchOffTruths, faults: faultTruths,
-            boardClock: setup.clock, summary: totals)
+            needleClearances: needleClearances, boardClock: setup.clock, summary: totals)
     }
 
     /// Counters only, cheap: for progress lines and benchmarks.

@@ -74,6 +74,9 @@ public struct SimulatedBoard: BoardCore {
     var strayStrokes: [StrokeTruth] = []
     var faultTruths: [FaultTruth] = []
     var touchOffTruths: [TouchOffTruth] = []
+    var needleClearances: [NeedleClearanceTruth] = []
+    /// The clearance record whose motion is still the board's (nil once a command changed it).
+    var pendingClearance: Int?
     var summary = SimulationSummary()
     var strokeScratch: [StrokeEvent] = []
     /// The dot a fault or hold cut short, while its needle is still on the way up: skin contacts then are its own.
@@ -130,7 +133,12 @@ public struct SimulatedBoard: BoardCore {
         return flushOutput()
     }
 
-    public var nextDeadline: UInt64? {
+    public var nextDeadline: UInt64? { deadlineNow }
+
+    public mutating func peekNextDeadline() -> UInt64? { deadlineNow }
+
+    /// The body of ``nextDeadline``, inlined into both accessors (see ``BoardCore/peekNextDeadline()``).
+    @inline(__always) var deadlineNow: UInt64? {
         var deadline = internalDeadline
         if let sessionDeadline = session.nextDeadline {
             deadline = min(deadline ?? .max, max(sessionDeadline, now))
@@ -142,14 +150,14 @@ public struct SimulatedBoard: BoardCore {
     // MARK: Time
 
     /// Schedule time: board time minus the time spent held.
-    public var scheduleTime: UInt64 {
+    @inline(__always) public var scheduleTime: UInt64 {
         let holding = heldSince.map { now - $0 } ?? 0
         return now - heldTotal - holding
     }
 
     /// Board time at which a schedule time comes, while not held.
     /// Saturates: a start time near the end of the clock (any value a host may send) must not trap.
-    func boardTime(ofSchedule schedule: UInt64) -> UInt64 {
+    @inline(__always) func boardTime(ofSchedule schedule: UInt64) -> UInt64 {
         let (sum, overflow) = schedule.addingReportingOverflow(heldTotal)
         return overflow ? .max : sum
     }
@@ -161,7 +169,7 @@ public struct SimulatedBoard: BoardCore {
     }
 
     /// The earliest of the firmware's own timers.
-    var internalDeadline: UInt64? {
+    @inline(__always) var internalDeadline: UInt64? {
         var deadline: UInt64?
         func consider(_ time: UInt64?) {
             guard let time else { return }
@@ -236,7 +244,7 @@ public struct SimulatedBoard: BoardCore {
     // MARK: Watchdog and link
 
     /// When host silence trips the watchdog: only while armed (in the safe state there is nothing to stop).
-    var watchdogDeadline: UInt64? {
+    @inline(__always) var watchdogDeadline: UInt64? {
         guard state != .safe else { return nil }
         return (session.lastHeardAt ?? armedAt) + setup.board.watchdogMicros
     }
@@ -333,7 +341,7 @@ public struct SimulatedBoard: BoardCore {
         send(.status(status))
     }
 
-    var physicsPosition: (x: Double, y: Double, z: Double) {
+    @inline(__always) var physicsPosition: (x: Double, y: Double, z: Double) {
         let time = Self.seconds(now)
         return (physics.x.position(at: time), physics.y.position(at: time), physics.z.position(at: time))
     }

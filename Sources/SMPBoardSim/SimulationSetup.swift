@@ -18,8 +18,9 @@ public struct SimulationSetup: Sendable {
     /// The cartridge fitted at power-up (catalogue name): the handpiece definition's needle, whose membrane loss and
     /// needle group the physics starts with.
     public var cartridge: String
-    /// Cartridges the board accepts in `cartridge_fitted` (nil: only the set-up's). Each fitted one brings its
-    /// needle group, its nominal membrane loss and its needle-length offset into the physics.
+    /// Cartridges the board accepts in `cartridge_fitted` (nil: only the set-up's; by default the reference
+    /// catalogue, as the firmware of smp-driver-r1 carries it). Each fitted one brings its needle group, its nominal
+    /// membrane loss and its needle-length offset into the physics.
     public var catalogue: CartridgeCatalogue?
     /// Where X/Y rest at power-up (mm).
     public var homeXMM: Double
@@ -45,7 +46,7 @@ public struct SimulationSetup: Sendable {
         firmwareVersion = "smpboardsim-1"
         serialNumber = "SIM-0001"
         cartridge = handpiece.needle.cartridgeName
-        catalogue = nil
+        catalogue = .reference
         self.homeXMM = homeXMM
         self.homeYMM = homeYMM
     }

@@ -2,7 +2,7 @@ import Foundation
 
 /// What really happened in a simulated run: the file `smpctl sim --truth` writes and a grader reads.
 public struct SimulationTruth: Codable, Equatable, Sendable {
-    public static let formatTag = "smpctl-truth/2"
+    public static let formatTag = "smpctl-truth/3"
 
     public var format = SimulationTruth.formatTag
     public var seed: UInt64
@@ -20,6 +20,8 @@ public struct SimulationTruth: Codable, Equatable, Sendable {
     /// Every touch-off, in order.
     public var touchOffs: [TouchOffTruth]
     public var faults: [FaultTruth]
+    /// Every hold and every entry into the safe state, in order, with the moment the needle was clear of the skin.
+    public var needleClearances: [NeedleClearanceTruth]
     /// The board's crystal: maps the board times above to true time (µs since power-up) for grading timing.
     public var boardClock: BoardClock
     public var summary: SimulationSummary
@@ -54,6 +56,7 @@ public struct SimulationTruth: Codable, Equatable, Sendable {
         case dots = "dots"
         case strayStrokes = "stray_strokes"
         case faults = "faults"
+        case needleClearances = "needle_clearances"
         case boardClock = "board_clock"
         case summary = "summary"
     }

@@ -253,3 +253,50 @@ public struct TouchOffTruth: Codable, Equatable, Sendable {
         case punctured
     }
 }
+
+/// Ground truth of one retraction the board commands at once, a hold or the safe state: what the needle was doing
+/// when the board acted, and when its tip left the skin for good. What a hold's or a lost host's latency is graded
+/// on (Docs/Performance.md, Docs/Safety.md H3 and H21).
+public struct NeedleClearanceTruth: Codable, Equatable, Sendable {
+    /// `hold`, or the fault that put the board in the safe state (`watchdog`, `emergency_stop`, `board_reset`, ...).
+    public var cause: String
+    /// Board time the board acted (µs): when the bytes carrying the hold frame's last byte arrived, or the fault.
+    public var boardTimeMicros: UInt64
+    /// Board time the host was last heard then (a valid frame or a heartbeat), nil before any.
+    public var hostLastHeardBoardTimeMicros: UInt64?
+    /// What the board was doing: `idle`, `move`, `touch_off.STAGE` or `dot.STAGE` (the stages of Protocol.md
+    /// §10.2 and §10.4: `dot.raise` and `dot.travel` are the hop, `dot.descending`, `dot.stroking` and
+    /// `dot.awaitAscent` the dip at depth, `dot.ascending` the rise after the last stroke).
+    public var activity: String
+    /// The dot in progress (0: none).
+    public var dotID: UInt32
+    /// How far the tip was past the true skin surface when the board acted (mm; <= 0: out of the skin).
+    public var tipDepthMM: Double
+    /// How far the stroke's bottom reached past the true skin then (mm; > 0: a stroke could still touch it).
+    public var strokeBottomDepthMM: Double
+    /// Z's speed then (mm/s, positive going deeper).
+    public var zVelocityMMPerS: Double
+    /// Board time (µs) from which the tip stays out of the skin under the motion the board commanded then; the board
+    /// time it acted when the tip was out and no stroke could reach the skin. Nil when the tip never clears under
+    /// that motion, or when a later command changed the motion first (``supersededBoardTimeMicros``).
+    public var clearBoardTimeMicros: UInt64?
+    /// Board time a later command (a resume, another hold, a fault, a new command) changed the motion before the
+    /// needle was clear (nil: none did).
+    public var supersededBoardTimeMicros: UInt64?
+
+    /// Time from the board acting to the needle clear (µs), nil when it did not clear.
+    public var latencyMicros: UInt64? { clearBoardTimeMicros.map { $0 - boardTimeMicros } }
+
+    enum CodingKeys: String, CodingKey {
+        case cause
+        case boardTimeMicros = "board_time_micros"
+        case hostLastHeardBoardTimeMicros = "host_last_heard_board_time_micros"
+        case activity
+        case dotID = "dot_id"
+        case tipDepthMM = "tip_depth_mm"
+        case strokeBottomDepthMM = "stroke_bottom_depth_mm"
+        case zVelocityMMPerS = "z_velocity_mm_per_s"
+        case clearBoardTimeMicros = "clear_board_time_micros"
+        case supersededBoardTimeMicros = "superseded_board_time_micros"
+    }
+}

@@ -15,6 +15,10 @@ public struct VirtualBench<Core: BoardCore> {
     public private(set) var now: UInt64
     public private(set) var hostToBoard: LinkFaultInjector
     public private(set) var boardToHost: LinkFaultInjector
+    /// The board deadline last converted to true time, and its true time: the deadline often stays the same over
+    /// several link events, and the next one is near it (``BoardClock/trueTime(atBoardTime:near:)``); the
+    /// conversion is the bench's costliest step.
+    private var convertedDeadline: (board: UInt64, trueTime: UInt64)?
 
     /// A bench at true time `start`, the board's time following `clock`, with link faults (and the link's USB
     /// timing) from `faults` seeded by `seed`. The board must have been made for the same clock: a board model
@@ -37,8 +41,36 @@ public struct VirtualBench<Core: BoardCore> {
 
     /// The next true time anything happens on the bench without new host bytes, if anything is pending.
     public var nextEventTime: UInt64? {
-        let boardDeadline = board.nextDeadline.map { clock.trueTime(atBoardTime: $0) }
-        return [boardDeadline, hostToBoard.nextDeliveryTime, boardToHost.nextDeliveryTime].compactMap { $0 }.min()
+        Self.earliest(
+            board.nextDeadline.map { clock.trueTime(atBoardTime: $0) }, hostToBoard.nextDeliveryTime,
+            boardToHost.nextDeliveryTime)
+    }
+
+    /// ``nextEventTime`` for the run loop: the board read in place (``BoardCore/peekNextDeadline()``) and the
+    /// deadline converted from the last one. The same value, bit for bit.
+    private mutating func upcomingEventTime() -> UInt64? {
+        var boardDeadline: UInt64?
+        if let deadline = board.peekNextDeadline() {
+            if let converted = convertedDeadline, converted.board == deadline {
+                boardDeadline = converted.trueTime
+            } else {
+                let trueTime =
+                    convertedDeadline.map { clock.trueTime(atBoardTime: deadline, near: $0) }
+                    ?? clock.trueTime(atBoardTime: deadline)
+                convertedDeadline = (deadline, trueTime)
+                boardDeadline = trueTime
+            }
+        }
+        return Self.earliest(boardDeadline, hostToBoard.nextDeliveryTime, boardToHost.nextDeliveryTime)
+    }
+
+    private static func earliest(_ a: UInt64?, _ b: UInt64?, _ c: UInt64?) -> UInt64? {
+        func earlier(_ x: UInt64?, _ y: UInt64?) -> UInt64? {
+            guard let x else { return y }
+            guard let y else { return x }
+            return min(x, y)
+        }
+        return earlier(earlier(a, b), c)
     }
 
     /// Advances true time to `time`, running every event on the way; returns the bytes the host received. With
@@ -47,7 +79,7 @@ public struct VirtualBench<Core: BoardCore> {
     public mutating func run(until time: UInt64, stoppingAtDelivery: Bool = false) -> [UInt8] {
         var received: [UInt8] = []
         while true {
-            let pending = nextEventTime.map { max($0, now) }
+            let pending = upcomingEventTime().map { max($0, now) }
             let step = min(pending ?? time, time)
             now = max(now, step)
             let boardTime = boardNow

@@ -12,11 +12,18 @@ public struct ControlDot: Sendable, Equatable {
     public var hangBandMM: ClosedRange<Double>
     /// The plan region the dot belongs to (for the summary).
     public var regionName: String
+    /// The catalogue name of the cartridge that needles it (`Hardware/cartridges.json`, e.g. `1RL 0.20`); nil
+    /// when the dot takes whatever cartridge is fitted (tests, calibration ladders). A change between dots is an
+    /// operator step; so is a change of ``MotionDot/cartridge`` alone (the pigment loaded).
+    public var cartridgeName: String?
 
-    public init(motion: MotionDot, hangBandMM: ClosedRange<Double>, regionName: String) {
+    public init(
+        motion: MotionDot, hangBandMM: ClosedRange<Double>, regionName: String, cartridgeName: String? = nil
+    ) {
         self.motion = motion
         self.hangBandMM = hangBandMM
         self.regionName = regionName
+        self.cartridgeName = cartridgeName
     }
 
     /// The dots of a planned session in visiting order, each with its region's band: the profile's typical hangs, or
@@ -26,7 +33,10 @@ public struct ControlDot: Sendable, Equatable {
         return zip(MotionDot.dots(of: result), result.sessionDots).map { motion, planned in
             let region = regions[planned.regionIndex]
             let band = region.depthOverrideMM.map { $0...$0 } ?? region.profile.typicalHangMM
-            return ControlDot(motion: motion, hangBandMM: band, regionName: region.name)
+            return ControlDot(
+                motion: motion, hangBandMM: band, regionName: region.name,
+                cartridgeName: CartridgeDefinition.name(group: region.needle.name, diameterMM: region.needle.diameterMM)
+            )
         }
     }
 }

@@ -16,7 +16,8 @@ extension SessionController {
             return Probing(plan: plan, order: plan.visitingOrder)
         }
         switch ProbeGridPlan.covering(
-            dots.map(\.motion), limits: hello!.limits, spacing: configuration.probeSpacingMicrometres)
+            resumption.probeArea ?? dots.map(\.motion), limits: hello!.limits,
+            spacing: configuration.probeSpacingMicrometres)
         {
         case .success(let plan):
             return Probing(plan: plan, order: plan.visitingOrder)
@@ -26,7 +27,31 @@ extension SessionController {
         }
     }
 
+    /// The re-zero after a cartridge change: the kept grid, already declared on the board, and one stored node,
+    /// the one nearest the first dot.
+    func makeRezero(for kept: SurfaceMap) -> Probing {
+        let plan = ProbeGridPlan(grid: kept.grid!)
+        let first = dots.first.map { (x: $0.motion.xMM * 1000, y: $0.motion.yMM * 1000) } ?? (x: 0, y: 0)
+        let stored = kept.heights.indices.filter { kept.heights[$0] != nil }
+        let node = stored.min { a, b in
+            let pa = plan.position(ofNode: a)
+            let pb = plan.position(ofNode: b)
+            let da =
+                (Double(pa.x) - first.x) * (Double(pa.x) - first.x) + (Double(pa.y) - first.y)
+                * (Double(pa.y) - first.y)
+            let db =
+                (Double(pb.x) - first.x) * (Double(pb.x) - first.x) + (Double(pb.y) - first.y)
+                * (Double(pb.y) - first.y)
+            return da < db
+        }
+        var probing = Probing(plan: plan, order: node.map { [$0] } ?? [])
+        probing.gridSent = true
+        probing.isRezero = true
+        return probing
+    }
+
     mutating func probe(_ probing: inout Probing, now: UInt64) {
+        guard probing.heldAt == nil else { return }
         guard let plan = probing.plan else {
             // The flat declaration: one queued command, then the dots.
             if !probing.gridSent {
@@ -77,7 +102,13 @@ extension SessionController {
         guard session.canSend, session.availableCredit >= 1 else { return }
         let node = probing.order[probing.nextNode]
         let position = plan.position(ofNode: node)
-        let approach = approachZ(forNode: node, plan: plan)
+        // A re-zero starts its slow descent further up: the stored heights are the old needle's.
+        let topOfTravel = Int32(board.hangCeilingMM * 1000) - Int32(board.axes.z.travelMM * 1000)
+        let approach =
+            probing.isRezero
+            ? max(
+                topOfTravel, approachZ(forNode: node, plan: plan) - 3 * configuration.approachAboveNeighbourMicrometres)
+            : approachZ(forNode: node, plan: plan)
         let start = earliestStart(now: now, margin: 20_000)
         sendQueued(
             .touchOff(

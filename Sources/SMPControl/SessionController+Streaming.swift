@@ -130,9 +130,12 @@ extension SessionController {
     }
 
     mutating func checkFinished(now: UInt64) {
+        // Every dot completed. A dot discarded, rejected or interrupted means a fault, whose report follows the
+        // records (Protocol.md §10.7): the session ends with that fault, not finished.
         guard case .running(let streaming) = state, streaming.pending.isEmpty, accounting.awaiting == 0,
-            accounting.settled == accounting.count
+            accounting.done == accounting.count
         else { return }
+        if resumption.disarmWhenFinished { sendControl(.disarm, now: now) }
         finishedAt = now
         transition(to: .finished, now: now)
     }

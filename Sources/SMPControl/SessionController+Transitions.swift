@@ -126,6 +126,7 @@ extension SessionController {
             checkFinished(now: now)
         case .fault(let fault):
             faults.append(fault)
+            recordEvent(.fault(.board(fault)), now: now, boardTime: fault.boardTime)
             if case .identified = state, fault.boardTime < hello?.boardTime ?? .max {
                 // Before this session armed the board, a fault from before its hello is one the board kept from
                 // before the reconnect (the trip that lost the link, or its restart), not a fault of this session.
@@ -174,7 +175,16 @@ extension SessionController {
                     sessionID: boardHello.sessionID, lastCompletedDot: boardHello.lastCompletedDot,
                     pendingCompletions: boardHello.pendingCompletions)))
         transition(to: .identified(samples: 0), now: now)
-        if !resumption.reconcileOnly && !configuration.identifyOnly { sendControl(.arm, now: now) }
+        if !resumption.reconcileOnly && !configuration.identifyOnly {
+            if let wanted = resumption.fitCartridge, wanted != boardHello.cartridge {
+                // Priority commands act in the order sent: safe, the new cartridge, then armed again.
+                sendControl(.disarm, now: now)
+                sendControl(.cartridgeFitted(CartridgeFitted(cartridge: wanted)), now: now)
+                log(.notice, "cartridge \(boardHello.cartridge) -> \(wanted)", now: now)
+                cartridgeChanged = true
+            }
+            sendControl(.arm, now: now)
+        }
         nextStatusAt = now
     }
 
@@ -211,6 +221,16 @@ extension SessionController {
             }
             if samples >= configuration.warmUpSamples && clock.isSynchronised && earlierReportsComplete != nil {
                 probingStartedAt = now
+                if let kept = resumption.surface, kept.grid != nil, cartridgeChanged,
+                    lastStatus?.surfaceMode == .unverified
+                {
+                    // The new needle reaches another depth: one touch-off at a stored node re-zeroes the map.
+                    surface = kept
+                    surface.invalidateZero()
+                    transition(to: .armed(makeRezero(for: kept)), now: now)
+                    drive(now: now)
+                    return
+                }
                 if let kept = resumption.surface, let mode = lastStatus?.surfaceMode,
                     mode == .grid || mode == .flat, let status = lastStatus
                 {
@@ -240,12 +260,13 @@ extension SessionController {
             } else {
                 periodicStatus(now: now)
             }
+            // The phase's data leaves `state` while it changes, so its queue is uniquely referenced: otherwise the
+            // first removal copies the whole queue of pending commands, on every call. `stream` reads no state.
+            let holding: Bool
+            if case .holding = state { holding = true } else { holding = false }
+            state = .disconnected
             stream(&streaming, now: now)
-            switch state {
-            case .running: state = .running(streaming)
-            case .holding: state = .holding(streaming)
-            default: break
-            }
+            state = holding ? .holding(streaming) : .running(streaming)
         case .disconnected, .faulted, .finished:
             break
         }
@@ -254,7 +275,9 @@ extension SessionController {
     mutating func periodicStatus(now: UInt64, interval: UInt64? = nil) {
         if queryOutstanding == nil && now >= nextStatusAt {
             sendStatusQuery(now: now)
-            nextStatusAt = now + (interval ?? configuration.statusInterval)
+            let settled = clock.samplesFitted >= configuration.settledClockSamples
+            nextStatusAt =
+                now + (interval ?? (settled ? configuration.settledStatusInterval : configuration.statusInterval))
         }
     }
 

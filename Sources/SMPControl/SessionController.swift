@@ -21,9 +21,13 @@ public struct SessionController: Sendable {
         /// Clock samples (status queries) taken after arming before anything is scheduled, this far apart (µs).
         public var warmUpSamples = 6
         public var warmUpInterval: UInt64 = 20_000
-        /// A status query this often while a session runs (µs): keeps the clock fit fresh (the crystal drifts
-        /// < 1 ppm/min) at ~12 bytes each way.
+        /// A status query this often while a session runs and the clock fit is young (µs): it learns the rate.
         public var statusInterval: UInt64 = 1_000_000
+        /// Once this many samples are fitted, a status query this often (µs): the crystal drifts < 1 ppm/min, so
+        /// ten seconds of extrapolation add microseconds to the fit's uncertainty (which ``ClockSync`` keeps as
+        /// margin), while each query costs ~40 bytes back (the status, and a completion batch flushed before it).
+        public var settledStatusInterval: UInt64 = 10_000_000
+        public var settledClockSamples = 30
         /// Once the last dot should have ended, a status query this often (µs): the board sends its pending
         /// completions before a status, so the last batch does not wait out its batching delay.
         public var finalStatusInterval: UInt64 = 20_000
@@ -32,11 +36,13 @@ public struct SessionController: Sendable {
         /// The first command of a phase starts this far after "now" on the board (µs), beyond the clock margin and
         /// the minimum lead: room to send it and the first trains.
         public var startMargin: UInt64 = 150_000
-        /// Most dots per train: trains leave as credit frees, so long trains would wait for many free slots.
-        public var maximumTrainDots = 24
-        /// Send a command at most this long (µs of schedule time) before it starts. Enough to ride out the
-        /// board-silence limit (1 s) and retransmissions; not more, because what is queued when the board restarts
-        /// is of unknown fate, and what is queued when the link is lost is discarded and sent again.
+        /// Most dots per train (a train carries at most 64): a train leaves once the board's credit covers it, and
+        /// 64 of the 128 slots still keep ~10 s of dots queued ahead, while the train header and the frame are paid
+        /// a third as often as with 24.
+        public var maximumTrainDots = 64
+        /// Send a train at most this long (µs of schedule time) before its first dot starts: enough to ride out
+        /// the board-silence limit (1 s) and retransmissions. What is queued when the board restarts is of unknown
+        /// fate, and what is queued when the link is lost is discarded and sent again.
         public var lookAhead: UInt64 = 2_500_000
         /// One-way link latency assumed before any round trip was measured (µs).
         public var assumedLinkLatency: UInt64 = 3_000
@@ -81,6 +87,18 @@ public struct SessionController: Sendable {
         /// Connect, take the board's kept reports and settle what became of the earlier sends, then finish
         /// without arming: the session a run opens after losing the board, before it decides what to send.
         public var reconcileOnly = false
+        /// The cartridge this session's dots need (a catalogue name). When the board has another fitted, the
+        /// session starts with the operator step's board side: `disarm`, `cartridge_fitted`, `arm`, and one
+        /// touch-off at a stored node of the kept map to re-zero it for the new needle.
+        public var fitCartridge: String?
+        /// Disarm the board once every dot has its record: the next group needs another cartridge, and the
+        /// operator's hands come near the needle.
+        public var disarmWhenFinished = false
+        /// Probe a grid covering these dots rather than only the session's: the later needle groups of the run
+        /// stream over the map this session measures.
+        public var probeArea: [MotionDot]?
+        /// The operator step made just before this session (its event opens the session's log).
+        public var operatorStep: OperatorStep?
 
         public init() {}
     }
@@ -157,6 +175,76 @@ public struct SessionController: Sendable {
         }
     }
 
+    /// Something the operator sees happen during the session, stamped with both clocks: what the report's timeline
+    /// draws (holds as spans from hold to resume, the rest as markers).
+    public struct Event: Sendable, Equatable {
+        public enum Kind: Sendable, Equatable, CustomStringConvertible {
+            /// The operator's hold was sent: needle out, the schedule clock stops.
+            case hold
+            /// The operator's resume was sent after a hold.
+            case resume
+            case emergencyStop
+            /// A fault the board reported (also one that arrives after the session stopped), or the host's own
+            /// reason to stop short (host check, motion model, probing, protocol).
+            case fault(FaultReason)
+            /// The host gave up on the link.
+            case linkLost(LinkFailure)
+            /// The board said hello again mid-session: it restarted and its queue is gone.
+            case boardRestarted(lastCompletedDot: UInt32)
+            /// A step the operator carries out mid-session (a cartridge or pigment change).
+            case operatorStep(OperatorStep)
+
+            public var description: String {
+                switch self {
+                case .hold: "hold by the operator"
+                case .resume: "resume by the operator"
+                case .emergencyStop: FaultReason.emergencyStop.description
+                case .fault(let reason): reason.description
+                case .linkLost(let failure): FaultReason.linkLost(failure).description
+                case .boardRestarted(let last): FaultReason.boardRestarted(lastCompletedDot: last).description
+                case .operatorStep(let step): step.description
+                }
+            }
+        }
+
+        public var kind: Kind
+        /// Host time (µs) the controller learnt of it or acted on it.
+        public var hostMicros: UInt64
+        /// Board time (µs): the board's own stamp for a board fault, otherwise the clock fit's prediction at
+        /// ``hostMicros``; nil before the first clock sample.
+        public var boardMicros: UInt64?
+        /// Schedule time (µs: board time minus time held) the host estimated at ``hostMicros``; nil before the first
+        /// clock sample.
+        public var scheduleMicros: UInt64?
+
+        public init(kind: Kind, hostMicros: UInt64, boardMicros: UInt64?, scheduleMicros: UInt64?) {
+            self.kind = kind
+            self.hostMicros = hostMicros
+            self.boardMicros = boardMicros
+            self.scheduleMicros = scheduleMicros
+        }
+    }
+
+    /// A change the operator makes at the rig mid-session: the handpiece's cartridge or the pigment, from one named
+    /// kind to another.
+    public struct OperatorStep: Sendable, Equatable, CustomStringConvertible {
+        public enum Kind: String, Sendable, CaseIterable {
+            case cartridge
+            case pigment
+        }
+        public var kind: Kind
+        public var from: String
+        public var to: String
+
+        public init(kind: Kind, from: String, to: String) {
+            self.kind = kind
+            self.from = from
+            self.to = to
+        }
+
+        public var description: String { "\(kind.rawValue) change from \(from) to \(to)" }
+    }
+
     /// Probing phase data: the grid, the nodes still to touch off, the touch-off in flight.
     public struct Probing: Sendable, Equatable {
         public var plan: ProbeGridPlan?
@@ -165,7 +253,11 @@ public struct SessionController: Sendable {
         var awaitingResult: Int?
         var nextCheckPoint = 0
         var gridSent = false
+        /// One touch-off at a stored node after a cartridge change, not a probing of the grid.
+        var isRezero = false
         public var nodesProbed = 0
+        /// Host time the operator's hold was sent, nil when not held: no touch-off goes out until the resume.
+        var heldAt: UInt64?
     }
 
     /// Streaming phase data: the commands not yet sent, in queue order.
@@ -232,6 +324,9 @@ public struct SessionController: Sendable {
     public internal(set) var lastReportAt: UInt64?
     /// Reports the board re-sent in this session for sends of earlier sessions.
     public internal(set) var earlierReports: [DotReport] = []
+    /// What the operator saw happen, in the order it happened (holds, resumes, stops, faults, lost links, restarts,
+    /// operator steps).
+    public internal(set) var eventLog: [Event] = []
     /// Commands the host put on the wire after their send deadline (the board may have judged them late).
     public internal(set) var sentPastDeadline = 0
     /// Host time each phase began: probing, streaming (µs).
@@ -250,6 +345,8 @@ public struct SessionController: Sendable {
     /// Completion records received in this session (the hello's `pending_completions` come first).
     var recordsReceived = 0
     var boardRestartReported = false
+    /// This session fitted another cartridge at its start.
+    public internal(set) var cartridgeChanged = false
     /// The highest wire id any report of this session named: this session's ids start above it.
     var highestReportedWireID: UInt32 = 0
     /// Where the board's last status put the head (mm): a session on a declared flat surface starts from there.
@@ -277,6 +374,7 @@ public struct SessionController: Sendable {
     /// Starts the session: the host hello goes out.
     public mutating func start(now: UInt64) -> Action {
         started = true
+        if let step = resumption.operatorStep { recordEvent(.operatorStep(step), now: now) }
         session.connect(sessionID: configuration.sessionID, hostSoftware: configuration.hostSoftware, now: now)
         log(.info, "connecting", now: now)
         return advance(now: now, events: [])
@@ -305,10 +403,25 @@ public struct SessionController: Sendable {
             sendControl(.hold, now: now)
             streaming.heldAt = now
             transition(to: .holding(streaming), now: now)
+            recordEvent(.hold, now: now)
         case (.resume, .holding(var streaming)):
             sendControl(.resume, now: now)
             streaming.heldAt = nil
             transition(to: .running(streaming), now: now)
+            recordEvent(.resume, now: now)
+        case (.hold, .armed(var probing)) where probing.heldAt == nil:
+            // The board holds the touch-off in progress and starts it again on resume (Protocol.md §10.9).
+            sendControl(.hold, now: now)
+            probing.heldAt = now
+            state = .armed(probing)
+            log(.notice, "probing held", now: now)
+            recordEvent(.hold, now: now)
+        case (.resume, .armed(var probing)) where probing.heldAt != nil:
+            sendControl(.resume, now: now)
+            probing.heldAt = nil
+            state = .armed(probing)
+            log(.notice, "probing resumed", now: now)
+            recordEvent(.resume, now: now)
         case (.emergencyStop, .faulted), (.emergencyStop, .finished), (.emergencyStop, .disconnected):
             break
         case (.emergencyStop, _):
@@ -398,8 +511,25 @@ public struct SessionController: Sendable {
     mutating func enterFault(_ reason: FaultReason, now: UInt64) {
         guard !isTerminal else { return }
         transition(to: .faulted(reason), now: now)
-        if case .board = reason { return }
+        switch reason {
+        case .board: return  // its event was recorded when the fault message came
+        case .emergencyStop: recordEvent(.emergencyStop, now: now)
+        case .linkLost(let failure): recordEvent(.linkLost(failure), now: now)
+        case .boardRestarted(let last): recordEvent(.boardRestarted(lastCompletedDot: last), now: now)
+        default: recordEvent(.fault(reason), now: now)
+        }
         log(.error, "session stopped: \(reason)", now: now)
+    }
+
+    /// Appends to ``eventLog`` with the clock fit's board and schedule times at `now` (or `boardTime`, the board's
+    /// own stamp, when it gave one).
+    mutating func recordEvent(_ kind: Event.Kind, now: UInt64, boardTime: UInt64? = nil) {
+        let fitted = clock.samplesFitted > 0
+        let predicted = fitted ? UInt64(max(0, clock.boardTime(atHost: now)).rounded()) : nil
+        eventLog.append(
+            Event(
+                kind: kind, hostMicros: now, boardMicros: boardTime ?? predicted,
+                scheduleMicros: fitted ? estimatedScheduleTime(atHost: now) : nil))
     }
 
     mutating func transition(to next: State, now: UInt64) {

@@ -43,6 +43,12 @@ public struct SessionRunner<Transport: ControllerTransport, Ledger: RunLedger> {
     public private(set) var journalFailure: String?
     /// Why the run stopped short of dealing with every dot; nil when it did.
     public private(set) var stopReason: String?
+    /// The cartridge fitted when the run began (the board's hello says), if known: the first group's step is
+    /// skipped when it is already the right one.
+    public var fittedCartridge: String?
+    /// The operator steps the run made, in order.
+    public private(set) var steps: [SessionController.OperatorStep] = []
+    var currentGroup: ControlDot?
     var logger: Logger
     var indexOfPlanDot: [UInt32: Int] = [:]
 
@@ -64,11 +70,13 @@ public struct SessionRunner<Transport: ControllerTransport, Ledger: RunLedger> {
 
     /// Runs sessions until every dot has its final fate, the run cannot go on, or `limit` host µs have passed.
     /// `observe` is called after every input of every session, as ``ControllerDriver/run(limit:observe:journal:)``
-    /// calls it.
+    /// calls it. `operatorStep` is asked before a session whose needle group needs another cartridge or pigment
+    /// (the board is disarmed by then): true once the operator has made the change, false to stop the run.
     public mutating func run(
         limit: UInt64,
         observe: (inout ControllerDriver<Transport>, RunProgress) -> SessionController.OperatorCommand? = { _, _ in nil
-        }
+        },
+        operatorStep: (SessionController.OperatorStep) -> Bool = { _ in true }
     ) {
         let end = transport.now + limit
         if policy.redoUncertain {
@@ -88,9 +96,29 @@ public struct SessionRunner<Transport: ControllerTransport, Ledger: RunLedger> {
             resumption.earlierSends = unresolvedSends()
             resumption.surface = keptSurface
             resumption.reconcileOnly = needsReconciling && !resumption.earlierSends.isEmpty
-            let sending = resumption.reconcileOnly ? [] : dotsToSend()
-            if sending.isEmpty && !resumption.reconcileOnly { return }
+            let owed = resumption.reconcileOnly ? [] : dotsToSend()
+            if owed.isEmpty && !resumption.reconcileOnly { return }
+            // One needle group (cartridge and pigment) per session; between groups, the operator's step.
+            let group = owed.first.map { first in owed.prefix { $0.motion.cartridge == first.motion.cartridge } } ?? []
+            let sending = Array(group)
+            if let first = sending.first {
+                resumption.fitCartridge = first.cartridgeName
+                resumption.disarmWhenFinished = sending.count < owed.count
+                if let step = Self.step(from: currentGroup, fitted: fittedCartridge, to: first) {
+                    guard operatorStep(step) else {
+                        stopReason = "stopped by the operator at the \(step.kind) change to \(step.to)"
+                        return
+                    }
+                    steps.append(step)
+                    resumption.operatorStep = step
+                }
+                currentGroup = first
+                fittedCartridge = first.cartridgeName ?? fittedCartridge
+            }
             var sessionConfiguration = configuration
+            // The grid covers every dot still owed, not only this group's: the next groups stream over the map
+            // this session measures (re-zeroed after a cartridge change).
+            resumption.probeArea = owed.map(\.motion)
             sessionConfiguration.sessionID = configuration.sessionID &+ UInt32(sessions.count)
             if sessionConfiguration.sessionID == 0 { sessionConfiguration.sessionID = 1 }
             let controller = SessionController(
@@ -117,20 +145,14 @@ public struct SessionRunner<Transport: ControllerTransport, Ledger: RunLedger> {
                 stopReason = "the journal failed: \(failure)"
                 return
             }
-            var end = ended.state
-            // A board that trips (its watchdog) once every dot is sent reports the discards of its queue before the
-            // fault, so the session finishes on the discards; what the trip discarded or interrupted is still owed,
-            // and a reconnected board takes it.
-            if case .finished = end, !resumption.reconcileOnly, ended.lastFaultName != nil,
-                let trip = ended.faults.last, Self.isRecoverable(.board(trip)), !dotsToSend().isEmpty
-            {
-                end = .faulted(.board(trip))
-            }
-            switch end {
+            switch ended.state {
             case .finished:
                 needsReconciling = false
                 if resumption.reconcileOnly { continue }
-                // The board refused or discarded what is still owed for a reason of its own: reported, not retried.
+                keptSurface = ended.surface
+                // The next needle group, if any; otherwise what is still owed was refused or discarded by the board
+                // for a reason of its own: reported, not retried.
+                if resumption.disarmWhenFinished, ended.accounting.done == ended.dots.count { continue }
                 stopReason = nil
                 return
             case .faulted(let reason) where Self.isRecoverable(reason):
@@ -217,10 +239,32 @@ public struct SessionRunner<Transport: ControllerTransport, Ledger: RunLedger> {
         return result
     }
 
+    /// Sessions that began after a session lost the board: connections made again.
+    public var reconnections: Int {
+        zip(sessions, sessions.dropFirst()).count { previous, _ in
+            if case .faulted = previous.state { true } else { false }
+        }
+    }
+
     /// The run's ledger reconciles every report; the controllers of the sessions that sent dots, in order.
     public var sendingSessions: [SessionController] { sessions.filter { !$0.resumption.reconcileOnly } }
 
     // MARK: Helpers
+
+    /// The step between the group of `previous` (nil at the start of the run) and that of `next`: a cartridge
+    /// change when the catalogue cartridge differs from the fitted one, a pigment change when only the pigment does.
+    static func step(from previous: ControlDot?, fitted: String?, to next: ControlDot)
+        -> SessionController.OperatorStep?
+    {
+        if let wanted = next.cartridgeName, wanted != fitted {
+            return SessionController.OperatorStep(kind: .cartridge, from: fitted ?? "unknown", to: wanted)
+        }
+        if let previous, previous.motion.cartridge != next.motion.cartridge {
+            return SessionController.OperatorStep(
+                kind: .pigment, from: previous.motion.cartridge, to: next.motion.cartridge)
+        }
+        return nil
+    }
 
     static func isRecoverable(_ reason: SessionController.FaultReason) -> Bool {
         switch reason {
@@ -298,7 +342,7 @@ public struct RunProgress: Sendable {
 
 /// A run's figures from the host's side: what `smpctl run` can say without the simulator's truth.
 public struct RunStatistics: Sendable, Equatable {
-    /// Sessions after the first (connections made again after a loss).
+    /// Connections made again after a loss.
     public var reconnections = 0
     /// The motion schedules' estimates of the sending sessions, summed (s).
     public var estimatedSeconds = 0.0
@@ -319,7 +363,7 @@ extension SessionRunner {
     /// The run's figures, summed over its sessions.
     public var statistics: RunStatistics {
         var result = RunStatistics()
-        result.reconnections = max(0, sessions.count - 1)
+        result.reconnections = reconnections
         for session in sessions {
             result.touchOffs += session.touchOffs.count
             result.sentPastDeadline += session.sentPastDeadline

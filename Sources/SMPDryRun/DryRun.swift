@@ -24,7 +24,53 @@ public struct DryRunOptions: Sendable {
     /// A calibrated hang per scalp region (a client profile's): every dot gets its region's hang.
     public var hangByRegion: [ScalpRegion: Double]?
 
+    /// Holds the simulated operator presses, each resumed after its duration.
+    public var holds: [SimulatedHold] = []
+
     public init(skin: SkinType) { self.skin = skin }
+}
+
+/// An operator hold in a dry run: hold pressed at `atMicros` of host time (from the session's start), or as soon
+/// after as dots are streaming (a hold is refused while connecting and probing), and resume `durationMicros` after
+/// the press.
+public struct SimulatedHold: Sendable, Equatable {
+    public var atMicros: UInt64
+    public var durationMicros: UInt64
+
+    /// Latest press time and longest hold accepted (s): a day, an hour.
+    public static let latestPressSeconds = 86_400.0
+    public static let longestSeconds = 3_600.0
+    /// The hold's length when the text gives none (s).
+    public static let defaultSeconds = 5.0
+
+    public init(atMicros: UInt64, durationMicros: UInt64) {
+        self.atMicros = atMicros
+        self.durationMicros = durationMicros
+    }
+
+    /// `SECONDS[+DURATION]`: decimal seconds from the session's start, and the hold's length in seconds (default 5).
+    public init(parsing text: String) throws(DryRunError) {
+        let parts = text.split(separator: "+", maxSplits: 1, omittingEmptySubsequences: false)
+        func seconds(_ part: Substring) -> Double? {
+            guard let value = Double(String(part)), value.isFinite else { return nil }
+            return value
+        }
+        let expected =
+            "expected SECONDS[+DURATION]: the press at 0-\(Int(Self.latestPressSeconds)) s from the session's start, "
+            + "held for more than 0 and at most \(Int(Self.longestSeconds)) s (default \(Int(Self.defaultSeconds)))"
+        guard let at = seconds(parts[0]), (0...Self.latestPressSeconds).contains(at) else {
+            throw DryRunError(kind: .badInput, message: "\"\(text)\": \(expected)")
+        }
+        var duration = Self.defaultSeconds
+        if parts.count == 2 {
+            guard let value = seconds(parts[1]), value > 0, value <= Self.longestSeconds else {
+                throw DryRunError(kind: .badInput, message: "\"\(text)\": \(expected)")
+            }
+            duration = value
+        }
+        self.init(
+            atMicros: UInt64((at * 1e6).rounded()), durationMicros: Swift.max(1, UInt64((duration * 1e6).rounded())))
+    }
 }
 
 /// A dry run's progress, for a progress bar.
@@ -94,9 +140,7 @@ public enum DryRun {
         progress: ((DryRunProgress) -> Void)? = nil
     ) throws -> DryRunReport {
         let wallStart = ContinuousClock.now
-        var configuration = SessionController.Configuration()
-        configuration.hostSoftware = "smpctl-dry-run"
-        configuration.declareFlatSurface = setup.surface == .flat
+        let configuration = Self.configuration(setup: setup)
         let ledger = MemoryLedger(
             plan: PlanHash.of(dotsFileContent: Array(planFile.utf8)),
             board: BoardIdentity(
@@ -106,11 +150,30 @@ public enum DryRun {
             dots: dots, board: options.board, handpiece: options.handpiece, ledger: ledger,
             transport: BenchTransport(bench: VirtualBench(setup: setup)), configuration: configuration,
             logger: options.logger)
+        // The simulated operator fits what each needle group needs, as the practitioner would when asked.
+        runner.fittedCartridge = setup.cartridge
         var clockErrorMax = 0.0
         var lastProgress = 0.0
         var nextClockCheck: UInt64 = 0
-        runner.run(limit: options.timeLimitMicros + UInt64(dots.count) * 1_000_000) { driver, run in
+        var holds = options.holds.sorted { $0.atMicros < $1.atMicros }[...]
+        var resumeAt: UInt64?
+        let holdTime = options.holds.reduce(0) { $0 + $1.durationMicros }
+        runner.run(limit: timeLimit(dots: dots, options: options) + holdTime) { driver, run in
             let now = driver.transport.now
+            switch driver.controller.state {
+            case .holding:
+                if let resume = resumeAt, now >= resume {
+                    resumeAt = nil
+                    return .resume
+                }
+            case .running:
+                if let hold = holds.first, now >= hold.atMicros {
+                    holds.removeFirst()
+                    resumeAt = now + hold.durationMicros
+                    return .hold
+                }
+            default: break
+            }
             // The host's estimate of the board clock against the bench's truth, every 10 ms of host time.
             if now >= nextClockCheck {
                 nextClockCheck = now + 10_000
@@ -154,6 +217,42 @@ public enum DryRun {
             clockErrorMaxMicros: clockErrorMax, options: options, setup: setup)
     }
 
+    /// The controller a dry run of `dots` on `setup`'s board runs.
+    public static func controller(
+        dots: [ControlDot], setup: SimulationSetup, options: DryRunOptions
+    ) -> SessionController {
+        SessionController(
+            dots: dots, board: options.board, handpiece: options.handpiece, configuration: configuration(setup: setup),
+            logger: options.logger)
+    }
+
+    /// The controller's configuration in a dry run on `setup`.
+    static func configuration(setup: SimulationSetup) -> SessionController.Configuration {
+        var configuration = SessionController.Configuration()
+        configuration.hostSoftware = "smpctl-dry-run"
+        configuration.declareFlatSurface = setup.surface == .flat
+        return configuration
+    }
+
+    /// The virtual time (µs) a dry run of `dots` may take.
+    public static func timeLimit(dots: [ControlDot], options: DryRunOptions) -> UInt64 {
+        options.timeLimitMicros + UInt64(dots.count) * 1_000_000
+    }
+
+    /// A dry run's first session (one connection, the dots as one needle group, no operator step) with every byte
+    /// that crossed the link kept, ungraded: what the wire-cost benchmark counts
+    /// and the host-CPU benchmark replays (``ReplayTransport``). The driver is returned as it ended (its controller
+    /// says how the session went).
+    public static func recordedSession(
+        dots: [ControlDot], setup: SimulationSetup, options: DryRunOptions
+    ) -> ControllerDriver<RecordingTransport<DryRunTransport>> {
+        var driver = ControllerDriver(
+            controller: controller(dots: dots, setup: setup, options: options),
+            transport: RecordingTransport(DryRunTransport(setup: setup)))
+        driver.run(limit: timeLimit(dots: dots, options: options))
+        return driver
+    }
+
     static func progress(of controller: SessionController, run: RunProgress, seconds: Double) -> DryRunProgress {
         var nodes = (0, 0)
         let phase: String
@@ -188,6 +287,12 @@ public struct DryRunTransport: ControllerTransport {
     public var truth: SimulationTruth { base.bench.board.truth() }
     /// The board clock now (true board time, for grading the host's clock estimate).
     public var boardNow: UInt64 { base.bench.boardNow }
+    /// The link towards the board, with what its fault injection did (for grading, like ``truth``).
+    public var hostToBoard: LinkFaultInjector { base.bench.hostToBoard }
+    /// The link towards the host, with what its fault injection did.
+    public var boardToHost: LinkFaultInjector { base.bench.boardToHost }
+    /// The board's side of the link (counters, round trip, retransmission timeout).
+    public var boardLinkSession: WireSession { base.bench.board.linkSession }
 }
 
 /// What the grader needs of a run: the plan's dots, the sessions that sent them, and the ledger's word on each.
@@ -195,6 +300,8 @@ struct GradedRun {
     var dots: [ControlDot]
     /// The sessions that sent dots, in order (a reconciling session sends none).
     var sessions: [SessionController]
+    /// Every session, reconciling ones included.
+    var allSessions: [SessionController]
     var accounting: DotAccounting
     var dotIndexOfWireID: [UInt32: Int]
     /// "finished", or why the run stopped short.
@@ -205,9 +312,10 @@ struct GradedRun {
     init<T, L>(_ runner: SessionRunner<T, L>) {
         dots = runner.dots
         sessions = runner.sendingSessions
+        allSessions = runner.sessions
         accounting = runner.finalAccounting
         dotIndexOfWireID = runner.dotIndexOfWireID
-        reconnections = max(0, runner.sessions.count - 1)
+        reconnections = runner.reconnections
         if let reason = runner.stopReason {
             outcome = "faulted: \(reason)"
         } else if reconnections > 0 {

@@ -99,12 +99,14 @@ public struct DryRunReport: Encodable, Sendable {
     public var faults: [String]
     public var regions: [Region]
     public var notDone: [NotDone]
+    /// What the operator saw happen, in order (``SessionRecord/events``, the same values the report draws).
+    public var events: [SessionRecord.Event]
     public var simSpeedup: Double
     /// Dot by dot, for the HTML report (not part of the JSON summary).
     public var record: SessionRecord
 
     enum CodingKeys: String, CodingKey {
-        case format, plan, skin, surface, seed, outcome, faults, regions, blowouts, shallow
+        case format, plan, skin, surface, seed, outcome, faults, regions, blowouts, shallow, events
         case faultSpec = "fault_spec"
         case dotsPlanned = "dots_planned"
         case dotsDone = "dots_done"
@@ -241,6 +243,7 @@ public struct DryRunReport: Encodable, Sendable {
         }
         let sessionEnd = run.sessions.last?.finishedAt.map { Double($0) / 1e6 } ?? virtualSeconds
         let planned = Swift.max(1, dots.count)
+        let sessionRecord = record(run: run, truth: truth, options: options)
         return DryRunReport(
             plan: "", skin: options.skin.rawValue, surface: setup.surface.rawValue, seed: setup.seed,
             faultSpec: setup.faultSpec, outcome: outcome, dotsPlanned: dots.count, dotsDone: accounting.done,
@@ -258,9 +261,8 @@ public struct DryRunReport: Encodable, Sendable {
                 p95: percentile(deposits, 0.95), max: deposits.max() ?? 0, absErrorP95: percentile(errors, 0.95)),
             blowouts: completed.count(where: \.tooDeep), shallow: completed.count(where: \.tooShallow),
             strokeRateErrorMaxPct: rateError, clockSyncErrorMaxUs: clockErrorMaxMicros, faults: faultList,
-            regions: regionList, notDone: notDone,
-            simSpeedup: wallSeconds > 0 ? virtualSeconds / wallSeconds : 0,
-            record: record(run: run, truth: truth, options: options))
+            regions: regionList, notDone: notDone, events: sessionRecord.events,
+            simSpeedup: wallSeconds > 0 ? virtualSeconds / wallSeconds : 0, record: sessionRecord)
     }
 
     /// The summary numbers of the HTML report: these very fields, so that report and `--json` agree.
@@ -277,9 +279,10 @@ public struct DryRunReport: Encodable, Sendable {
             })
     }
 
-    /// The executed dots, the timeline and the events, from the simulator's truth. Sessions, dot diameters and the
-    /// outlines come from the plan: ``DryRun/run(_:options:progress:)`` adds them (``SessionRecord/add(plan:)``);
-    /// without a plan the dots are session 1 with diameter 0.
+    /// The executed dots and the timeline, from the simulator's truth; the events, from the controllers' logs (and
+    /// the truth's board faults the host never received). Sessions, dot diameters and the outlines come from the
+    /// plan: ``DryRun/run(_:options:progress:)`` adds them (``SessionRecord/add(plan:)``); without a plan the dots are
+    /// session 1 with diameter 0.
     static func record(run: GradedRun, truth: SimulationTruth, options: DryRunOptions) -> SessionRecord {
         let dots = run.dots
         var record = SessionRecord(kind: "dry run", planFile: "")
@@ -314,16 +317,47 @@ public struct DryRunReport: Encodable, Sendable {
                     timeS: seconds(dot.startBoardTimeMicros), strokeRateHz: rate, hangMM: dot.commandedHangMM,
                     speedMMPerS: speed))
         }
-        for fault in truth.faults {
-            let code = fault.code.lowercased()
-            let kind: SessionRecord.Event.Kind =
-                code.contains("cartridge") ? .cartridge : (code.contains("hold") ? .hold : .fault)
+        record.events = run.allSessions.flatMap(\.eventLog).map { event(of: $0, origin: origin) }
+        // Board faults whose report never reached the host (the link was down): the simulator's record has them.
+        let received = Set(run.allSessions.flatMap(\.faults).map { "\($0.code.name) \($0.boardTime) \($0.dotID)" })
+        let clock = run.allSessions.last(where: { $0.clock.samplesFitted > 0 })?.clock ?? ClockSync()
+        for fault in truth.faults where !received.contains("\(fault.code) \(fault.boardTimeMicros) \(fault.dotID)") {
             record.events.append(
                 SessionRecord.Event(
-                    timeS: seconds(fault.boardTimeMicros), kind: kind,
-                    label: fault.code + (fault.dotID != 0 ? ", wire dot \(fault.dotID)" : "")))
+                    timeS: seconds(fault.boardTimeMicros),
+                    sessionTimeS: Swift.max(0, clock.hostTime(atBoard: fault.boardTimeMicros)) / 1e6,
+                    kind: .fault,
+                    detail: "board fault \(fault.code)" + (fault.dotID != 0 ? " at wire dot \(fault.dotID)" : "")
+                        + "; the board's record only, the host never received it"))
         }
+        // In time order; events without a clock fit came before any that has one.
+        record.events = record.events.enumerated().sorted { a, b in
+            let (ta, tb) = (a.element.timeS ?? -.infinity, b.element.timeS ?? -.infinity)
+            return ta != tb ? ta < tb : a.offset < b.offset
+        }.map(\.element)
         return record
+    }
+
+    /// A controller event as the report shows it, its board time on the timeline's axis (seconds from `origin`, the
+    /// first dot's schedule start). Host time counts from 0, the virtual clock's start, as `session_time_s` does.
+    static func event(of logged: SessionController.Event, origin: UInt64) -> SessionRecord.Event {
+        let kind: SessionRecord.Event.Kind =
+            switch logged.kind {
+            case .hold: .hold
+            case .resume: .resume
+            case .emergencyStop: .emergencyStop
+            case .fault: .fault
+            case .linkLost: .linkLost
+            case .boardRestarted: .boardRestarted
+            case .operatorStep(let step):
+                switch step.kind {
+                case .cartridge: .cartridge
+                case .pigment: .pigment
+                }
+            }
+        return SessionRecord.Event(
+            timeS: logged.boardMicros.map { (Double($0) - Double(origin)) / 1e6 },
+            sessionTimeS: Double(logged.hostMicros) / 1e6, kind: kind, detail: logged.kind.description)
     }
 
     /// A representative skin tone per simulated skin type, for the true-scale view.

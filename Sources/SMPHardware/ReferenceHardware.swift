@@ -99,3 +99,83 @@ extension HandpieceDefinition {
         }
     }()
 }
+
+extension CartridgeCatalogue {
+    /// The reference cartridge catalogue.
+    ///
+    /// The text of `Hardware/cartridges.json`, byte for byte (a test compares them), for programs and tests that run
+    /// without a Hardware/ directory: the simulated board knows these cartridges, as the real board's firmware does.
+    public static let referenceText = #"""
+        {
+          "format": "smpctl-cartridges/1",
+          "reference": "3RL 0.25",
+          "provenance": "Groupings and diameters [S] DOMAIN.md: needles 0.18-0.30 mm, 0603 (3RL 0.20) and 0803 (3RL 0.25) most used, 1RL at the hairline, 3RL for density. Membrane loss range [S] supplier note: the membrane shortens the hang by ~0.2-0.5 mm. Nominal losses and needle-length offsets are engineering estimates [E] until measured: the board measures the real offset at the first touch-off after a cartridge change.",
+          "cartridges": [
+            {
+              "name": "1RL 0.18",
+              "group": "1RL",
+              "needle_count": 1,
+              "diameter_mm": 0.18,
+              "membrane_loss_mm": { "min": 0.2, "max": 0.5, "nominal": 0.25 },
+              "needle_length_offset_mm": -0.1,
+              "provenance": "[S] 1RL 0.18-0.20 for thin skin at the hairline and temples (DOMAIN.md skin table); loss nominal and length offset [E]: a single fine needle drags less on the membrane"
+            },
+            {
+              "name": "1RL 0.20",
+              "group": "1RL",
+              "needle_count": 1,
+              "diameter_mm": 0.2,
+              "membrane_loss_mm": { "min": 0.2, "max": 0.5, "nominal": 0.25 },
+              "needle_length_offset_mm": -0.08,
+              "provenance": "[S] 1RL 0.20 for scar tissue and thick or oily skin (DOMAIN.md skin table); loss nominal and length offset [E]"
+            },
+            {
+              "name": "3RL 0.20",
+              "group": "3RL",
+              "needle_count": 3,
+              "diameter_mm": 0.2,
+              "membrane_loss_mm": { "min": 0.2, "max": 0.5, "nominal": 0.3 },
+              "needle_length_offset_mm": -0.04,
+              "provenance": "[S] 0603RL, among the most used SMP cartridges (DOMAIN.md); loss nominal and length offset [E]"
+            },
+            {
+              "name": "3RL 0.25",
+              "group": "3RL",
+              "needle_count": 3,
+              "diameter_mm": 0.25,
+              "membrane_loss_mm": { "min": 0.2, "max": 0.5, "nominal": 0.3 },
+              "needle_length_offset_mm": 0.0,
+              "provenance": "[S] 0803RL, among the most used SMP cartridges (DOMAIN.md); the reference cartridge (offset 0 by definition) and the one rotary-r1 is fitted with; loss nominal [E]"
+            },
+            {
+              "name": "5RL 0.25",
+              "group": "5RL",
+              "needle_count": 5,
+              "diameter_mm": 0.25,
+              "membrane_loss_mm": { "min": 0.2, "max": 0.5, "nominal": 0.35 },
+              "needle_length_offset_mm": 0.03,
+              "provenance": "[E] a larger grouping for Fitzpatrick IV-VI and larger dots (DOMAIN.md: 3RL 0.25-0.30, larger dots); loss nominal and length offset [E]: more needles, more membrane drag"
+            },
+            {
+              "name": "5RL 0.30",
+              "group": "5RL",
+              "needle_count": 5,
+              "diameter_mm": 0.3,
+              "membrane_loss_mm": { "min": 0.2, "max": 0.5, "nominal": 0.35 },
+              "needle_length_offset_mm": 0.06,
+              "provenance": "[S] 0.30 mm is the thickest needle DOMAIN.md lists (Fitzpatrick IV-VI); the 5RL grouping, loss nominal and length offset [E]"
+            }
+          ]
+        }
+
+        """#
+
+    /// The reference catalogue, read from ``referenceText`` with the same reader as any catalogue file.
+    public static let reference: CartridgeCatalogue = {
+        do {
+            return try decode(Data(referenceText.utf8), source: "CartridgeCatalogue.referenceText")
+        } catch {
+            preconditionFailure("the compiled-in cartridge catalogue is invalid: \(error)")
+        }
+    }()
+}

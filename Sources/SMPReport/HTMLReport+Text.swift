@@ -33,7 +33,8 @@ extension HTMLReport {
         .controls label{margin-right:16px}.legend{font-size:12px;color:#444;margin:4px 0}
         .sw{display:inline-block;width:10px;height:10px;border-radius:5px;vertical-align:middle;margin-left:8px}
         .sw.shallow{background:#2f7fd8}.sw.on-target{background:#2e9e4f}.sw.deep{background:#d33a2c}
-        .sw.planned{background:#b9b9b9}.sw.fault{background:#d33a2c}.sw.hold{background:#e0a100}
+        .sw.planned{background:#b9b9b9}.sw.fault{background:#d33a2c}.sw.emergency_stop{background:#7a0010}
+        .sw.hold{background:#f3d27a;border-radius:0;border:1px solid #e0a100}.sw.link_lost{background:#555}
         .sw.cartridge{background:#7b4bd1}
         #map{width:100%;height:auto;max-height:80vh;background:#fff;border:1px solid #ddd}
         #look-view{overflow:auto;max-height:85vh;border:1px solid #ddd}
@@ -47,11 +48,16 @@ extension HTMLReport {
         .hist figcaption{font-size:12px;color:#444}.target{fill:#2e9e4f;opacity:0.15}
         .bar.on-target{fill:#2e9e4f}.bar.shallow{fill:#2f7fd8}.bar.deep{fill:#d33a2c}
         .axis{stroke:#888}.tick{font-size:10px;fill:#555}.label{font-size:11px;fill:#333}
-        #timeline{width:100%;height:360px;background:#fff;border:1px solid #ddd}
-        .plot{fill:#f6f6f6}.series{fill:none;stroke-width:1.6;vector-effect:non-scaling-stroke}
+        #timeline{width:100%;background:#fff;border:1px solid #ddd}
+        .plot{fill:#f6f6f6}.series{fill:none;stroke-width:2;vector-effect:non-scaling-stroke}
         .series.rate{stroke:#1d6fb8}.series.hang{stroke:#8a4fbf}.series.speed{stroke:#c26a00}
-        .event{stroke-width:1.5;vector-effect:non-scaling-stroke}.event.fault{stroke:#d33a2c}
-        .event.hold{stroke:#e0a100}.event.cartridge{stroke:#7b4bd1}.events{font-size:12px}
+        .event line{stroke-width:1.5;vector-effect:non-scaling-stroke}.event.fault{stroke:#d33a2c;fill:#d33a2c}
+        .event.emergency_stop{stroke:#7a0010;fill:#7a0010}.event.link_lost,.event.board_restarted{stroke:#555;fill:#555}
+        .event.link_lost line,.event.board_restarted line{stroke-dasharray:4 3}
+        .event.cartridge,.event.pigment{stroke:#7b4bd1;fill:#7b4bd1}.event .event-label{stroke:none;fill:inherit}
+        .hold-span rect{fill:#e0a100;fill-opacity:0.22;stroke:#e0a100;stroke-width:1;vector-effect:non-scaling-stroke}
+        .event-label{font-size:11px;fill:#333}.hold-span .event-label{fill:#8a6200}
+        table.events{font-size:12px;margin-top:6px}tr.fault td,tr.emergency_stop td{color:#b00020}
         table{border-collapse:collapse;background:#fff}th,td{border:1px solid #ddd;padding:3px 8px}
         td.num{text-align:right;font-variant-numeric:tabular-nums}
         """

@@ -73,17 +73,84 @@ public struct SessionRecord: Sendable, Equatable {
         }
     }
 
-    /// Something that happened at a point in time: a fault, a hold or a cartridge change.
-    public struct Event: Sendable, Equatable {
-        public enum Kind: String, Sendable { case fault, hold, cartridge }
-        public var timeS: Double
-        public var kind: Kind
-        public var label: String
-        public init(timeS: Double, kind: Kind, label: String) {
-            self.timeS = timeS
-            self.kind = kind
-            self.label = label
+    /// Something the operator saw happen: a hold or its resume, a stop, a fault, a lost link, a board restart, a
+    /// cartridge or pigment change. Encoded in the `--json` summary's `events` list with these keys.
+    public struct Event: Encodable, Sendable, Equatable {
+        public enum Kind: String, Encodable, Sendable, CaseIterable {
+            case hold
+            case resume
+            case emergencyStop = "emergency_stop"
+            case fault
+            case linkLost = "link_lost"
+            case boardRestarted = "board_restarted"
+            case cartridge
+            case pigment
+
+            /// Drawn as a labelled marker: a step the operator carried out.
+            public var isOperatorStep: Bool { self == .cartridge || self == .pigment }
         }
+        /// On the timeline's axis: seconds of board time since the first dot's schedule start (negative before it);
+        /// nil when the host had no clock fit yet.
+        public var timeS: Double?
+        /// Seconds of host time since the session began (the clock of the summary's `session_time_s`).
+        public var sessionTimeS: Double
+        public var kind: Kind
+        public var detail: String
+
+        public init(timeS: Double?, sessionTimeS: Double, kind: Kind, detail: String) {
+            self.timeS = timeS
+            self.sessionTimeS = sessionTimeS
+            self.kind = kind
+            self.detail = detail
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case kind, detail
+            case timeS = "time_s"
+            case sessionTimeS = "session_time_s"
+        }
+
+        /// `time_s` is always present, null without a clock fit.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(timeS, forKey: .timeS)
+            try container.encode(sessionTimeS, forKey: .sessionTimeS)
+            try container.encode(kind, forKey: .kind)
+            try container.encode(detail, forKey: .detail)
+        }
+    }
+
+    /// A stretch the session was held: from a hold to the resume after it.
+    public struct HoldSpan: Sendable, Equatable {
+        /// The hold's and the resume's ``Event/timeS``; `endS` is nil when no resume came (the session stopped or
+        /// ended while held).
+        public var startS: Double
+        public var endS: Double?
+        public init(startS: Double, endS: Double?) {
+            self.startS = startS
+            self.endS = endS
+        }
+    }
+
+    /// The holds in ``events`` paired with the resumes after them; holds without a clock fit are left out.
+    public var holdSpans: [HoldSpan] {
+        var spans: [HoldSpan] = []
+        var open: Double?
+        for event in events {
+            guard let time = event.timeS else { continue }
+            switch event.kind {
+            case .hold:
+                if open == nil { open = time }
+            case .resume:
+                if let start = open {
+                    spans.append(HoldSpan(startS: start, endS: time))
+                    open = nil
+                }
+            default: break
+            }
+        }
+        if let start = open { spans.append(HoldSpan(startS: start, endS: nil)) }
+        return spans
     }
 
     /// A region's outline, for the map.
@@ -108,6 +175,7 @@ public struct SessionRecord: Sendable, Equatable {
     public var regions: [RegionOutline]
     public var hairline: [Point]
     public var timeline: [TimelineSample]
+    /// In the order they happened.
     public var events: [Event]
     /// CSS colours for the true-scale view.
     public var skinTone: String

@@ -14,6 +14,7 @@ public enum Message: Equatable, Hashable, Sendable {
     case arm
     case flushQueue
     case cartridgeFitted(CartridgeFitted)
+    case disarm
     case completions(CompletionBatch)
     case fault(Fault)
     case status(BoardStatus)
@@ -36,6 +37,7 @@ public enum Message: Equatable, Hashable, Sendable {
         case .arm: .arm
         case .flushQueue: .flushQueue
         case .cartridgeFitted: .cartridgeFitted
+        case .disarm: .disarm
         case .completions: .completions
         case .fault: .fault
         case .status: .status

@@ -31,7 +31,7 @@ extension Message {
             writer.writeVarint(UInt64(grid.spacingMicrometres))
             writer.write(grid.nx)
             writer.write(grid.ny)
-        case .hold, .resume, .emergencyStop, .statusQuery, .arm, .flushQueue:
+        case .hold, .resume, .emergencyStop, .statusQuery, .arm, .flushQueue, .disarm:
             break
         case .cartridgeFitted(let fitted):
             try writer.writeString(fitted.cartridge, field: "cartridge")
@@ -166,6 +166,7 @@ extension Message {
         case .statusQuery: self = .statusQuery
         case .arm: self = .arm
         case .flushQueue: self = .flushQueue
+        case .disarm: self = .disarm
         case .completions:
             self = .completions(try CompletionCodec.decode(&reader))
         case .fault:

@@ -18,6 +18,7 @@ extension MessageType {
         case .statusQuery: "status_query"
         case .arm: "arm"
         case .flushQueue: "flush_queue"
+        case .disarm: "disarm"
         case .cartridgeFitted: "cartridge_fitted"
         case .completions: "completions"
         case .fault: "fault"
@@ -60,6 +61,7 @@ extension Message: Codable {
         case .statusQuery: self = .statusQuery
         case .arm: self = .arm
         case .flushQueue: self = .flushQueue
+        case .disarm: self = .disarm
         case .completions: self = .completions(try CompletionBatch(from: decoder))
         case .fault: self = .fault(try Fault(from: decoder))
         case .status: self = .status(try BoardStatus(from: decoder))
@@ -80,7 +82,7 @@ extension Message: Codable {
         case .cartridgeFitted(let value): try value.encode(to: encoder)
         case .touchOffResult(let value): try value.encode(to: encoder)
         case .strokeDetail(let value): try value.encode(to: encoder)
-        case .hold, .resume, .emergencyStop, .statusQuery, .arm, .flushQueue: break
+        case .hold, .resume, .emergencyStop, .statusQuery, .arm, .flushQueue, .disarm: break
         case .completions(let value): try value.encode(to: encoder)
         case .fault(let value): try value.encode(to: encoder)
         case .status(let value): try value.encode(to: encoder)

@@ -33,7 +33,7 @@ extension Message {
         case .strokeDetail(let detail):
             "stroke_detail dot \(detail.dotID) \(detail.strokes.count) bottoms, "
                 + "\(detail.strokes.filter(\.counted).count) counted"
-        case .hold, .resume, .emergencyStop, .statusQuery, .arm, .flushQueue:
+        case .hold, .resume, .emergencyStop, .statusQuery, .arm, .flushQueue, .disarm:
             type.name
         case .completions(let batch):
             Self.summary(of: batch)

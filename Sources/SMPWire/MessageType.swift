@@ -15,6 +15,7 @@ public enum MessageType: UInt8, CaseIterable, Sendable {
     case arm = 0x24
     case flushQueue = 0x25
     case cartridgeFitted = 0x26
+    case disarm = 0x27
     case completions = 0x40
     case fault = 0x41
     case status = 0x42

@@ -34,6 +34,7 @@ public enum WireSchema {
         0x24 arm=
         0x25 flush_queue=
         0x26 cartridge_fitted=cartridge:str
+        0x27 disarm=
         0x40 completions=count:u8,first_dot_id:varint,finished_at:varint,records:(header:u8,id_gap?:svarint,\
         peak_loads:u8xN|compact(u8,u8,s4x(N-2)))
         0x41 fault=code:varint,board_time:varint,dot_id:varint,value:svarint

@@ -62,13 +62,16 @@ extension WireSession {
             }
         }
         heartbeatAnswerDue = false
+        // Nothing to send is the common case (a board loop polls after every event): returning the empty buffer and
+        // then clearing it would allocate a fresh one of the same capacity on every poll.
+        guard !output.isEmpty else { return ([], events) }
         let bytes = output
         output.removeAll(keepingCapacity: true)
         return (bytes, events)
     }
 
     /// Board: when the next beat request of the current host silence is due, while armed.
-    var beatRequestTime: UInt64? {
+    @inlinable var beatRequestTime: UInt64? {
         guard watchdogArmed, let silence = configuration.beatRequestSilence, let heard = lastHeardAt else { return nil }
         guard let last = lastBeatRequestAt else { return heard + silence }
         return last + configuration.beatRequestRepeat

@@ -55,35 +55,38 @@ public struct WireSession: Sendable {
     /// ``SessionConfiguration/beatRequestRepeat`` until the host is heard again.
     public var watchdogArmed = false
 
+    // The state the per-event queries (`nextDeadline`, `canSend`, `availableCredit`) read is usable from inline
+    // code: those queries are inlined into their callers, because a call into this module from another copies the
+    // whole session (about a kilobyte) to pass it, several times per event in a controller or a board loop.
     var encoder: FrameEncoder
     var decoder: FrameDecoder
-    var output: [UInt8] = []
+    @usableFromInline var output: [UInt8] = []
     var needsLeadingDelimiter = true
-    var lastTransmitAt: UInt64 = 0
-    var heartbeatInterval: UInt64
+    @usableFromInline var lastTransmitAt: UInt64 = 0
+    @usableFromInline var heartbeatInterval: UInt64
     /// When the last beat request of the current host silence went out; cleared by anything heard.
-    var lastBeatRequestAt: UInt64?
+    @usableFromInline var lastBeatRequestAt: UInt64?
     /// A peer heartbeat arrived while we had been quiet: answer it at the next poll.
-    var heartbeatAnswerDue = false
+    @usableFromInline var heartbeatAnswerDue = false
 
     // Sending side.
-    var inFlight: Deque<InFlightFrame> = []
+    @usableFromInline var inFlight: Deque<InFlightFrame> = []
     var nextSequence: UInt8 = 0
-    var peerCredit: UInt32 = 0
+    @usableFromInline var peerCredit: UInt32 = 0
     var smoothedRoundTrip: Double?
     var roundTripVariance: Double = 0
-    var retransmitTimeout: UInt64
+    @usableFromInline var retransmitTimeout: UInt64
 
     // Receiving side.
     var expectedSequence: UInt8 = 0
     var reorderBuffer: [BufferedFrame?]
-    var acknowledgementDueAt: UInt64?
-    var negativeAcknowledgementDue = false
+    @usableFromInline var acknowledgementDueAt: UInt64?
+    @usableFromInline var negativeAcknowledgementDue = false
     var lastNegativeAcknowledgement: (sequence: UInt8, at: UInt64)?
 
     // Handshake (host).
     var helloAttemptsMade = 0
-    var nextHelloAt: UInt64?
+    @usableFromInline var nextHelloAt: UInt64?
     var hostSoftware = ""
 
     public init(
@@ -98,7 +101,7 @@ public struct WireSession: Sendable {
         reorderBuffer = Array(repeating: nil, count: 256)
     }
 
-    public var isEstablished: Bool {
+    @inlinable public var isEstablished: Bool {
         if case .established = state { return true }
         return false
     }
@@ -115,10 +118,10 @@ public struct WireSession: Sendable {
     }
 
     /// True when `send` would not fail for lack of window.
-    public var canSend: Bool { isEstablished && inFlight.count < configuration.windowSize }
+    @inlinable public var canSend: Bool { isEstablished && inFlight.count < configuration.windowSize }
 
     /// Host only: board queue slots free for new commands, counting what is in flight as already taken.
-    public var availableCredit: Int {
+    @inlinable public var availableCredit: Int {
         max(0, Int(peerCredit) - inFlight.reduce(0) { $0 + $1.queueSlots })
     }
 
@@ -127,7 +130,7 @@ public struct WireSession: Sendable {
 
     /// The earliest time `poll` has something to do, nil when only new input can create work. Bytes produced while
     /// receiving (a hello's answer, an immediate acknowledgement) make it 0: poll at once.
-    public var nextDeadline: UInt64? {
+    @inlinable public var nextDeadline: UInt64? {
         if !output.isEmpty { return 0 }
         var deadline: UInt64?
         func consider(_ time: UInt64?) {
@@ -162,11 +165,11 @@ public struct WireSession: Sendable {
     }
 }
 
-struct InFlightFrame: Sendable {
+@usableFromInline struct InFlightFrame: Sendable {
     let sequence: UInt8
     let message: RawMessage
-    let queueSlots: Int
-    var lastSentAt: UInt64?
+    @usableFromInline let queueSlots: Int
+    @usableFromInline var lastSentAt: UInt64?
     var transmissions = 0
 }
 

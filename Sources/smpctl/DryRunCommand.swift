@@ -21,8 +21,15 @@ struct DryRunCommand: ParsableCommand {
 
             --report FILE.html writes the session as a picture: the treated area dot by dot coloured by deposit \
             depth (or at true scale in pigment on skin), depth histograms per region, a timeline of stroke rate, \
-            hang and X/Y speed with the faults, and the per-region table; its numbers are those of --json. The \
+            hang and X/Y speed with the holds shaded and the faults, stops and operator steps marked, the list of \
+            those events, and the per-region table; its numbers are those of --json. The \
             file is checked before the run and written atomically; it opens from disk in any browser.
+
+            --hold-at SECONDS[+DURATION] (repeatable) simulates the operator pressing hold at SECONDS of session \
+            time (from connecting; as soon after as the dots stream, since a hold is refused while probing) and \
+            resume DURATION s later (default 5). Holds are shaded on the report's timeline and listed, with every \
+            other event (stops, faults, lost links, restarts, cartridge and pigment changes), in the events list \
+            of --json and the summary.
 
             --skin picks the simulated patient (fitzpatrick-1-3, fitzpatrick-4-6, thin, thick-oily, scar; default: \
             the profile of most of the session's dots); the profile's nominal values are used. --faults takes the simulator's \
@@ -53,6 +60,13 @@ struct DryRunCommand: ParsableCommand {
     @Option(name: .long, help: "Faults to inject (the simulator's fault spec).")
     var faults = ""
 
+    @Option(
+        name: .customLong("hold-at"),
+        help: ArgumentHelp(
+            "Simulate the operator pressing hold at SECONDS of session time and resume DURATION s later "
+                + "(default 5); repeatable.", valueName: "SECONDS[+DURATION]"))
+    var holdAt: [String] = []
+
     @Flag(name: .long, help: "Print the summary as one JSON document on stdout.")
     var json = false
 
@@ -62,9 +76,8 @@ struct DryRunCommand: ParsableCommand {
     @Flag(name: .long, help: "Log the controller's transitions on stderr.")
     var verbose = false
 
-    /// Usage errors as one line (exit 64), before anything runs.
-    /// Usage errors, and the report's path checked before the run rather than after it.
-    func checkUsage() throws {
+    /// Usage errors as one line (exit 64), and the report's path checked before the run rather than after it.
+    func checkUsage() throws -> [SimulatedHold] {
         if let report { try CommandFiles.checkOutput(report) }
         if let skin, SkinType(rawValue: skin) == nil {
             throw CommandFailure(
@@ -72,10 +85,15 @@ struct DryRunCommand: ParsableCommand {
                 "--skin: unknown skin type \"\(skin)\"; expected one of "
                     + SkinType.allCases.map(\.rawValue).joined(separator: ", "))
         }
+        do {
+            return try holdAt.map { text throws(DryRunError) in try SimulatedHold(parsing: text) }
+        } catch {
+            throw CommandFailure(.usage, "--hold-at \(error.message)")
+        }
     }
 
     func run() throws {
-        try checkUsage()
+        let holds = try checkUsage()
         let result: PlanResult
         do {
             let loaded = try PlanLoader.load(contentsOf: URL(fileURLWithPath: plan), displayName: plan)
@@ -93,6 +111,7 @@ struct DryRunCommand: ParsableCommand {
         var options = DryRunOptions(skin: skinType)
         options.seed = seed
         options.faults = faults
+        options.holds = holds
         if let profile {
             let path =
                 profile.hasSuffix(".json") || profile.contains("/")
@@ -132,6 +151,12 @@ struct DryRunCommand: ParsableCommand {
         }
         var printed = report
         printed.plan = plan
+        let pressed = report.events.count { $0.kind == .hold }
+        if pressed < holds.count {
+            Output.diagnostic(
+                "--hold-at: \(holds.count - pressed) of \(holds.count) holds were not pressed: the dots were not "
+                    + "streaming at or after their time")
+        }
         if let reportFile = self.report {
             var record = printed.record
             record.planFile = plan
@@ -191,6 +216,15 @@ enum DryRunSummary {
             "wire      \(fixed(report.wireBytesPerDot.hostToBoard, 1)) B/dot to the board, "
                 + "\(fixed(report.wireBytesPerDot.boardToHost, 1)) B/dot back; simulated \(fixed(report.simSpeedup, 0))x real time"
         )
+        if !report.events.isEmpty {
+            lines.append("events    \(report.events.count):")
+            for event in report.events {
+                let time = event.timeS.map { "\(fixed($0, 2)) s" } ?? "before clock sync"
+                lines.append(
+                    "  \(time) (in the chair \(fixed(event.sessionTimeS, 2)) s) \(event.kind.rawValue): \(event.detail)"
+                )
+            }
+        }
         if report.faults.isEmpty {
             lines.append("faults    none")
         } else {

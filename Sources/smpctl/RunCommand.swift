@@ -121,7 +121,7 @@ struct RunCommand: ParsableCommand {
         Output.diagnostic("journal: \(journalPath)")
         let summary = try RunSession(
             dots: dots, board: boardDefinition, ledger: ledger, transport: transport, logger: logger(),
-            redoUncertain: redoUncertain
+            redoUncertain: redoUncertain, fittedCartridge: hello.cartridge
         ).run()
         var printed = summary
         printed.plan = plan

@@ -22,6 +22,8 @@ struct RunSession {
     let transport: SerialControllerTransport
     let logger: Logger
     let redoUncertain: Bool
+    /// The cartridge the board says is fitted.
+    let fittedCartridge: String
 
     func run() throws -> RunSummary {
         signal(SIGINT) { _ in operatorInterrupts.add(1, ordering: .relaxed) }
@@ -38,14 +40,21 @@ struct RunSession {
         var runner = SessionRunner(
             dots: dots, board: board, handpiece: .rotaryR1, ledger: ledger, transport: transport,
             configuration: configuration, policy: policy, logger: logger)
+        runner.fittedCartridge = fittedCartridge
         var display = RunProgressDisplay(total: dots.count, startedAt: transport.now)
         var operatorState = OperatorKeys()
         // A day of wall time bounds a run that nobody stops; the sessions end long before.
-        runner.run(limit: 86_400_000_000) { driver, progress in
-            let command = operatorState.command(for: driver.controller, now: driver.transport.now)
-            display.update(driver.controller, progress: progress, now: driver.transport.now)
-            return command
-        }
+        runner.run(
+            limit: 86_400_000_000,
+            observe: { driver, progress in
+                let command = operatorState.command(for: driver.controller, now: driver.transport.now)
+                display.update(driver.controller, progress: progress, now: driver.transport.now)
+                return command
+            },
+            operatorStep: { step in
+                display.finish()
+                return OperatorKeys.confirm(step)
+            })
         display.finish()
         let accounting = runner.finalAccounting
         let end: RunEnd =
@@ -97,6 +106,29 @@ struct OperatorKeys {
             return .hold
         }
         return nil
+    }
+
+    /// Asks the operator to make `step` and waits for Enter: true once they pressed it, false when they pressed
+    /// Ctrl-C or standard input ended (nobody there to change a cartridge).
+    static func confirm(_ step: SessionController.OperatorStep) -> Bool {
+        let what =
+            step.kind == .cartridge
+            ? "fit the \(step.to) cartridge (now \(step.from))" : "load pigment \(step.to) (now \(step.from))"
+        Output.diagnostic("operator step: the board is safe; \(what), then press Enter (Ctrl-C stops the session)")
+        let interrupts = operatorInterrupts.load(ordering: .relaxed)
+        while operatorInterrupts.load(ordering: .relaxed) == interrupts {
+            var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 200) >= 0 || errno == EINTR else { return false }
+            guard descriptor.revents != 0 else { continue }
+            var byte: UInt8 = 0
+            let count = read(STDIN_FILENO, &byte, 1)
+            if count == 0 {
+                Output.diagnostic("standard input ended: nobody to make the \(step.kind) change; stopping")
+                return false
+            }
+            if count == 1 && byte == UInt8(ascii: "\n") { return true }
+        }
+        return false
     }
 
     /// A line on standard input, without waiting.

@@ -26,6 +26,7 @@ struct SimCommand: ParsableCommand {
               disconnect=T+D  link dead from board time T for D (repeatable)
               reset=T         board browns out and restarts at T (repeatable)
               stall=T+D       motor jams at T for D (repeatable)
+              lose=TYPE#N     lose the N-th frame carrying TYPE (dot_train, completions, ...), once (repeatable)
               noise=N         load-sensor noise, sigma in newtons (default 0.002)
             Example: --faults "corrupt=1e-4,drop=1e-3,disconnect=30s+2s,reset=120s"
             """)

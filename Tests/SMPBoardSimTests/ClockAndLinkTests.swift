@@ -52,6 +52,30 @@ struct ClockAndLinkTests {
         #expect(BoardClock(errorBoundPPM: 0, epoch: 0, seed: 11).boardTime(atTrueTime: hour) == hour)
     }
 
+    @Test("converting from a nearby conversion gives Newton's answer, bit for bit, and round-trips through JSON")
+    func conversionFromAnAnchor() throws {
+        var random = SeededGenerator(seed: 5, stream: "clock-anchor-test")
+        for seed in UInt64(1)...20 {
+            let clock = BoardClock(errorBoundPPM: 100, epoch: nil, seed: seed)
+            var anchorBoard = clock.epoch + random.next() % 3_600_000_000
+            var anchor = (board: anchorBoard, trueTime: clock.trueTime(atBoardTime: anchorBoard))
+            for _ in 0..<200 {
+                // Steps from a microsecond to beyond the ten seconds the shortcut covers, either way.
+                let step = random.next() % 12_000_000
+                anchorBoard =
+                    random.next() % 4 == 0 && anchorBoard > clock.epoch + step ? anchorBoard - step : anchorBoard + step
+                let exact = clock.trueTime(atBoardTime: anchorBoard)
+                #expect(clock.trueTime(atBoardTime: anchorBoard, near: anchor) == exact)
+                anchor = (anchorBoard, exact)
+            }
+            #expect(clock.trueTime(atBoardTime: .max, near: anchor) == .max)
+            #expect(clock.trueTime(atBoardTime: clock.epoch, near: anchor) == 0)
+            let decoded = try JSONDecoder().decode(BoardClock.self, from: JSONEncoder().encode(clock))
+            #expect(decoded == clock)
+            #expect(decoded.trueTime(atBoardTime: anchorBoard) == clock.trueTime(atBoardTime: anchorBoard))
+        }
+    }
+
     @Test("ppm, epoch and usb parse; ppm=0,epoch=0us makes board time true time")
     func clockSpec() throws {
         let plan = try FaultPlan(parsing: "ppm=20,epoch=5s,usb=off")

@@ -76,10 +76,15 @@ import Testing
             (["dry-run", "Examples/quick.json", "--report", "Examples"], 73),
             (["dry-run", "Examples/quick.json", "--skin", "purple"], 64),
             (["dry-run", "Examples/quick.json", "--faults", "drop=2"], 65),
+            (["dry-run", "Examples/quick.json", "--hold-at", "soon"], 64),
+            (["dry-run", "Examples/quick.json", "--hold-at", "12", "--hold-at", "20+0"], 64),
         ]
         for (arguments, status) in cases {
             let result = try SMPCtlProcess.run(arguments)
             #expect(result.status == status, "\(arguments): \(result.standardError)")
+            if arguments.contains("--hold-at") {
+                #expect(result.standardError.contains("--hold-at \"") && result.standardError.contains("SECONDS"))
+            }
             #expect(result.standardOutput.isEmpty, "\(arguments) printed a summary")
             let lines = result.standardError.split(separator: "\n")
             #expect(lines.count == 1, "\(arguments): \(result.standardError)")

@@ -10,7 +10,8 @@ import Testing
     static let chromium: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    /// One dry run of the quick example with `--json --report`, shared by the tests (the run is the slow part).
+    /// One dry run of the quick example with `--json --report` and a 3 s hold while the dots run, shared by the
+    /// tests (the run is the slow part).
     struct Run: Sendable {
         var jsonText: String
         var html: String
@@ -22,12 +23,16 @@ import Testing
         }
     }
 
+    /// The hold: session seconds of the press (the dots stream from about 15 s to 35 s with seed 2) and its length.
+    static let (holdAt, holdLength) = (20.0, 3.0)
+
     static let run: Result<Run, any Error> = Result {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smpctl-report-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let file = directory.appendingPathComponent("quick.html")
         let result = try SMPCtlProcess.run([
-            "dry-run", "Examples/quick.json", "--json", "--seed", "2", "--report", file.path,
+            "dry-run", "Examples/quick.json", "--json", "--seed", "2", "--hold-at", "\(holdAt)+\(holdLength)",
+            "--report", file.path,
         ])
         guard result.status == 0 else {
             throw ReportTestError(message: "exit \(result.status): \(result.standardError)")
@@ -96,6 +101,30 @@ import Testing
         #expect(html.contains(#"<dd data-key="dots">\#(dotsDone) of \#(planned)"#))
     }
 
+    /// The hold is in the JSON events at the time asked for, and the report shades it over the very times the JSON
+    /// gives; every event is a row of the report's list.
+    @Test func holdSpanIsTheJSONsHoldAndResume() throws {
+        let run = try Self.run.get()
+        let (json, html) = (try run.json, run.html)
+        let events = try #require(json["events"] as? [[String: Any]])
+        try #require(events.map { $0["kind"] as? String } == ["hold", "resume"], "\(events)")
+        let hold = try #require(events[0]["time_s"] as? Double)
+        let resume = try #require(events[1]["time_s"] as? Double)
+        let pressed = try #require(events[0]["session_time_s"] as? Double)
+        let released = try #require(events[1]["session_time_s"] as? Double)
+        #expect((Self.holdAt..<Self.holdAt + 0.06).contains(pressed))
+        #expect((Self.holdLength..<Self.holdLength + 0.06).contains(released - pressed))
+        #expect(abs((resume - hold) - (released - pressed)) < 0.001)
+        let pattern = try Regex(#"<g class="hold-span" data-start-s="([-0-9.e]+)" data-end-s="([-0-9.e]+)">"#)
+        let spans = html.matches(of: pattern).map {
+            (Double($0.output[1].substring ?? ""), Double($0.output[2].substring ?? ""))
+        }
+        try #require(spans.count == 1)
+        #expect(spans[0].0 == hold && spans[0].1 == resume)
+        let rows = html.matches(of: try Regex(#"<tr class="(hold|resume)">"#)).count
+        #expect(rows == 2)
+    }
+
     /// Headless Chromium renders the map and the timeline; each screenshot must show the colours drawn there.
     @Test(
         .enabled(
@@ -136,6 +165,12 @@ import Testing
             #expect(background < image.width * image.height * 98 / 100, "\(section.id) is blank")
             let drawn = section.colours.map { image.count(near: $0, tolerance: 40) }
             #expect(drawn.allSatisfy { $0 > 200 }, "\(section.id): \(drawn) pixels of \(section.what)")
+            if section.id == "timeline-section" {
+                // The 3 s hold of the about 20 s timeline: a shaded band over the three rows, some 120 by 350 px
+                // (the hold's amber at 22 % over the white and grey plot).
+                let shaded = image.count(near: (0xf4, 0xe6, 0xc3), tolerance: 10)
+                #expect(shaded > 20_000, "\(shaded) pixels of the shaded hold")
+            }
         }
     }
 }

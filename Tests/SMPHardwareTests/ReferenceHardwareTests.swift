@@ -15,6 +15,9 @@ struct ReferenceHardwareTests {
         let handpiece = try String(contentsOfFile: repositoryHardware + "/handpieces/rotary-r1.json", encoding: .utf8)
         #expect(board == BoardDefinition.r1Text)
         #expect(handpiece == HandpieceDefinition.rotaryR1Text)
+        let cartridges = try String(contentsOfFile: repositoryHardware + "/cartridges.json", encoding: .utf8)
+        #expect(cartridges == CartridgeCatalogue.referenceText)
+        #expect(try CartridgeCatalogue.load(from: repositoryHardware + "/cartridges.json") == .reference)
         #expect(try BoardDefinition.load(from: repositoryHardware + "/smp-driver-r1/board.json") == .r1)
         #expect(try HandpieceDefinition.load(from: repositoryHardware + "/handpieces/rotary-r1.json") == .rotaryR1)
     }

@@ -68,7 +68,7 @@ final class XMLProbe: NSObject, XMLParserDelegate {
         }
         record.regions = [.init(name: "crown", rings: [[Point(0, 0), Point(30, 0), Point(30, 30), Point(0, 30)]])]
         record.hairline = [Point(0, 0), Point(30, 1)]
-        record.events = [.init(timeS: 2, kind: .fault, label: "late_command <x>")]
+        record.events = [.init(timeS: 2, sessionTimeS: 14, kind: .fault, detail: "late_command <x>")]
         let summary = ReportSummary(
             outcome: "finished", sessionTimeS: 100, machineTimeS: 80, estimatedTimeS: 79.5, probingTimeS: 12,
             dotsPlanned: count, dotsDone: count, dotsUncertain: 0, dotsSkipped: 0, depthP05MM: 0.3,
@@ -122,5 +122,75 @@ final class XMLProbe: NSObject, XMLParserDelegate {
         #expect(options == ["1", "2", "3"])
         let groups = Set(probe.elements(withClass: "session").compactMap { $0["data-session"] })
         #expect(groups == ["1", "2"])
+    }
+
+    /// A record of 120 dots 0.4 s apart with a hold at 10-15 s, a cartridge change, a fault, a hold never resumed
+    /// and an event from before the clock fit.
+    static func eventRecord() -> (SessionRecord, ReportSummary) {
+        var (record, summary) = Self.record(dots: 120)
+        record.timeline = record.timeline.map { sample in
+            var shifted = sample
+            if shifted.timeS >= 10 { shifted.timeS += 5 }
+            return shifted
+        }
+        record.events = [
+            .init(timeS: nil, sessionTimeS: 0.2, kind: .linkLost, detail: "no answer"),
+            .init(timeS: 10.1, sessionTimeS: 30.1, kind: .hold, detail: "hold by the operator"),
+            .init(timeS: 15.1, sessionTimeS: 35.1, kind: .resume, detail: "resume by the operator"),
+            .init(timeS: 20, sessionTimeS: 40, kind: .cartridge, detail: "cartridge change from RL3 to RL5 <new>"),
+            .init(timeS: 30, sessionTimeS: 50, kind: .fault, detail: "board fault watchdog"),
+            .init(timeS: 40, sessionTimeS: 60, kind: .resume, detail: "a resume without a hold"),
+            .init(timeS: 52.7, sessionTimeS: 70, kind: .hold, detail: "hold by the operator"),
+        ]
+        return (record, summary)
+    }
+
+    @Test func holdsPairWithTheResumeAfterThem() {
+        let (record, _) = Self.eventRecord()
+        #expect(
+            record.holdSpans == [
+                SessionRecord.HoldSpan(startS: 10.1, endS: 15.1), SessionRecord.HoldSpan(startS: 52.7, endS: nil),
+            ])
+    }
+
+    /// Holds are shaded spans from hold to resume (the last, never resumed, to the axis' end), the other timed
+    /// events markers with a label (an operator step's says what changed), every event a row of the list, and the
+    /// series break across a hold.
+    @Test func timelineShadesHoldsAndMarksTheOtherEvents() throws {
+        let (record, summary) = Self.eventRecord()
+        let html = HTMLReport.render(record, summary: summary)
+        let probe = XMLProbe.parse(html)
+        try #require(probe.parseError == nil, "\(probe.parseError ?? "")")
+        let spans = probe.elements(withClass: "hold-span")
+        #expect(spans.map { $0["data-start-s"] } == ["10.1", "52.7"])
+        #expect(spans.map { $0["data-end-s"] } == ["15.1", nil])
+        let markers = probe.elements(withClass: "event")
+        #expect(markers.map { $0["class"] } == ["event cartridge", "event fault"])
+        #expect(markers.map { $0["data-time-s"] } == ["20.0", "30.0"])
+        #expect(html.contains(">cartridge change from RL3 to RL5 &lt;new&gt;</text>"))
+        #expect(html.contains(">held 5.0 s</text>"))
+        #expect(html.contains(">held, no resume</text>"))
+        // Every event is a row, the one without a clock fit too; the hold's row says how long it lasted.
+        let rows = probe.elements.filter { $0.name == "tr" }.compactMap { $0.attributes["class"] }
+        #expect(rows == ["link_lost", "hold", "resume", "cartridge", "fault", "resume", "hold"])
+        #expect(html.contains("<td>hold by the operator; held 5.00 s</td>"))
+        #expect(html.contains(">before clock sync</td>"))
+        for kind in ["hold", "fault", "emergency_stop", "link_lost", "cartridge"] {
+            #expect(html.contains("<span class=\"sw \(kind)\"></span>"), "legend \(kind)")
+        }
+        // Each series is two runs of dots: one before the hold, one after it.
+        let series = probe.elements(withClass: "series")
+        try #require(series.count == 3)
+        #expect(series.allSatisfy { ($0["d"] ?? "").filter { $0 == "M" }.count == 2 })
+    }
+
+    @Test func eventsEncodeWithTheirJSONKeys() throws {
+        let (record, _) = Self.eventRecord()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let text = String(decoding: try encoder.encode(Array(record.events.prefix(2))), as: UTF8.self)
+        #expect(
+            text == #"[{"detail":"no answer","kind":"link_lost","session_time_s":0.2,"time_s":null},"#
+                + #"{"detail":"hold by the operator","kind":"hold","session_time_s":30.1,"time_s":10.1}]"#)
     }
 }

@@ -55,7 +55,7 @@ enum Samples {
             .surfaceGrid(
                 SurfaceGrid(
                     originXMicrometres: 80_000, originYMicrometres: 75_000, spacingMicrometres: 5_000, nx: 9, ny: 7)),
-            .hold, .resume, .emergencyStop, .statusQuery, .arm, .flushQueue,
+            .hold, .resume, .emergencyStop, .statusQuery, .arm, .flushQueue, .disarm,
             .cartridgeFitted(CartridgeFitted(cartridge: "1RL 0.18")),
             .completions(
                 CompletionBatch(

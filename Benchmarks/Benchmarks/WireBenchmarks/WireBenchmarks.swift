@@ -35,14 +35,10 @@ extension String {
     func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
 
-/// The breakdown's metrics must be declared up front: the benchmark records only declared custom metrics.
-let breakdownKinds = [
-    "host->board": ["dot_train", "heartbeat", "link", "status_query", "host_hello", "error"],
-    "board->host": ["completions", "heartbeat", "link", "status", "board_hello", "error"],
-]
-let breakdownMetrics: [BenchmarkMetric] = breakdownKinds.sorted { $0.key < $1.key }.flatMap { direction, kinds in
-    kinds.map { kind in BenchmarkMetric.custom("\(direction) \(kind) centibytes/dot") }
-}
+/// The breakdown's metrics must be declared up front (the benchmark records only declared custom metrics): every
+/// phase and kind ``ControllerSession/breakdown()`` can name.
+let sessionMetricNames: Set<String> = ControllerSession.metricNames
+let sessionMetrics: [BenchmarkMetric] = sessionMetricNames.sorted().map { BenchmarkMetric.custom($0) }
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
@@ -109,47 +105,39 @@ let benchmarks: @Sendable () -> Void = {
         return (0..<(1 << 20)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
     }
 
+    // The controller's own session, as `smpctl dry-run Examples/norwood5.json --seed 7` runs it: SessionController
+    // through ControllerDriver against the simulated board (its crystal, the USB link), every byte that crosses the
+    // link counted. Bytes per dot are split by phase (before streaming: hello, clock warm-up, arming, probing; while
+    // streaming: the dots, and apart from them the status queries of the clock fit) and by kind.
     Benchmark(
-        "Session: wire bytes per dot, 10,000 dots (smp-wire vs GRBL G-code)",
+        "Session: wire bytes per dot, norwood5 session 1 through the controller (smp-wire vs GRBL G-code)",
         configuration: .init(
             metrics: [
                 .custom("smp-wire host->board centibytes/dot"), .custom("smp-wire board->host centibytes/dot"),
                 .custom("GRBL host->board centibytes/dot"), .custom("GRBL board->host centibytes/dot"),
                 .custom("GRBL with 5 Hz status polling, board->host centibytes/dot"),
-                .custom("session virtual seconds"),
-            ] + breakdownMetrics, maxIterations: 1)
+                .custom("streaming virtual seconds"), .custom("dots"),
+            ] + sessionMetrics, maxIterations: 1)
     ) { benchmark in
-        var configuration = SessionScenario.Configuration(dotCount: sessionDots, seed: 1)
-        configuration.recordsCaptures = true
-        let result = SessionScenario.run(configuration)
-        precondition(result.completedDots == sessionDots && result.duplicateDeliveries == 0)
-        benchmark.measurement(
-            .custom("smp-wire host->board centibytes/dot"), Int((result.hostToBoardBytesPerDot * 100).rounded()))
-        benchmark.measurement(
-            .custom("smp-wire board->host centibytes/dot"), Int((result.boardToHostBytesPerDot * 100).rounded()))
-        let dots = SessionScenario.dots(count: sessionDots, seed: 1)
-        let grbl = grblProgram(for: dots, strokes: 4, strokeRateHertz: 120, liftMicrometres: 300)
+        let session = ControllerSession.norwood5()
+        let dots = session.dots
+        benchmark.measurement(.custom("dots"), dots)
+        benchmark.measurement(.custom("smp-wire host->board centibytes/dot"), session.hostToBoard.count * 100 / dots)
+        benchmark.measurement(.custom("smp-wire board->host centibytes/dot"), session.boardToHost.count * 100 / dots)
+        let grbl = grblProgram(
+            for: session.commands, strokes: session.strokes, strokeRateHertz: session.strokeRateHertz,
+            liftMicrometres: session.liftMicrometres)
         let okBytes = grbl.lines * 4
-        benchmark.measurement(.custom("GRBL host->board centibytes/dot"), grbl.program.utf8.count * 100 / sessionDots)
-        benchmark.measurement(.custom("GRBL board->host centibytes/dot"), okBytes * 100 / sessionDots)
+        benchmark.measurement(.custom("GRBL host->board centibytes/dot"), grbl.program.utf8.count * 100 / dots)
+        benchmark.measurement(.custom("GRBL board->host centibytes/dot"), okBytes * 100 / dots)
         // A typical sender polls '?' at 5 Hz; GRBL 1.1 answers with about 60 bytes of '<Run|MPos:...|FS:...>'.
-        let seconds = Double(result.sessionMicroseconds) / 1_000_000
-        let polled = okBytes + Int(seconds * 5 * 60)
+        let polled = okBytes + Int(session.streamingSeconds * 5 * 60)
         benchmark.measurement(
-            .custom("GRBL with 5 Hz status polling, board->host centibytes/dot"), polled * 100 / sessionDots)
-        benchmark.measurement(.custom("session virtual seconds"), Int(seconds))
-        // Where the bytes go, per direction and kind (Docs/Performance.md's breakdown table).
-        for (direction, capture) in [
-            ("host->board", result.hostToBoardCapture ?? []), ("board->host", result.boardToHostCapture ?? []),
-        ] {
-            let bytes = WireByteBreakdown(capture: capture).bytes
-            // Every kind is reported (zero included), and a kind nobody declared would be lost: fail loudly.
-            precondition(
-                Set(bytes.keys).isSubset(of: breakdownKinds[direction] ?? []), "undeclared kinds: \(bytes.keys)")
-            for kind in breakdownKinds[direction] ?? [] {
-                benchmark.measurement(
-                    .custom("\(direction) \(kind) centibytes/dot"), (bytes[kind] ?? 0) * 100 / sessionDots)
-            }
+            .custom("GRBL with 5 Hz status polling, board->host centibytes/dot"), polled * 100 / dots)
+        benchmark.measurement(.custom("streaming virtual seconds"), Int(session.streamingSeconds))
+        for (name, bytes) in session.breakdown() {
+            precondition(sessionMetricNames.contains(name), "undeclared metric \(name)")
+            benchmark.measurement(.custom(name), bytes * 100 / dots)
         }
     }
 
