@@ -6,7 +6,7 @@
 #
 #   scripts/fault-campaign.sh [SESSIONS [PARALLEL]]      (default 100 sessions, 8 at once: about 20 min on 2 cores)
 #
-# SMPCTL_FAULT_CAMPAIGN_LINK overrides the link faults of every session (default corrupt=3e-3,drop=3e-2);
+# SMPCTL_FAULT_CAMPAIGN_LINK overrides the link faults of every session (default corrupt=2e-3,drop=5e-2);
 # SMPCTL_FAULT_CAMPAIGN_FIRST_SEED the first seed (default 1). The figures also go to .build/fault-campaign.json.
 set -eu
 cd "$(dirname "$0")/.."

@@ -13,7 +13,7 @@ import Testing
 ///
 /// Environment: `SMPCTL_FAULT_CAMPAIGN` sessions; `SMPCTL_FAULT_CAMPAIGN_FIRST_SEED` (default 1);
 /// `SMPCTL_FAULT_CAMPAIGN_PARALLEL` sessions at once (default 8: they wait in wall time; a run takes 0.3 s of CPU);
-/// `SMPCTL_FAULT_CAMPAIGN_LINK` the link faults of every session (default `corrupt=3e-3,drop=3e-2`);
+/// `SMPCTL_FAULT_CAMPAIGN_LINK` the link faults of every session (default `corrupt=2e-3,drop=5e-2`);
 /// `SMPCTL_FAULT_CAMPAIGN_OUTPUT` a file for the figures as JSON.
 @Suite("fault campaign (scripts/fault-campaign.sh)")
 struct FaultCampaign {
@@ -25,7 +25,7 @@ struct FaultCampaign {
         let count = try #require(Self.sessions)
         let firstSeed = Self.environment["SMPCTL_FAULT_CAMPAIGN_FIRST_SEED"].flatMap { UInt64($0) } ?? 1
         let parallel = max(1, Self.environment["SMPCTL_FAULT_CAMPAIGN_PARALLEL"].flatMap { Int($0) } ?? 8)
-        let link = Self.environment["SMPCTL_FAULT_CAMPAIGN_LINK"] ?? "corrupt=3e-3,drop=3e-2"
+        let link = Self.environment["SMPCTL_FAULT_CAMPAIGN_LINK"] ?? "corrupt=2e-3,drop=5e-2"
         let started = Date()
         let results = Mutex<[CampaignSession.Result]>([])
         let next = Atomic<Int>(0)
