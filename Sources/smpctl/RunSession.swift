@@ -133,13 +133,14 @@ struct OperatorKeys {
 
     /// A line on standard input, without waiting.
     static func enterPressed() -> Bool {
-        var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
-        guard poll(&descriptor, 1, 0) > 0, descriptor.revents & Int16(POLLIN) != 0 else { return false }
-        var byte: UInt8 = 0
-        while read(STDIN_FILENO, &byte, 1) == 1 {
+        // One byte per readable poll: standard input blocks, and a read that waits would starve the link.
+        while true {
+            var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 0) > 0, descriptor.revents & Int16(POLLIN) != 0 else { return false }
+            var byte: UInt8 = 0
+            guard read(STDIN_FILENO, &byte, 1) == 1 else { return false }
             if byte == UInt8(ascii: "\n") { return true }
         }
-        return false
     }
 }
 
