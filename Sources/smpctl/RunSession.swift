@@ -79,7 +79,7 @@ struct OperatorKeys {
     mutating func command(for controller: SessionController, now: UInt64) -> SessionController.OperatorCommand? {
         if terminationRequests.load(ordering: .relaxed) > 0 && !stopRequested {
             stopRequested = true
-            Output.diagnostic("\nstopping: the needle goes out, the queued dots are discarded and journaled")
+            Output.diagnostic("stopping: the needle goes out, the queued dots are discarded and journaled")
             return .emergencyStop
         }
         let interrupts = operatorInterrupts.load(ordering: .relaxed)
@@ -88,12 +88,12 @@ struct OperatorKeys {
             if held || interrupts >= 2 {
                 guard !stopRequested else { return nil }
                 stopRequested = true
-                Output.diagnostic("\nstopping: the needle goes out, the queued dots are discarded and journaled")
+                Output.diagnostic("stopping: the needle goes out, the queued dots are discarded and journaled")
                 return .emergencyStop
             }
             held = true
             Output.diagnostic(
-                "\nheld: needle out, position kept. Press Enter to resume, Ctrl-C again to stop the session.")
+                "held: needle out, position kept. Press Enter to resume, Ctrl-C again to stop the session.")
             return .hold
         }
         if held, Self.enterPressed() {
