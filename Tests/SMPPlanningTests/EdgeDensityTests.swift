@@ -1,4 +1,5 @@
 import Foundation
+import SMPHardware
 import Testing
 
 @testable import SMPPlanning
@@ -48,6 +49,58 @@ import Testing
         // quotas it was 86 % (34 of these 40).
         let within = errors.filter { abs($0) <= 0.01 }.count
         #expect(within >= 36, "\(within) of 40 seeds within 1 %")
+    }
+
+    /// The long form of `uniformPatchInteriorOverSeeds`, run only when SMPCTL_INTERIOR_SEEDS is set (to the
+    /// number of seeds): `SMPCTL_INTERIOR_SEEDS=400 swift test --filter interiorDistributionOverManySeeds`. Prints
+    /// the interior's mean error, sd and largest error, how many seeds are beyond 1 %, and the same window's sd
+    /// over a perfect hexagonal lattice (random offset and angle): the counting noise no pattern avoids.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["SMPCTL_INTERIOR_SEEDS"] != nil))
+    func interiorDistributionOverManySeeds() throws {
+        let seeds = Int(ProcessInfo.processInfo.environment["SMPCTL_INTERIOR_SEEDS"] ?? "") ?? 400
+        try #require(seeds >= 2)
+        var errors: [Double] = []
+        for seed in 1...seeds {
+            let plan = try Fixtures.plan(Fixtures.square(side: 40, density: 90, seed: seed))
+            let dots = try DotGenerator.generate(plan).map(\.position)
+            errors.append((EdgeDensityTests.ringDensity(dots, side: 40, from: 4, to: 20.01) - 90) / 90)
+        }
+        let mean = errors.reduce(0, +) / Double(seeds)
+        let sd = (errors.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(seeds - 1)).squareRoot()
+        let beyond = errors.filter { abs($0) > 0.01 }.count
+        let lattice = EdgeDensityTests.latticeWindowSD(density: 0.9, side: 32, trials: 2000)
+        print(
+            "interior over seeds 1-\(seeds): mean \(mean * 100) %, sd \(sd * 100) %, largest "
+                + "\((errors.map(abs).max() ?? 0) * 100) %, \(beyond) beyond 1 %; hexagonal lattice sd \(lattice * 100) %"
+        )
+        #expect(abs(mean) <= 0.001 && Double(beyond) <= 0.1 * Double(seeds), "mean \(mean), \(beyond) beyond 1 %")
+    }
+
+    /// Relative sd of the count in a side x side window over a hexagonal lattice of the given density (dots per
+    /// mm^2) at a random offset and angle.
+    static func latticeWindowSD(density: Double, side: Double, trials: Int) -> Double {
+        let a = (2 / (3.0.squareRoot() * density)).squareRoot()
+        let n = Int(side / a) + 3
+        var rng = SeededGenerator(seed: 1, stream: 0x4C41_5454)
+        var counts: [Double] = []
+        for _ in 0..<trials {
+            let angle = rng.nextUnit() * Double.pi
+            let (c, s) = (cos(angle), sin(angle))
+            let (ox, oy) = (rng.nextUnit() * a, rng.nextUnit() * a)
+            var count = 0
+            for j in -n...n {
+                for i in -n...n {
+                    let x = (Double(i) + 0.5 * Double(j)) * a + ox
+                    let y = Double(j) * 3.0.squareRoot() / 2 * a + oy
+                    let (u, v) = (c * x - s * y, s * x + c * y)
+                    if abs(u) < side / 2 && abs(v) < side / 2 { count += 1 }
+                }
+            }
+            counts.append(Double(count))
+        }
+        let mean = counts.reduce(0, +) / Double(trials)
+        let variance = counts.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(trials - 1)
+        return variance.squareRoot() / mean
     }
 
     /// The layer's count is the density integral over the region, whatever the region's offset against the
