@@ -1,11 +1,12 @@
 /// One region's density integral (all sessions, dots) over square tiles of the ownership raster, kept per raster
 /// column within each row of tiles, over the region's box only.
 ///
-/// Tiles are `side` raster cells a side, aligned with the raster's origin (not with the region). Elimination
-/// holds every tile to its share of the layer's dots (`StripTiles`): a Poisson-disk pattern grown by Bridson's
-/// algorithm packs better in some places than in others, so without a share per tile the count in a window of a
-/// few centimetres scatters by ~0.6-0.8 % (number variance ~6 % of the count, growing with the window's area),
-/// and a fixed total per strip only moves that scatter between windows.
+/// Tiles are about `side` raster cells a side: their rows are aligned with the raster's origin (not with the
+/// region), their columns are cut per strip (`StripTiles`). Elimination holds every tile to its share of the
+/// layer's dots: a Poisson-disk pattern grown by Bridson's algorithm packs better in some places than in others,
+/// so without a share per tile the count in a window of a few centimetres scatters by ~0.6-0.8 % (number
+/// variance ~6 % of the count, growing with the window's area), and a fixed total per strip only moves that
+/// scatter between windows.
 struct TileIntegrals: Sendable {
     /// Raster cells per tile side.
     let side: Int
@@ -18,8 +19,9 @@ struct TileIntegrals: Sendable {
     /// values[(tileRow - firstTileRow) * columns + (column - firstColumn)].
     var values: [Double]
 
-    /// Dots of the plain density a tile holds (at all sessions): large enough that growth's over-fill covers a
-    /// tile's own scatter in most tiles, small enough that a window's count is set by whole tiles.
+    /// Dots of the plain density a tile holds (at all sessions). Smaller tiles scatter less but bias the interior
+    /// upwards: tiles along an edge grow short, and their neighbours inwards keep what they lack (24-48 dots:
+    /// interior +0.2-0.34 %, Docs/Performance.md).
     static let dotsPerTile = 96.0
 
     /// Tiles for a region of plain density `density` (dots per mm^2) within raster cells `columns` x `rows`.
@@ -33,12 +35,6 @@ struct TileIntegrals: Sendable {
         values = []
     }
 
-    /// The tile row of a raster row.
-    @inline(__always)
-    func tileRow(ofRasterRow row: Int) -> Int { row / side }
-
-    /// The total over all tiles.
-    var total: Double { values.reduce(0, +) }
 }
 
 /// The tiles of one strip (its raster columns, cut at the tile columns) and what elimination holds each to.
