@@ -350,6 +350,8 @@ public struct SessionController: Sendable {
     }
 
     /// True once nothing more will be sent: finished or faulted.
+    // Inlined: a call from a mutating method to a non-inlined non-mutating one copies the whole controller.
+    @inline(__always)
     public var isTerminal: Bool {
         switch state {
         case .finished, .faulted: true
@@ -363,6 +365,8 @@ public struct SessionController: Sendable {
     }
 
     /// The schedule time (board time minus time held) at host time `host`, as the host estimates it.
+    // Inlined: a call from a mutating method to a non-inlined non-mutating one copies the whole controller.
+    @inline(__always)
     public func estimatedScheduleTime(atHost host: UInt64) -> UInt64 {
         let board = clock.boardTime(atHost: host)
         return UInt64(max(0, board - Double(heldOffset)))
@@ -370,9 +374,13 @@ public struct SessionController: Sendable {
 
     /// The wire id of dot `index` in this session: visiting order from ``Resumption/firstWireID`` (plan ids are not
     /// monotonic in visiting order; the wire needs increasing ids, across the sessions of a run too).
+    // Inlined: a call from a mutating method to a non-inlined non-mutating one copies the whole controller.
+    @inline(__always)
     public func wireID(ofDot index: Int) -> UInt32 { firstWireID + UInt32(index) }
 
     /// The index in ``dots`` of this session's wire id `wireID`; nil for an id of another session.
+    // Inlined: a call from a mutating method to a non-inlined non-mutating one copies the whole controller.
+    @inline(__always)
     public func dotIndex(ofWireID wireID: UInt32) -> Int? {
         guard streamingStartedAt != nil, wireID >= firstWireID else { return nil }
         let index = Int(wireID - firstWireID)
@@ -383,6 +391,8 @@ public struct SessionController: Sendable {
 
     /// The earliest start time (schedule clock) a command sent now can carry: now on the board plus the clock's
     /// uncertainty, the link latency, the minimum lead and `margin`.
+    // Inlined: a call from a mutating method to a non-inlined non-mutating one copies the whole controller.
+    @inline(__always)
     func earliestStart(now: UInt64, margin: UInt64) -> UInt64 {
         let lead = UInt64(hello?.limits.minimumLeadMicroseconds ?? 5_000)
         let uncertainty = UInt64(clock.uncertainty(atHost: now).rounded(.up))
