@@ -6,7 +6,7 @@ import SMPJournal
 public protocol RunLedger {
     /// Every entry recorded so far, reconciled.
     var state: JournalState { get }
-    /// Makes `entries` durable, in order, or throws and records none of them.
+    /// Makes `entries` durable, in order, or throws; after a throw nothing more may be sent.
     mutating func record(_ entries: [JournalEntry]) throws
 }
 
@@ -14,6 +14,7 @@ public protocol RunLedger {
 extension Journal: RunLedger {}
 
 /// A ledger in memory, for dry runs and tests: the same reconciliation as the file journal, without a file.
+/// Nothing is durable; a refused entry ends it (every later `record` throws), as a failed append ends a journal.
 public struct MemoryLedger: RunLedger, Sendable {
     public private(set) var state: JournalState
 
@@ -22,9 +23,18 @@ public struct MemoryLedger: RunLedger, Sendable {
         state = JournalState(plan: plan, run: run, board: board, hostSoftware: hostSoftware)
     }
 
+    /// Applies `entries` in place: a copy of the state per call would cost the whole run's records every time.
+    /// An entry the state refuses stops the batch there; like a file journal after a failed append, the ledger
+    /// then refuses everything (the run stops on the first failure anyway).
     public mutating func record(_ entries: [JournalEntry]) throws {
-        var next = state
-        for entry in entries { try next.record(entry) }
-        state = next
+        if let failure { throw failure }
+        for entry in entries {
+            do { try state.record(entry) } catch {
+                failure = error
+                throw error
+            }
+        }
     }
+
+    private var failure: JournalStateError?
 }

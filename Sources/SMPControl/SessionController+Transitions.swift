@@ -21,6 +21,7 @@ extension SessionController {
         return Action(journal: journal, bytes: bytes, wakeAt: wakeTime(now: now))
     }
 
+    @inline(__always)
     func wakeTime(now: UInt64) -> UInt64? {
         var wake = session.nextDeadline
         func consider(_ time: UInt64?) {

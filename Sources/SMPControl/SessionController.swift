@@ -72,37 +72,6 @@ public struct SessionController: Sendable {
         public init() {}
     }
 
-    /// What a session of a run that already had sessions carries over from them (``SessionRunner`` fills it from
-    /// the run's journal). The first session of a run uses the default.
-    public struct Resumption: Sendable, Equatable {
-        /// The wire id of this session's first dot: above every id the run used and every `last_completed_dot` the
-        /// board named, so that a wire id always means one send.
-        public var firstWireID: UInt32 = 1
-        /// Earlier sends of the run whose report has not arrived, wire id → plan dot: the board re-sends the reports
-        /// it kept, and this session journals them.
-        public var earlierSends: [UInt32: UInt32] = [:]
-        /// The surface map the board measured in an earlier session of this run. When the board's hello says it
-        /// still holds its map, the session streams without probing again; after a board reset it probes.
-        public var surface: SurfaceMap?
-        /// Connect, take the board's kept reports and settle what became of the earlier sends, then finish
-        /// without arming: the session a run opens after losing the board, before it decides what to send.
-        public var reconcileOnly = false
-        /// The cartridge this session's dots need (a catalogue name). When the board has another fitted, the
-        /// session starts with the operator step's board side: `disarm`, `cartridge_fitted`, `arm`, and one
-        /// touch-off at a stored node of the kept map to re-zero it for the new needle.
-        public var fitCartridge: String?
-        /// Disarm the board once every dot has its record: the next group needs another cartridge, and the
-        /// operator's hands come near the needle.
-        public var disarmWhenFinished = false
-        /// Probe a grid covering these dots rather than only the session's: the later needle groups of the run
-        /// stream over the map this session measures.
-        public var probeArea: [MotionDot]?
-        /// The operator step made just before this session (its event opens the session's log).
-        public var operatorStep: OperatorStep?
-
-        public init() {}
-    }
-
     /// A place (µm) touched off with node 0 after the grid: it measures the surface without changing the map.
     public struct CheckPoint: Sendable, Equatable {
         public var xMicrometres: Int32
@@ -173,76 +142,6 @@ public struct SessionController: Sendable {
             case .transportClosed(let reason): "board lost: \(reason)"
             }
         }
-    }
-
-    /// Something the operator sees happen during the session, stamped with both clocks: what the report's timeline
-    /// draws (holds as spans from hold to resume, the rest as markers).
-    public struct Event: Sendable, Equatable {
-        public enum Kind: Sendable, Equatable, CustomStringConvertible {
-            /// The operator's hold was sent: needle out, the schedule clock stops.
-            case hold
-            /// The operator's resume was sent after a hold.
-            case resume
-            case emergencyStop
-            /// A fault the board reported (also one that arrives after the session stopped), or the host's own
-            /// reason to stop short (host check, motion model, probing, protocol).
-            case fault(FaultReason)
-            /// The host gave up on the link.
-            case linkLost(LinkFailure)
-            /// The board said hello again mid-session: it restarted and its queue is gone.
-            case boardRestarted(lastCompletedDot: UInt32)
-            /// A step the operator carries out mid-session (a cartridge or pigment change).
-            case operatorStep(OperatorStep)
-
-            public var description: String {
-                switch self {
-                case .hold: "hold by the operator"
-                case .resume: "resume by the operator"
-                case .emergencyStop: FaultReason.emergencyStop.description
-                case .fault(let reason): reason.description
-                case .linkLost(let failure): FaultReason.linkLost(failure).description
-                case .boardRestarted(let last): FaultReason.boardRestarted(lastCompletedDot: last).description
-                case .operatorStep(let step): step.description
-                }
-            }
-        }
-
-        public var kind: Kind
-        /// Host time (µs) the controller learnt of it or acted on it.
-        public var hostMicros: UInt64
-        /// Board time (µs): the board's own stamp for a board fault, otherwise the clock fit's prediction at
-        /// ``hostMicros``; nil before the first clock sample.
-        public var boardMicros: UInt64?
-        /// Schedule time (µs: board time minus time held) the host estimated at ``hostMicros``; nil before the first
-        /// clock sample.
-        public var scheduleMicros: UInt64?
-
-        public init(kind: Kind, hostMicros: UInt64, boardMicros: UInt64?, scheduleMicros: UInt64?) {
-            self.kind = kind
-            self.hostMicros = hostMicros
-            self.boardMicros = boardMicros
-            self.scheduleMicros = scheduleMicros
-        }
-    }
-
-    /// A change the operator makes at the rig mid-session: the handpiece's cartridge or the pigment, from one named
-    /// kind to another.
-    public struct OperatorStep: Sendable, Equatable, CustomStringConvertible {
-        public enum Kind: String, Sendable, CaseIterable {
-            case cartridge
-            case pigment
-        }
-        public var kind: Kind
-        public var from: String
-        public var to: String
-
-        public init(kind: Kind, from: String, to: String) {
-            self.kind = kind
-            self.from = from
-            self.to = to
-        }
-
-        public var description: String { "\(kind.rawValue) change from \(from) to \(to)" }
     }
 
     /// Probing phase data: the grid, the nodes still to touch off, the touch-off in flight.
@@ -451,6 +350,8 @@ public struct SessionController: Sendable {
     }
 
     /// True once nothing more will be sent: finished or faulted.
+    // Inlined: a call from a mutating method to a non-inlined non-mutating one copies the whole controller.
+    @inline(__always)
     public var isTerminal: Bool {
         switch state {
         case .finished, .faulted: true
@@ -464,6 +365,8 @@ public struct SessionController: Sendable {
     }
 
     /// The schedule time (board time minus time held) at host time `host`, as the host estimates it.
+    // Inlined: a call from a mutating method to a non-inlined non-mutating one copies the whole controller.
+    @inline(__always)
     public func estimatedScheduleTime(atHost host: UInt64) -> UInt64 {
         let board = clock.boardTime(atHost: host)
         return UInt64(max(0, board - Double(heldOffset)))
@@ -471,9 +374,13 @@ public struct SessionController: Sendable {
 
     /// The wire id of dot `index` in this session: visiting order from ``Resumption/firstWireID`` (plan ids are not
     /// monotonic in visiting order; the wire needs increasing ids, across the sessions of a run too).
+    // Inlined: a call from a mutating method to a non-inlined non-mutating one copies the whole controller.
+    @inline(__always)
     public func wireID(ofDot index: Int) -> UInt32 { firstWireID + UInt32(index) }
 
     /// The index in ``dots`` of this session's wire id `wireID`; nil for an id of another session.
+    // Inlined: a call from a mutating method to a non-inlined non-mutating one copies the whole controller.
+    @inline(__always)
     public func dotIndex(ofWireID wireID: UInt32) -> Int? {
         guard streamingStartedAt != nil, wireID >= firstWireID else { return nil }
         let index = Int(wireID - firstWireID)
@@ -484,6 +391,8 @@ public struct SessionController: Sendable {
 
     /// The earliest start time (schedule clock) a command sent now can carry: now on the board plus the clock's
     /// uncertainty, the link latency, the minimum lead and `margin`.
+    // Inlined: a call from a mutating method to a non-inlined non-mutating one copies the whole controller.
+    @inline(__always)
     func earliestStart(now: UInt64, margin: UInt64) -> UInt64 {
         let lead = UInt64(hello?.limits.minimumLeadMicroseconds ?? 5_000)
         let uncertainty = UInt64(clock.uncertainty(atHost: now).rounded(.up))
@@ -519,17 +428,6 @@ public struct SessionController: Sendable {
         default: recordEvent(.fault(reason), now: now)
         }
         log(.error, "session stopped: \(reason)", now: now)
-    }
-
-    /// Appends to ``eventLog`` with the clock fit's board and schedule times at `now` (or `boardTime`, the board's
-    /// own stamp, when it gave one).
-    mutating func recordEvent(_ kind: Event.Kind, now: UInt64, boardTime: UInt64? = nil) {
-        let fitted = clock.samplesFitted > 0
-        let predicted = fitted ? UInt64(max(0, clock.boardTime(atHost: now)).rounded()) : nil
-        eventLog.append(
-            Event(
-                kind: kind, hostMicros: now, boardMicros: boardTime ?? predicted,
-                scheduleMicros: fitted ? estimatedScheduleTime(atHost: now) : nil))
     }
 
     mutating func transition(to next: State, now: UInt64) {

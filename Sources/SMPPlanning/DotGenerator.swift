@@ -8,7 +8,8 @@ import SMPHardware
 /// sessions 1...k are themselves a Poisson-disk pattern at their own density, and a later dot never lands closer
 /// to an earlier one than the later pattern allows. kappa is chosen so that Bridson slightly over-fills; weighted
 /// sample elimination (Yuksel 2015) then removes the new dots with the most crowded neighbourhoods until the
-/// layer holds exactly round(f_k * integral of rho) dots, so realised density matches the request. Since no dot
+/// layer holds exactly round(f_k * integral of rho) dots, and every tile of about 96 dots its own share of them
+/// (`TileIntegrals`), so realised density matches the request locally too. Since no dot
 /// is ever placed nearer than its radius, a uniform region's relative radius is at least kappa / 1.0746 = 0.78
 /// by construction (1.0746 / sqrt(rho) being twice the hexagonal-packing radius).
 /// A sweep over the sampling grid after each Bridson run seeds every part of a region, however it is split.
@@ -18,8 +19,8 @@ public enum DotGenerator {
     /// Names the placement algorithm, written into every DOTS.json: a later session fits around the dots already
     /// needled only if the earlier sessions regenerate exactly, so a change that moves any dot for the same plan
     /// and seed must change this (`PreviousSession` checks it). /1 was the relaxed generator before the strips,
-    /// /2 the strips before ghost dots past region edges.
-    public static let algorithm = "smpctl-blue-noise/3"
+    /// /2 the strips before ghost dots past region edges, /3 ghost dots before quotas per tile.
+    public static let algorithm = "smpctl-blue-noise/4"
 
     /// Bridson radius factor r = kappa / sqrt(density). The largest value at which growth still over-fills
     /// (by ~3 % on a large region), so that elimination has crowded dots to remove and the guaranteed spacing is

@@ -27,6 +27,8 @@ struct StripSampler {
     var existing = 0
     /// How many dots of the region these columns should hold after this layer (the density integral's share).
     var target = 0
+    /// The same per tile (`PatternBuilder.assignTargets`).
+    var tiles: StripTiles?
     /// Where growth starts: earlier layers' dots and neighbouring strips' new dots near these columns.
     var seeds: [GrowthSeed] = []
 
@@ -94,13 +96,14 @@ struct StripSampler {
         return GrowthSeed(x: p.x, y: p.y, density: d)
     }
 
-    /// The same strip with its live dots numbered from another first slot (for a rebuilt grid). Only the regrowth
-    /// path renumbers, and it sets seeds itself and needs no share.
+    /// The same strip with its live dots numbered from another first slot (for a rebuilt grid), and its tiles.
+    /// Only the regrowth path renumbers, and it sets seeds itself.
     func renumbered(firstSlot: Int32) -> StripSampler {
         var copy = StripSampler(
             region: region, layer: layer, fraction: fraction, columns: firstColumn..<endColumn, firstSlot: firstSlot,
             rng: rng)
         copy.adopt(self)
+        copy.tiles = tiles
         return copy
     }
 
@@ -254,6 +257,12 @@ struct StripSampler {
     /// r_max = sqrt(1 / (2 sqrt 3 rho)) being the hexagonal-packing radius at the target density. Neighbours
     /// anywhere count, ghosts too. Ghosts are thinned like any dot (the pattern past the edge stays as even as
     /// the one inside it), but only dots inside the region count towards `count`.
+    ///
+    /// Each tile (`tiles`) gives up dots only while it holds more than its quota: once it is down to it, its dots
+    /// drop below every dot of a tile with a surplus, so they go only if tiles that grew short leave the strip
+    /// still over its count (then the most crowded of them, wherever they are). Ghosts go at the rate region dots
+    /// do, then likewise drop below the rest: a ghost removed does not count, and taking ghosts where region dots
+    /// may no longer go would leave the edge's dots the least crowded.
     mutating func eliminate(_ count: Int, grid: SamplingGrid, field: SamplingField) {
         guard count > 0, !xs.isEmpty else { return }
         // Where the density falls off over a feather, a pair counts only within the denser dot's reach:
@@ -294,6 +303,40 @@ struct StripSampler {
             }
             weights[k] = w
         }
+        // Tile of each new region dot (-1: a ghost, or no tile), the dots of each tile, and each tile's surplus.
+        var tileOf = [Int32](repeating: -1, count: xs.count)
+        var surplus: [Int] = []
+        var members: [Int32] = []
+        var memberStart: [Int32] = []
+        var ghosts: [Int32] = []
+        if let tiles {
+            surplus = tiles.existing.indices.map { tiles.existing[$0] - tiles.quota[$0] }
+            for k in xs.indices {
+                if ghost[k] {
+                    ghosts.append(Int32(k))
+                } else if let t = tiles.tile(at: Point(xs[k], ys[k])) {
+                    tileOf[k] = Int32(t)
+                    surplus[t] += 1
+                }
+            }
+            StripSampler.coverShortfalls(&surplus, columns: tiles.tileColumns)
+            // Counting sort of the dots by tile.
+            memberStart = [Int32](repeating: 0, count: surplus.count + 1)
+            for t in tileOf where t >= 0 { memberStart[Int(t) + 1] += 1 }
+            for t in surplus.indices { memberStart[t + 1] += memberStart[t] }
+            var fill = memberStart
+            members = [Int32](repeating: 0, count: Int(memberStart[surplus.count]))
+            for k in xs.indices where tileOf[k] >= 0 {
+                let t = Int(tileOf[k])
+                members[Int(fill[t])] = Int32(k)
+                fill[t] += 1
+            }
+            for k in xs.indices where tileOf[k] >= 0 && surplus[Int(tileOf[k])] <= 0 {
+                weights[k] -= StripSampler.demotion
+            }
+        }
+        let regionDots = xs.indices.reduce(0) { $0 + (ghost[$1] ? 0 : 1) }
+        var ghostBudget = tiles == nil ? Int.max : (ghosts.count * count + regionDots / 2) / max(regionDots, 1)
         // Elimination runs once, right after growth, so every dot is alive here.
         var heap = IndexedMaxHeap(keys: weights)
         var removed = 0
@@ -304,6 +347,20 @@ struct StripSampler {
             if !ghost[k] {
                 aliveCount -= 1
                 removed += 1
+                let t = Int(tileOf[k])
+                if t >= 0 {
+                    surplus[t] -= 1
+                    if surplus[t] == 0 {
+                        for m in memberStart[t]..<memberStart[t + 1] where heap.contains(Int(members[Int(m)])) {
+                            heap.decrease(Int(members[Int(m)]), by: StripSampler.demotion)
+                        }
+                    }
+                }
+            } else {
+                ghostBudget -= 1
+                if ghostBudget == 0 {
+                    for g in ghosts where heap.contains(Int(g)) { heap.decrease(Int(g), by: StripSampler.demotion) }
+                }
             }
             grid.remove(at: p)
             grid.forEachWithin(p, radius: twoRMax[k] * 1.5) { cell, d2 in
@@ -319,4 +376,50 @@ struct StripSampler {
             }
         }
     }
+
+    /// The new region dots (ghosts aside) in each tile.
+    func grownPerTile() -> [Int] {
+        guard let tiles else { return [] }
+        var grown = [Int](repeating: 0, count: tiles.quota.count)
+        for k in xs.indices where alive[k] && !ghost[k] {
+            if let t = tiles.tile(at: Point(xs[k], ys[k])) { grown[t] += 1 }
+        }
+        return grown
+    }
+
+    /// Lets the nearest tiles with a surplus keep the dots a short tile lacks (nearest first, by Chebyshev rings
+    /// of tiles; within a ring in tile order, one dot at a time), so that the strip still ends at its count and
+    /// the shortfall stays local: a count over a window then errs only where a short tile and the tile covering
+    /// for it lie on different sides of the window's edge.
+    static func coverShortfalls(_ surplus: inout [Int], columns: Int) {
+        guard columns > 0 else { return }
+        let rows = surplus.count / columns
+        for t in surplus.indices where surplus[t] < 0 {
+            let (tc, tr) = (t % columns, t / columns)
+            var radius = 1
+            while surplus[t] < 0 && radius < max(columns, rows) {
+                var ring: [Int] = []
+                for r in max(0, tr - radius)...min(rows - 1, tr + radius) {
+                    for c in max(0, tc - radius)...min(columns - 1, tc + radius)
+                    where max(abs(r - tr), abs(c - tc)) == radius && surplus[r * columns + c] > 0 {
+                        ring.append(r * columns + c)
+                    }
+                }
+                var given = true
+                while surplus[t] < 0 && given {
+                    given = false
+                    for u in ring where surplus[u] > 0 && surplus[t] < 0 {
+                        surplus[u] -= 1
+                        surplus[t] += 1
+                        given = true
+                    }
+                }
+                radius += 1
+            }
+        }
+    }
+
+    /// What a dot's weight drops by once its tile is down to its quota: far above any weight (a dot has at most
+    /// a few dozen neighbours, each adding at most 1), so that such dots come after every other.
+    static let demotion = 1e6
 }

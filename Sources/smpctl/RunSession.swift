@@ -79,7 +79,7 @@ struct OperatorKeys {
     mutating func command(for controller: SessionController, now: UInt64) -> SessionController.OperatorCommand? {
         if terminationRequests.load(ordering: .relaxed) > 0 && !stopRequested {
             stopRequested = true
-            Output.diagnostic("\nstopping: the needle goes out, the queued dots are discarded and journaled")
+            Output.diagnostic("stopping: the needle goes out, the queued dots are discarded and journaled")
             return .emergencyStop
         }
         let interrupts = operatorInterrupts.load(ordering: .relaxed)
@@ -88,12 +88,12 @@ struct OperatorKeys {
             if held || interrupts >= 2 {
                 guard !stopRequested else { return nil }
                 stopRequested = true
-                Output.diagnostic("\nstopping: the needle goes out, the queued dots are discarded and journaled")
+                Output.diagnostic("stopping: the needle goes out, the queued dots are discarded and journaled")
                 return .emergencyStop
             }
             held = true
             Output.diagnostic(
-                "\nheld: needle out, position kept. Press Enter to resume, Ctrl-C again to stop the session.")
+                "held: needle out, position kept. Press Enter to resume, Ctrl-C again to stop the session.")
             return .hold
         }
         if held, Self.enterPressed() {
@@ -133,13 +133,14 @@ struct OperatorKeys {
 
     /// A line on standard input, without waiting.
     static func enterPressed() -> Bool {
-        var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
-        guard poll(&descriptor, 1, 0) > 0, descriptor.revents & Int16(POLLIN) != 0 else { return false }
-        var byte: UInt8 = 0
-        while read(STDIN_FILENO, &byte, 1) == 1 {
+        // One byte per readable poll: standard input blocks, and a read that waits would starve the link.
+        while true {
+            var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 0) > 0, descriptor.revents & Int16(POLLIN) != 0 else { return false }
+            var byte: UInt8 = 0
+            guard read(STDIN_FILENO, &byte, 1) == 1 else { return false }
             if byte == UInt8(ascii: "\n") { return true }
         }
-        return false
     }
 }
 

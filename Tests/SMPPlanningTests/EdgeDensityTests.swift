@@ -1,4 +1,5 @@
 import Foundation
+import SMPHardware
 import Testing
 
 @testable import SMPPlanning
@@ -18,7 +19,7 @@ import Testing
     @Test func uniformPatchHoldsItsDensityAwayFromTheEdges() throws {
         let plan = try Fixtures.plan(Fixtures.square(side: 40, density: 90, seed: 1))
         let dots = try DotGenerator.generate(plan).map(\.position)
-        #expect(abs(Double(dots.count) - 1440) <= 15, "count \(dots.count)")
+        #expect(dots.count == 1440, "count \(dots.count)")
         // The interior: everything at least 4 mm from the edge (32 x 32 mm, ~920 dots).
         let interior = EdgeDensityTests.ringDensity(dots, side: 40, from: 4, to: 20.01)
         #expect(abs(interior - 90) / 90 <= 0.01, "interior \(interior) dots/cm2")
@@ -27,13 +28,105 @@ import Testing
         #expect(abs(rim - 90) / 90 <= 0.05, "outer 2 mm \(rim) dots/cm2")
     }
 
+    /// The interior over seeds 1-40: the mean within 0.15 % (no bias: it was +0.16 % with the boundary cells'
+    /// integral too high) and every seed within 1.5 %. Counting noise alone puts a 32 mm window's count off by
+    /// ~0.4 % (sd) even over a perfect hexagonal lattice at a random offset and angle, and the generator's is
+    /// ~0.54 %, so 1 % per seed is not a bound but about 1.8 sd: 7 % of seeds 1-400 are beyond it
+    /// (Docs/PlanFormat.md, *Generation*; the 400-seed command is in Docs/Performance.md).
     @Test func uniformPatchInteriorOverSeeds() throws {
-        for seed in [2, 3, 4] {
+        var errors: [Double] = []
+        for seed in 1...40 {
             let plan = try Fixtures.plan(Fixtures.square(side: 40, density: 90, seed: seed))
             let dots = try DotGenerator.generate(plan).map(\.position)
+            try #require(dots.count == 1440, "seed \(seed): count \(dots.count)")
             let interior = EdgeDensityTests.ringDensity(dots, side: 40, from: 4, to: 20.01)
-            #expect(abs(interior - 90) / 90 <= 0.01, "seed \(seed): interior \(interior) dots/cm2")
+            #expect(abs(interior - 90) / 90 <= 0.015, "seed \(seed): interior \(interior) dots/cm2")
+            errors.append((interior - 90) / 90)
         }
+        let mean = errors.reduce(0, +) / Double(errors.count)
+        #expect(abs(mean) <= 0.0015, "mean interior error \(mean * 100) %")
+        // Most seeds are within 1 %: 93 % of seeds 1-400 (37 of 40 expected; 39 here), where without the tile
+        // quotas it was 86 % (34 of these 40).
+        let within = errors.filter { abs($0) <= 0.01 }.count
+        #expect(within >= 36, "\(within) of 40 seeds within 1 %")
+    }
+
+    /// The long form of `uniformPatchInteriorOverSeeds`, run only when SMPCTL_INTERIOR_SEEDS is set (to the
+    /// number of seeds): `SMPCTL_INTERIOR_SEEDS=400 swift test --filter interiorDistributionOverManySeeds`. Prints
+    /// the interior's mean error, sd and largest error, how many seeds are beyond 1 %, and the same window's sd
+    /// over a perfect hexagonal lattice (random offset and angle): the counting noise no pattern avoids.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["SMPCTL_INTERIOR_SEEDS"] != nil))
+    func interiorDistributionOverManySeeds() throws {
+        let seeds = Int(ProcessInfo.processInfo.environment["SMPCTL_INTERIOR_SEEDS"] ?? "") ?? 400
+        try #require(seeds >= 2)
+        var errors: [Double] = []
+        for seed in 1...seeds {
+            let plan = try Fixtures.plan(Fixtures.square(side: 40, density: 90, seed: seed))
+            let dots = try DotGenerator.generate(plan).map(\.position)
+            errors.append((EdgeDensityTests.ringDensity(dots, side: 40, from: 4, to: 20.01) - 90) / 90)
+        }
+        let mean = errors.reduce(0, +) / Double(seeds)
+        let sd = (errors.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(seeds - 1)).squareRoot()
+        let beyond = errors.filter { abs($0) > 0.01 }.count
+        let lattice = EdgeDensityTests.latticeWindowSD(density: 0.9, side: 32, trials: 2000)
+        print(
+            "interior over seeds 1-\(seeds): mean \(mean * 100) %, sd \(sd * 100) %, largest "
+                + "\((errors.map(abs).max() ?? 0) * 100) %, \(beyond) beyond 1 %; hexagonal lattice sd \(lattice * 100) %"
+        )
+        #expect(abs(mean) <= 0.001 && Double(beyond) <= 0.1 * Double(seeds), "mean \(mean), \(beyond) beyond 1 %")
+    }
+
+    /// Relative sd of the count in a side x side window over a hexagonal lattice of the given density (dots per
+    /// mm^2) at a random offset and angle.
+    static func latticeWindowSD(density: Double, side: Double, trials: Int) -> Double {
+        let a = (2 / (3.0.squareRoot() * density)).squareRoot()
+        let n = Int(side / a) + 3
+        var rng = SeededGenerator(seed: 1, stream: 0x4C41_5454)
+        var counts: [Double] = []
+        for _ in 0..<trials {
+            let angle = rng.nextUnit() * Double.pi
+            let (c, s) = (cos(angle), sin(angle))
+            let (ox, oy) = (rng.nextUnit() * a, rng.nextUnit() * a)
+            var count = 0
+            for j in -n...n {
+                for i in -n...n {
+                    let x = (Double(i) + 0.5 * Double(j)) * a + ox
+                    let y = Double(j) * 3.0.squareRoot() / 2 * a + oy
+                    let (u, v) = (c * x - s * y, s * x + c * y)
+                    if abs(u) < side / 2 && abs(v) < side / 2 { count += 1 }
+                }
+            }
+            counts.append(Double(count))
+        }
+        let mean = counts.reduce(0, +) / Double(trials)
+        let variance = counts.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(trials - 1)
+        return variance.squareRoot() / mean
+    }
+
+    /// The layer's count is the density integral over the region, whatever the region's offset against the
+    /// raster: edges off the raster's cell borders once took a quarter cell too much along every such edge.
+    @Test func countMatchesTheAreaOffTheRaster() throws {
+        for (side, density) in [(40.0, 90.0), (37.3, 90.0), (23.9, 150.0), (61.7, 40.0)] {
+            let plan = try Fixtures.plan(Fixtures.square(side: side, density: density, seed: 3))
+            let dots = try DotGenerator.generate(plan)
+            let expected = side * side * density / 100
+            #expect(
+                abs(Double(dots.count) - expected) <= max(1, 0.001 * expected),
+                "\(side) mm: \(dots.count) dots, area x density \(expected)")
+        }
+    }
+
+    /// A short tile keeps all it grew and the nearest tiles with a surplus keep what it lacks.
+    @Test func shortTilesAreCoveredByTheirNeighbours() {
+        // 3 x 2 tiles: tile 0 is 2 short, tile 4 one short.
+        var surplus = [-2, 1, 3, 2, -1, 5]
+        StripSampler.coverShortfalls(&surplus, columns: 3)
+        #expect(surplus.allSatisfy { $0 >= 0 }, "\(surplus)")
+        #expect(surplus.reduce(0, +) == 8, "\(surplus)")
+        // Tile 0's ring 1 is tiles 1, 3 and 4 (4 has nothing to give): one each from 1 and 3.
+        #expect(surplus[0] == 0 && surplus[1] == 0 && surplus[3] == 1, "\(surplus)")
+        // Tile 4's ring 1 is everything else; the first with a surplus in tile order is 2.
+        #expect(surplus[4] == 0 && surplus[2] == 2 && surplus[5] == 5, "\(surplus)")
     }
 }
 

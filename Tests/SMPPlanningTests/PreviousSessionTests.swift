@@ -36,7 +36,7 @@ import Testing
         let cases: [(String, String)] = [
             ("not json", ""),
             (first.replacingOccurrences(of: "smpctl-dots/1", with: "smpctl-dots/9"), "format"),
-            (first.replacingOccurrences(of: "smpctl-blue-noise/3", with: "smpctl-blue-noise/2"), "generator"),
+            (first.replacingOccurrences(of: DotGenerator.algorithm, with: "smpctl-blue-noise/3"), "generator"),
             (first.replacingOccurrences(of: #""seed": 4"#, with: #""seed": 5"#), "seed"),
             (first.replacingOccurrences(of: #""of": 3"#, with: #""of": 2"#), "session.of"),
             (DotsDocument.render(second), "session.index"),
