@@ -34,8 +34,10 @@ public struct SessionController: Sendable {
         /// A query not answered within this is given up (µs) and the next one may go.
         public var statusTimeout: UInt64 = 500_000
         /// The first command of a phase starts this far after "now" on the board (µs), beyond the clock margin and
-        /// the minimum lead: room to send it and the first trains.
-        public var startMargin: UInt64 = 150_000
+        /// the minimum lead: room to journal and send the first trains, also when a frame is lost twice and the
+        /// journal's sync is slow (150 ms made 14 of 220 wall-time runs of the fault campaign late on their first
+        /// train). Paid once per session.
+        public var startMargin: UInt64 = 400_000
         /// Most dots per train (a train carries at most 64): a train leaves once the board's credit covers it, and
         /// 64 of the 128 slots still keep ~10 s of dots queued ahead, while the train header and the frame are paid
         /// a third as often as with 24.

@@ -270,7 +270,9 @@ public struct SessionRunner<Transport: ControllerTransport, Ledger: RunLedger> {
         switch reason {
         case .linkLost, .boardRestarted, .transportClosed: true
         case .board(let fault):
-            [.watchdog, .frameCheckStorm, .unrepairableSequenceGap, .boardReset].contains(fault.code)
+            // A late command is refused before its dip (its dot and the queue behind it reported, never needled): a
+            // new session sends them again with fresh start times.
+            [.watchdog, .frameCheckStorm, .unrepairableSequenceGap, .boardReset, .lateCommand].contains(fault.code)
         default: false
         }
     }

@@ -48,6 +48,8 @@ struct RunSummary: Encodable {
             outcome = "stopped by the operator"
         } else if let reason = runner.stopReason {
             outcome = "stopped: \(reason)"
+        } else if accounting.done < runner.dots.count {
+            outcome = "ended with \(runner.dots.count - accounting.done) dots not done"
         } else {
             outcome =
                 statistics.reconnections > 0
