@@ -16,8 +16,10 @@ extension SessionController {
             handle(pollEvents, now: now)
         }
         if configuration.identifyOnly && hello != nil { bytes = [] }
-        let journal = journalOut
-        journalOut.removeAll(keepingCapacity: true)
+        // Handed over, not copied: `removeAll(keepingCapacity:)` on a buffer the action still shares would allocate
+        // a new one on every input.
+        var journal: [JournalEntry] = []
+        if !journalOut.isEmpty { swap(&journal, &journalOut) }
         return Action(journal: journal, bytes: bytes, wakeAt: wakeTime(now: now))
     }
 
