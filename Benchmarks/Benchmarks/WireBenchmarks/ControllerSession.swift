@@ -48,7 +48,7 @@ struct ControllerSession {
         }
         let commands = schedule.dots.enumerated().map { index, dot in
             DotCommand(
-                id: SessionController.wireID(ofDot: index), startTime: dot.start, xMicrometres: dot.xMicrometres,
+                id: controller.wireID(ofDot: index), startTime: dot.start, xMicrometres: dot.xMicrometres,
                 yMicrometres: dot.yMicrometres, hangMicrometres: dot.localHangMicrometres)
         }
         let end = controller.finishedAt ?? transport.now
