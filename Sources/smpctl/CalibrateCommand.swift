@@ -61,12 +61,7 @@ struct CalibrateCommand: ParsableCommand {
         guard let skinType = SkinType(rawValue: skin) else {
             throw CommandFailure(.usage, "--skin \(skin): the simulator has no patient of this type")
         }
-        let result: PlanResult
-        do {
-            result = try Planner.run(try PlanLoader.load(contentsOf: URL(fileURLWithPath: plan), displayName: plan))
-        } catch let error as PlanError {
-            throw CommandFailure(.dataError, error.description)
-        }
+        let result = try CommandFiles.plannedSession(plan)
         let options = DryRunOptions(skin: skinType)
         let setup = DryRun.simulationSetup(options: options, seed: seed)
         let request = CalibrationRequest(

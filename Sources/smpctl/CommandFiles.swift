@@ -1,10 +1,23 @@
 import Foundation
+import SMPPlanning
 import SMPSystem
 
 /// How every command checks, reads and writes the files named on its command line, and the exit status each
 /// problem gets: an input that is missing or unreadable 66, an output that cannot be created 73 (both checked
 /// before any work starts), a write that fails 74.
 enum CommandFiles {
+    /// The plan file at `path`, planned: its session's dots in visiting order. A plan that fails to load or plan is
+    /// bad data (65), named by file, field and reason.
+    static func plannedSession(_ path: String) throws(CommandFailure) -> PlanResult {
+        do {
+            return try Planner.run(try PlanLoader.load(contentsOf: URL(fileURLWithPath: path), displayName: path))
+        } catch let error as PlanError {
+            throw CommandFailure(.dataError, error.description)
+        } catch {
+            throw CommandFailure(.dataError, "\(path): \(error)")
+        }
+    }
+
     /// Fails unless `path` is a regular file this process can read.
     static func checkInput(_ path: String, expected: String) throws(CommandFailure) {
         do {

@@ -94,13 +94,7 @@ struct DryRunCommand: ParsableCommand {
 
     func run() throws {
         let holds = try checkUsage()
-        let result: PlanResult
-        do {
-            let loaded = try PlanLoader.load(contentsOf: URL(fileURLWithPath: plan), displayName: plan)
-            result = try Planner.run(loaded)
-        } catch let error as PlanError {
-            throw CommandFailure(.dataError, error.description)
-        }
+        let result = try CommandFiles.plannedSession(plan)
         // The patient defaults to the skin of most of the session's dots (one skin type per simulated head).
         var dotsPerProfile: [String: Int] = [:]
         for dot in result.sessionDots {

@@ -27,14 +27,7 @@ struct IdentifyCommand: ParsableCommand {
 
     @OptionGroup var hardware: HardwareOptions
 
-    // `.unconditional`: a value starting with '-' is the option's value ("--baud -5" is refused as out of
-    // range), not a missing value followed by an unknown option.
-    @Option(
-        parsing: .unconditional,
-        help: ArgumentHelp(
-            "Line speed in baud, \(NumericOption.baudRange.lowerBound)-\(NumericOption.baudRange.upperBound) "
-                + "(default: the board definition's, else 921600)."))
-    var baud: Int?
+    @OptionGroup var line: LineSpeedOption
 
     @Option(
         parsing: .unconditional,
@@ -49,7 +42,6 @@ struct IdentifyCommand: ParsableCommand {
 
     func validate() throws {
         try NumericOption.check("--timeout", timeout, in: NumericOption.timeoutRange, unit: "ms")
-        if let baud { try NumericOption.check("--baud", baud, in: NumericOption.baudRange, unit: "baud") }
     }
 
     func run() throws {
@@ -68,7 +60,7 @@ struct IdentifyCommand: ParsableCommand {
         } catch {
             throw CommandFailure(serialError: error)
         }
-        let configuration = SerialConfiguration(baudRate: baud ?? board?.serial.baud ?? 921_600)
+        let configuration = SerialConfiguration(baudRate: line.rate(for: board))
         let transport: SerialControllerTransport
         do {
             transport = try SerialControllerTransport(path: path, configuration: configuration)

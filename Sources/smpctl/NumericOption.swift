@@ -1,4 +1,5 @@
 import ArgumentParser
+import SMPHardware
 
 /// The ranges numeric options accept, checked in `validate()` so that a value out of range is a usage error
 /// (exit 64, one line) before any work starts, and no later arithmetic on it can overflow.
@@ -15,4 +16,23 @@ enum NumericOption {
                 "\(option) \(value): out of range; expected \(range.lowerBound)-\(range.upperBound) \(unit)")
         }
     }
+}
+
+/// `--baud`, for the commands that open a board's port.
+struct LineSpeedOption: ParsableArguments {
+    // `.unconditional`: a value starting with '-' is the option's value ("--baud -5" is refused as out of
+    // range), not a missing value followed by an unknown option.
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Line speed in baud, \(NumericOption.baudRange.lowerBound)-\(NumericOption.baudRange.upperBound) "
+                + "(default: the board definition's, else 921600)."))
+    var baud: Int?
+
+    func validate() throws {
+        if let baud { try NumericOption.check("--baud", baud, in: NumericOption.baudRange, unit: "baud") }
+    }
+
+    /// The speed to open the port at: the option's, else the board definition's, else 921600.
+    func rate(for board: BoardDefinition?) -> Int { baud ?? board?.serial.baud ?? 921_600 }
 }

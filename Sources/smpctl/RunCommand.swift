@@ -61,18 +61,12 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var hardware: HardwareOptions
 
-    @Option(
-        parsing: .unconditional,
-        help: ArgumentHelp(
-            "Line speed in baud, \(NumericOption.baudRange.lowerBound)-\(NumericOption.baudRange.upperBound) "
-                + "(default: the board definition's, else 921600)."))
-    var baud: Int?
+    @OptionGroup var line: LineSpeedOption
 
     @Flag(help: "Log the controller's transitions on stderr.")
     var verbose = false
 
     func validate() throws {
-        if let baud { try NumericOption.check("--baud", baud, in: NumericOption.baudRange, unit: "baud") }
         if redoUncertain && !resume {
             throw ValidationError("--redo-uncertain: only with --resume (a new run has no uncertain dots)")
         }
@@ -103,7 +97,7 @@ struct RunCommand: ParsableCommand {
         let transport: SerialControllerTransport
         do {
             transport = try SerialControllerTransport(
-                path: path, configuration: SerialConfiguration(baudRate: baud ?? board?.serial.baud ?? 921_600))
+                path: path, configuration: SerialConfiguration(baudRate: line.rate(for: board)))
         } catch {
             throw CommandFailure(serialError: error)
         }
@@ -144,13 +138,7 @@ struct RunCommand: ParsableCommand {
     // MARK: Steps
 
     func loadDots() throws -> [ControlDot] {
-        let result: PlanResult
-        do {
-            let loaded = try PlanLoader.load(contentsOf: URL(fileURLWithPath: plan), displayName: plan)
-            result = try Planner.run(loaded)
-        } catch let error as PlanError {
-            throw CommandFailure(.dataError, error.description)
-        }
+        let result = try CommandFiles.plannedSession(plan)
         var dots = ControlDot.dots(of: result)
         if let profile {
             let path =

@@ -25,6 +25,20 @@ import Testing
         SimulationSetup(board: .r1, skinType: .fitzpatrick1to3, seed: seed, faults: FaultPlan(), faultSpec: "")
     }
 
+    static func ledger() -> MemoryLedger {
+        MemoryLedger(
+            plan: dots.planHash, board: BoardIdentity(model: "smp-driver-r1", serialNumber: "t", protocolVersion: 2),
+            hostSoftware: "test")
+    }
+
+    /// A runner over the simulated board with the hairline's cartridge already fitted.
+    static func runner<Ledger: RunLedger>(ledger: Ledger) -> SessionRunner<DryRunTransport, Ledger> {
+        var runner = SessionRunner(
+            dots: dots, board: .r1, handpiece: .rotaryR1, ledger: ledger, transport: DryRunTransport(setup: setup()))
+        runner.fittedCartridge = "1RL 0.20"
+        return runner
+    }
+
     @Test func cartridgeChangesAreOperatorStepsAndEveryGroupGetsItsCartridge() throws {
         let report = try DryRun.run(
             dots: Self.dots, setup: Self.setup(), options: DryRunOptions(skin: .fitzpatrick1to3), planFile: "groups")
@@ -38,14 +52,7 @@ import Testing
     }
 
     @Test func theBoardIsSafeBeforeTheOperatorIsAskedAndTheMapIsReZeroed() throws {
-        var runner = SessionRunner(
-            dots: Self.dots, board: .r1, handpiece: .rotaryR1,
-            ledger: MemoryLedger(
-                plan: Self.dots.planHash,
-                board: BoardIdentity(model: "smp-driver-r1", serialNumber: "t", protocolVersion: 2),
-                hostSoftware: "test"),
-            transport: DryRunTransport(setup: Self.setup()))
-        runner.fittedCartridge = "1RL 0.20"
+        var runner = Self.runner(ledger: Self.ledger())
         var boardStatesAtSteps: [String] = []
         var lastState = ""
         runner.run(
@@ -69,14 +76,7 @@ import Testing
     }
 
     @Test func anOperatorWhoDeclinesTheStepEndsTheRunWithTheGroupSkipped() throws {
-        var runner = SessionRunner(
-            dots: Self.dots, board: .r1, handpiece: .rotaryR1,
-            ledger: MemoryLedger(
-                plan: Self.dots.planHash,
-                board: BoardIdentity(model: "smp-driver-r1", serialNumber: "t", protocolVersion: 2),
-                hostSoftware: "test"),
-            transport: DryRunTransport(setup: Self.setup()))
-        runner.fittedCartridge = "1RL 0.20"
+        var runner = Self.runner(ledger: Self.ledger())
         runner.run(limit: 3_600_000_000, operatorStep: { _ in false })
         let accounting = runner.finalAccounting
         try #require(accounting.done == 60)
@@ -98,16 +98,7 @@ import Testing
     }
 
     @Test func aJournalThatFailsStopsTheHostSilentAndNothingRunsWithoutItsIntent() throws {
-        var runner = SessionRunner(
-            dots: Self.dots, board: .r1, handpiece: .rotaryR1,
-            ledger: FillingLedger(
-                inner: MemoryLedger(
-                    plan: Self.dots.planHash,
-                    board: BoardIdentity(model: "smp-driver-r1", serialNumber: "t", protocolVersion: 2),
-                    hostSoftware: "test"),
-                capacity: 70),
-            transport: DryRunTransport(setup: Self.setup()))
-        runner.fittedCartridge = "1RL 0.20"
+        var runner = Self.runner(ledger: FillingLedger(inner: Self.ledger(), capacity: 70))
         runner.run(limit: 3_600_000_000)
         try #require(runner.journalFailure != nil)
         // The bench goes on in virtual time after the host stopped: half a second of silence.
