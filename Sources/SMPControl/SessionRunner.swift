@@ -125,7 +125,9 @@ public struct SessionRunner<Transport: ControllerTransport, Ledger: RunLedger> {
                 dots: sending, board: board, handpiece: handpiece, configuration: sessionConfiguration,
                 resumption: resumption, logger: logger)
             let progress = RunProgress(
-                session: sessions.count, dotsSettledBefore: dots.count - sending.count, dotsPlanned: dots.count)
+                session: sessions.count,
+                dotsSettledBefore: dots.count - (resumption.reconcileOnly ? dotsToSend().count : owed.count),
+                dotsPlanned: dots.count)
             var driver = ControllerDriver(controller: controller, transport: transport)
             var failure: String?
             driver.run(
