@@ -121,7 +121,6 @@ extension SessionController {
                         lastFault: lastFaultName)
                 } else if resumption.earlierSends[completion.dotID] != nil {
                     journalOut.append(.outcome(report))
-                    earlierReports.append(report)
                 } else {
                     accounting.record(completion, index: -1, strokesCommanded: 0, lastFault: nil)
                 }

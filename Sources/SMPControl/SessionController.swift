@@ -223,8 +223,6 @@ public struct SessionController: Sendable {
     public internal(set) var firstWireID: UInt32
     /// Host time the last completion record arrived.
     public internal(set) var lastReportAt: UInt64?
-    /// Reports the board re-sent in this session for sends of earlier sessions.
-    public internal(set) var earlierReports: [DotReport] = []
     /// What the operator saw happen, in the order it happened (holds, resumes, stops, faults, lost links, restarts,
     /// operator steps).
     public internal(set) var eventLog: [Event] = []
