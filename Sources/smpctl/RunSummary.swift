@@ -1,6 +1,7 @@
 import SMPControl
 import SMPJournal
 import SMPRun
+import SMPWire
 
 /// What `smpctl run` prints at the end: the dry run's keys where they apply (a real run has no truth to grade
 /// depth against), and where the journal is.
@@ -69,7 +70,7 @@ struct RunSummary: Encodable {
         dotsPerSecond = statistics.streamingSeconds > 0 ? Double(accounting.done) / statistics.streamingSeconds : 0
         travelMm = statistics.travelMM
         lateCommands =
-            statistics.sentPastDeadline + statistics.faults.count { $0.hasPrefix(FaultCodeName.lateCommand) }
+            statistics.sentPastDeadline + statistics.faults.count { $0.hasPrefix(FaultCode.lateCommand.name) }
         wireBytesPerDot = WireBytes(
             hostToBoard: Double(runner.transport.bytesWritten) / Double(planned),
             boardToHost: Double(runner.transport.bytesRead) / Double(planned))
@@ -106,9 +107,4 @@ struct RunSummary: Encodable {
         result.append("outcome   \(outcome)")
         return result
     }
-}
-
-/// Fault names the summary looks for.
-enum FaultCodeName {
-    static let lateCommand = "late_command"
 }
