@@ -102,16 +102,21 @@ let package = Package(
         // afterwards against the simulator's truth. Used by `smpctl dry-run`, its tests and the benchmarks.
         // The session report: one self-contained HTML file from plain values (SessionRecord, ReportSummary). Never
         // imports the simulator or the controller; whoever graded the session fills its input.
-        .target(name: "SMPReport", dependencies: ["SMPPlanning"], swiftSettings: strict),
+        .target(name: "SMPReport", dependencies: ["SMPPlanning", "SMPHardware"], swiftSettings: strict),
         .target(
             name: "SMPDryRun",
             dependencies: [
                 "SMPControl", "SMPBoardSim", "SMPMotion", "SMPPlanning", "SMPWire", "SMPHardware", "SMPReport",
+                "SMPRun",
             ],
             swiftSettings: strict),
         // The controller over a real port in wall time: the serial ControllerTransport (host monotonic clock, waits
-        // in poll, reports a vanished port at once). Never imports SMPBoardSim.
-        .target(name: "SMPRun", dependencies: ["SMPControl", "SMPSerial", "SMPSystem"], swiftSettings: strict),
+        // in poll, reports a vanished port at once), and a run's report record from what the host knows. Never
+        // imports SMPBoardSim.
+        .target(
+            name: "SMPRun",
+            dependencies: ["SMPControl", "SMPSerial", "SMPSystem", "SMPReport", "SMPWire", "SMPMotion"],
+            swiftSettings: strict),
         .executableTarget(
             name: "smpctl",
             dependencies: [
@@ -158,6 +163,7 @@ let package = Package(
             name: "SMPDryRunTests",
             dependencies: [
                 "SMPDryRun", "SMPControl", "SMPBoardSim", "SMPPlanning", "SMPWire", "SMPHardware", "SMPReport",
+                "SMPRun",
                 "SMPWireTesting",
             ],
             swiftSettings: strict),

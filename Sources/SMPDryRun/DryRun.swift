@@ -345,30 +345,3 @@ struct BenchTransport: ControllerTransport {
         return bytes
     }
 }
-
-extension SessionRecord {
-    /// The plan's side of the record: the session executed and the plan's others (its dots at their planned
-    /// positions), each dot's pigment diameter (its region's needle grouping), the region outlines and the hairline.
-    mutating func add(plan result: PlanResult) {
-        planFile = result.plan.file
-        session = result.plan.session.index
-        sessionCount = result.plan.session.count
-        var regionOfDot: [Int: Int] = [:]
-        for dot in result.sessionDots { regionOfDot[dot.id] = dot.regionIndex }
-        for index in dots.indices {
-            dots[index].session = session
-            if let region = regionOfDot[dots[index].planID] {
-                dots[index].diameterMM = result.plan.regions[region].needle.diameterMM
-            }
-        }
-        plannedDots = result.allDots.filter { $0.session != session }.map { dot in
-            PlannedDotMark(
-                position: dot.position, session: dot.session,
-                diameterMM: result.plan.regions[dot.regionIndex].needle.diameterMM)
-        }
-        regions = result.plan.regions.map { region in
-            RegionOutline(name: region.name, rings: [region.shape.outer.points] + region.shape.holes.map(\.points))
-        }
-        hairline = result.plan.hairline?.line ?? []
-    }
-}

@@ -3,6 +3,7 @@ import SMPControl
 import SMPMotion
 import SMPPlanning
 import SMPReport
+import SMPRun
 import SMPWire
 
 /// A dry run graded against the simulator's truth: what `smpctl dry-run` prints (keys snake_case in `--json`).
@@ -188,8 +189,8 @@ public struct DryRunReport: Encodable, Sendable {
         let regionList = regionOrder.map { name -> Region in
             var region = regions[name]!
             region.meanDepthMM /= Double(Swift.max(1, region.dots))
-            region.depthP05MM = percentile(regionDepths[name] ?? [], 0.05)
-            region.depthP95MM = percentile(regionDepths[name] ?? [], 0.95)
+            region.depthP05MM = DepthStatistics.percentile(regionDepths[name] ?? [], 0.05)
+            region.depthP95MM = DepthStatistics.percentile(regionDepths[name] ?? [], 0.95)
             return region
         }
         // Each sending session: its schedule from its start to the end of its last dot on the board.
@@ -257,8 +258,10 @@ public struct DryRunReport: Encodable, Sendable {
                 hostToBoard: Double(hostToBoardBytes) / Double(planned),
                 boardToHost: Double(boardToHostBytes) / Double(planned)),
             depthMM: Depth(
-                target: mean(targets), mean: mean(deposits), p05: percentile(deposits, 0.05),
-                p95: percentile(deposits, 0.95), max: deposits.max() ?? 0, absErrorP95: percentile(errors, 0.95)),
+                target: DepthStatistics.mean(targets), mean: DepthStatistics.mean(deposits),
+                p05: DepthStatistics.percentile(deposits, 0.05),
+                p95: DepthStatistics.percentile(deposits, 0.95), max: deposits.max() ?? 0,
+                absErrorP95: DepthStatistics.percentile(errors, 0.95)),
             blowouts: completed.count(where: \.tooDeep), shallow: completed.count(where: \.tooShallow),
             strokeRateErrorMaxPct: rateError, clockSyncErrorMaxUs: clockErrorMaxMicros, faults: faultList,
             regions: regionList, notDone: notDone, events: sessionRecord.events,
@@ -288,6 +291,8 @@ public struct DryRunReport: Encodable, Sendable {
         var record = SessionRecord(kind: "dry run", planFile: "")
         record.skinName = options.skin.rawValue
         record.skinTone = skinTone(options.skin)
+        record.depthSource = "the simulator's record of each dot (a dry run knows where the pigment went)"
+        record.positionSource = "the board's X/Y at each dot's first counted stroke (the simulator's record)"
         let origin = run.sessions.first?.schedule?.start.time ?? truth.dots.map(\.startBoardTimeMicros).min() ?? 0
         func seconds(_ boardTime: UInt64) -> Double { (Double(boardTime) - Double(origin)) / 1e6 }
         var previous: DotTruth?
@@ -317,7 +322,7 @@ public struct DryRunReport: Encodable, Sendable {
                     timeS: seconds(dot.startBoardTimeMicros), strokeRateHz: rate, hangMM: dot.commandedHangMM,
                     speedMMPerS: speed))
         }
-        record.events = run.allSessions.flatMap(\.eventLog).map { event(of: $0, origin: origin) }
+        record.events = run.allSessions.flatMap(\.eventLog).map { SessionRecord.Event($0, origin: origin) }
         // Board faults whose report never reached the host (the link was down): the simulator's record has them.
         let received = Set(run.allSessions.flatMap(\.faults).map { "\($0.code.name) \($0.boardTime) \($0.dotID)" })
         let clock = run.allSessions.last(where: { $0.clock.samplesFitted > 0 })?.clock ?? ClockSync()
@@ -338,28 +343,6 @@ public struct DryRunReport: Encodable, Sendable {
         return record
     }
 
-    /// A controller event as the report shows it, its board time on the timeline's axis (seconds from `origin`, the
-    /// first dot's schedule start). Host time counts from 0, the virtual clock's start, as `session_time_s` does.
-    static func event(of logged: SessionController.Event, origin: UInt64) -> SessionRecord.Event {
-        let kind: SessionRecord.Event.Kind =
-            switch logged.kind {
-            case .hold: .hold
-            case .resume: .resume
-            case .emergencyStop: .emergencyStop
-            case .fault: .fault
-            case .linkLost: .linkLost
-            case .boardRestarted: .boardRestarted
-            case .operatorStep(let step):
-                switch step.kind {
-                case .cartridge: .cartridge
-                case .pigment: .pigment
-                }
-            }
-        return SessionRecord.Event(
-            timeS: logged.boardMicros.map { (Double($0) - Double(origin)) / 1e6 },
-            sessionTimeS: Double(logged.hostMicros) / 1e6, kind: kind, detail: logged.kind.description)
-    }
-
     /// A representative skin tone per simulated skin type, for the true-scale view.
     static func skinTone(_ skin: SkinType) -> String {
         switch skin {
@@ -368,16 +351,4 @@ public struct DryRunReport: Encodable, Sendable {
         default: "#dcb393"
         }
     }
-}
-
-func mean(_ values: [Double]) -> Double {
-    values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
-}
-
-/// Nearest-rank percentile.
-func percentile(_ values: [Double], _ fraction: Double) -> Double {
-    guard !values.isEmpty else { return 0 }
-    let sorted = values.sorted()
-    let rank = Int((fraction * Double(sorted.count)).rounded(.up)) - 1
-    return sorted[min(sorted.count - 1, max(0, rank))]
 }

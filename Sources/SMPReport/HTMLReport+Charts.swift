@@ -6,8 +6,16 @@ extension HTMLReport {
 
     static func histogramSection(_ html: inout HTMLWriter, _ record: SessionRecord) {
         html.raw("<section id=\"histograms\"><h2>Deposit depth per region</h2><div class=\"hists\">\n")
-        let depths = record.dots.map(\.depositDepthMM)
-        let bands = record.dots.map(\.targetMM)
+        let measured = record.dots.filter { $0.depositDepthMM != nil }
+        if measured.isEmpty {
+            html.element(
+                "p",
+                "No deposit depth was measured"
+                    + (record.depthSource.isEmpty ? "." : ": \(record.depthSource)."),
+                attributes: ["class": "note"])
+        }
+        let depths = measured.compactMap(\.depositDepthMM)
+        let bands = measured.map(\.targetMM)
         let low = min(depths.min() ?? 0, bands.map(\.lowerBound).min() ?? 0)
         let high = max(depths.max() ?? 1, bands.map(\.upperBound).max() ?? 1)
         let binCount = 30
@@ -15,15 +23,17 @@ extension HTMLReport {
         let start = low - span * 0.02
         let binWidth = span / Double(binCount)
         var order: [String] = []
-        for dot in record.dots where !order.contains(dot.region) { order.append(dot.region) }
+        for dot in measured where !order.contains(dot.region) { order.append(dot.region) }
         let (w, h, left, bottom) = (320.0, 150.0, 34.0, 22.0)
         for region in order {
-            let dots = record.dots.filter { $0.region == region }
+            let dots = measured.filter { $0.region == region }
             // Each bar is stacked by its dots' own bands: target bands differ across the scalp.
-            var bins = [[Int]](repeating: [0, 0, 0], count: binCount)
+            let barBands = SessionRecord.DepthBand.measured
+            var bins = [[Int]](repeating: Array(repeating: 0, count: barBands.count), count: binCount)
             for dot in dots {
-                let index = min(binCount - 1, max(0, Int((dot.depositDepthMM - start) / binWidth)))
-                bins[index][SessionRecord.DepthBand.allCases.firstIndex(of: dot.band)!] += 1
+                guard let depth = dot.depositDepthMM, let slot = barBands.firstIndex(of: dot.band) else { continue }
+                let index = min(binCount - 1, max(0, Int((depth - start) / binWidth)))
+                bins[index][slot] += 1
             }
             let peak = max(1, bins.map { $0.reduce(0, +) }.max() ?? 1)
             func x(_ depth: Double) -> Double { left + (depth - start) / span * (w - left - 6) }
@@ -39,7 +49,7 @@ extension HTMLReport {
             let barWidth = (w - left - 6) / Double(binCount)
             for (index, counts) in bins.enumerated() {
                 var base = h - bottom
-                for (band, count) in zip(SessionRecord.DepthBand.allCases, counts) where count > 0 {
+                for (band, count) in zip(barBands, counts) where count > 0 {
                     let barHeight = Double(count) / Double(peak) * (h - bottom - 8)
                     base -= barHeight
                     html.raw(

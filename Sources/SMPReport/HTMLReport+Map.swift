@@ -24,11 +24,22 @@ extension HTMLReport {
         }
         html.raw("</select></label>")
         html.raw("<label><input type=\"checkbox\" id=\"travel-toggle\"/> travel path</label></div>\n")
+        let unmeasured = record.dots.count { $0.depositDepthMM == nil }
         html.raw(
             "<div class=\"legend\" id=\"depth-legend\"><span class=\"sw shallow\"></span> shallow "
                 + "<span class=\"sw on-target\"></span> on target <span class=\"sw deep\"></span> deep "
-                + "<span class=\"sw planned\"></span> other sessions (planned); \(record.dots.count) dots executed "
-                + "(every dot the board completed, also those whose report the host never received)</div>\n")
+                + (unmeasured > 0 ? "<span class=\"sw unmeasured\"></span> depth not measured (\(unmeasured)) " : "")
+                + "<span class=\"sw planned\"></span> other sessions (planned); \(record.dots.count) dots executed"
+                + "</div>\n")
+        if !record.depthSource.isEmpty || !record.positionSource.isEmpty {
+            html.element(
+                "p",
+                [
+                    record.depthSource.isEmpty ? "" : "Depths: \(record.depthSource).",
+                    record.positionSource.isEmpty ? "" : "Positions: \(record.positionSource).",
+                ].filter { !$0.isEmpty }.joined(separator: " "),
+                attributes: ["class": "note", "id": "sources"])
+        }
 
         // The depth map: fills the page width; the viewer zooms with the browser.
         html.raw(

@@ -6,6 +6,9 @@ extension HTMLReport {
 
     static func fixed(_ value: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", value) }
 
+    /// A figure that may not have been measured.
+    static func fixed(_ value: Double?, _ decimals: Int) -> String { value.map { fixed($0, decimals) } ?? "–" }
+
     static func duration(_ seconds: Double) -> String {
         let total = Int(seconds.rounded())
         return total >= 60 ? "\(total / 60) min \(total % 60) s" : "\(fixed(seconds, 1)) s"
@@ -33,13 +36,13 @@ extension HTMLReport {
         .controls label{margin-right:16px}.legend{font-size:12px;color:#444;margin:4px 0}
         .sw{display:inline-block;width:10px;height:10px;border-radius:5px;vertical-align:middle;margin-left:8px}
         .sw.shallow{background:#2f7fd8}.sw.on-target{background:#2e9e4f}.sw.deep{background:#d33a2c}
-        .sw.planned{background:#b9b9b9}.sw.fault{background:#d33a2c}.sw.emergency_stop{background:#7a0010}
+        .sw.planned{background:#b9b9b9}.sw.unmeasured{background:#6b6b6b}.sw.fault{background:#d33a2c}.sw.emergency_stop{background:#7a0010}
         .sw.hold{background:#f3d27a;border-radius:0;border:1px solid #e0a100}.sw.link_lost{background:#555}
         .sw.cartridge{background:#7b4bd1}
         #map{width:100%;height:auto;max-height:80vh;background:#fff;border:1px solid #ddd}
         #look-view{overflow:auto;max-height:85vh;border:1px solid #ddd}
         .dots{fill:none;stroke-linecap:round}.dots.shallow{stroke:#2f7fd8}.dots.on-target{stroke:#2e9e4f}
-        .dots.deep{stroke:#d33a2c}.dots.planned{stroke:#c4c4c4}.pigment{fill:none;stroke-linecap:round}
+        .dots.deep{stroke:#d33a2c}.dots.unmeasured{stroke:#6b6b6b}.dots.planned{stroke:#c4c4c4}.pigment{fill:none;stroke-linecap:round}
         .region{fill:none;stroke:#777;stroke-width:0.3;vector-effect:non-scaling-stroke;stroke-dasharray:4 3}
         .hairline{fill:none;stroke:#111;stroke-width:2;vector-effect:non-scaling-stroke}
         .travel{fill:none;stroke:#444;stroke-width:0.08;opacity:0.6;display:none}

@@ -66,10 +66,15 @@ public enum HTMLReport {
             ),
             (
                 "depth", "Depth p05 / mean / p95",
-                "\(fixed(summary.depthP05MM, 2)) / \(fixed(summary.depthMeanMM, 2)) / "
-                    + "\(fixed(summary.depthP95MM, 2)) mm"
+                summary.depthMeanMM == nil
+                    ? "not measured"
+                    : "\(fixed(summary.depthP05MM, 2)) / \(fixed(summary.depthMeanMM, 2)) / "
+                        + "\(fixed(summary.depthP95MM, 2)) mm"
             ),
-            ("blowouts", "Too deep / too shallow", "\(summary.blowouts) / \(summary.shallow)"),
+            (
+                "blowouts", "Too deep / too shallow",
+                summary.blowouts == nil ? "not measured" : "\(summary.blowouts ?? 0) / \(summary.shallow ?? 0)"
+            ),
             ("faults", "Faults", summary.faults.isEmpty ? "none" : "\(summary.faults.count)"),
         ]
         for (key, label, value) in items {
@@ -95,14 +100,15 @@ public enum HTMLReport {
             html.element("td", region.name)
             for value in [
                 "\(region.dots)", duration(region.timeS), fixed(region.depthP05MM, 2), fixed(region.meanDepthMM, 2),
-                fixed(region.depthP95MM, 2), "\(region.deep)", "\(region.shallow)",
+                fixed(region.depthP95MM, 2), region.deep.map { "\($0)" } ?? "–", region.shallow.map { "\($0)" } ?? "–",
             ] {
                 html.element("td", value, attributes: ["class": "num"])
             }
             html.raw("</tr>\n")
         }
         html.raw(
-            "</tbody></table><p class=\"note\">Depths in mm of tissue (deposit depth of the pigment). "
+            "</tbody></table><p class=\"note\">Depths in mm of tissue (deposit depth of the pigment; – where nothing "
+                + "measured it). "
                 + "Time counts each dot from the end of the previous one (the move to it included).</p></section>\n")
     }
 }

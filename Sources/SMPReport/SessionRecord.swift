@@ -7,18 +7,20 @@ public struct SessionRecord: Sendable, Equatable {
     public struct ExecutedDot: Sendable, Equatable {
         /// The plan's dot id.
         public var planID: Int
-        /// Executed position in plan coordinates (mm).
+        /// Executed position in plan coordinates (mm); ``SessionRecord/positionSource`` says how it is known.
         public var position: Point
         public var region: String
         public var session: Int
-        public var depositDepthMM: Double
+        /// Deposit depth of the pigment (mm of tissue); nil when nothing measured it. ``SessionRecord/depthSource``
+        /// says where the depths come from.
+        public var depositDepthMM: Double?
         /// The band the deposit should fall into (mm of tissue).
         public var targetMM: ClosedRange<Double>
         /// Diameter of the pigment dot the needle grouping leaves (mm), for the true-scale view.
         public var diameterMM: Double
 
         public init(
-            planID: Int, position: Point, region: String, session: Int, depositDepthMM: Double,
+            planID: Int, position: Point, region: String, session: Int, depositDepthMM: Double?,
             targetMM: ClosedRange<Double>, diameterMM: Double
         ) {
             self.planID = planID
@@ -32,8 +34,9 @@ public struct SessionRecord: Sendable, Equatable {
 
         /// Where the deposit sits against the target band.
         public var band: DepthBand {
-            if depositDepthMM < targetMM.lowerBound { return .shallow }
-            if depositDepthMM > targetMM.upperBound { return .deep }
+            guard let depth = depositDepthMM else { return .unmeasured }
+            if depth < targetMM.lowerBound { return .shallow }
+            if depth > targetMM.upperBound { return .deep }
             return .onTarget
         }
     }
@@ -43,6 +46,11 @@ public struct SessionRecord: Sendable, Equatable {
         case shallow
         case onTarget = "on-target"
         case deep
+        /// Done, and its depth not known: a real board reports strokes, not where the pigment went.
+        case unmeasured
+
+        /// The bands a measured depth falls into (the histograms' bars).
+        public static let measured: [DepthBand] = [.shallow, .onTarget, .deep]
     }
 
     /// A dot of the plan that this record did not execute (another session), at its planned position.
@@ -181,6 +189,11 @@ public struct SessionRecord: Sendable, Equatable {
     public var skinTone: String
     public var pigmentTone: String
     public var skinName: String
+    /// Where the dots' deposit depths come from, in a sentence for the reader (the simulator's record, an estimate
+    /// from the board's stroke reports, or nothing).
+    public var depthSource: String
+    /// Where the dots' positions come from, in a sentence for the reader.
+    public var positionSource: String
 
     public init(kind: String, planFile: String, session: Int = 1, sessionCount: Int = 1) {
         self.kind = kind
@@ -196,24 +209,31 @@ public struct SessionRecord: Sendable, Equatable {
         skinTone = "#e8c4a8"
         pigmentTone = "#2b2a2e"
         skinName = ""
+        depthSource = ""
+        positionSource = ""
+    }
+
+    /// The depths that were measured, over all dots or one region's.
+    public func measuredDepths(region: String? = nil) -> [Double] {
+        dots.compactMap { dot in region == nil || dot.region == region ? dot.depositDepthMM : nil }
     }
 }
 
 /// The summary numbers at the top of the report and in its table: the same values as the `--json` summary, copied
-/// from it (never recomputed here). Keys are those of the JSON summary.
+/// from it (never recomputed here). Keys are those of the JSON summary; a depth nothing measured is `null`.
 public struct ReportSummary: Codable, Sendable, Equatable {
     public struct Region: Codable, Sendable, Equatable {
         public var name: String
         public var dots: Int
         public var timeS: Double
-        public var depthP05MM: Double
-        public var meanDepthMM: Double
-        public var depthP95MM: Double
-        public var deep: Int
-        public var shallow: Int
+        public var depthP05MM: Double?
+        public var meanDepthMM: Double?
+        public var depthP95MM: Double?
+        public var deep: Int?
+        public var shallow: Int?
         public init(
-            name: String, dots: Int, timeS: Double, depthP05MM: Double, meanDepthMM: Double, depthP95MM: Double,
-            deep: Int, shallow: Int
+            name: String, dots: Int, timeS: Double, depthP05MM: Double?, meanDepthMM: Double?, depthP95MM: Double?,
+            deep: Int?, shallow: Int?
         ) {
             self.name = name
             self.dots = dots
@@ -231,6 +251,18 @@ public struct ReportSummary: Codable, Sendable, Equatable {
             case meanDepthMM = "mean_depth_mm"
             case depthP95MM = "depth_p95_mm"
         }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(dots, forKey: .dots)
+            try container.encode(timeS, forKey: .timeS)
+            try container.encode(depthP05MM, forKey: .depthP05MM)
+            try container.encode(meanDepthMM, forKey: .meanDepthMM)
+            try container.encode(depthP95MM, forKey: .depthP95MM)
+            try container.encode(deep, forKey: .deep)
+            try container.encode(shallow, forKey: .shallow)
+        }
     }
 
     public var outcome: String
@@ -242,18 +274,18 @@ public struct ReportSummary: Codable, Sendable, Equatable {
     public var dotsDone: Int
     public var dotsUncertain: Int
     public var dotsSkipped: Int
-    public var depthP05MM: Double
-    public var depthMeanMM: Double
-    public var depthP95MM: Double
-    public var blowouts: Int
-    public var shallow: Int
+    public var depthP05MM: Double?
+    public var depthMeanMM: Double?
+    public var depthP95MM: Double?
+    public var blowouts: Int?
+    public var shallow: Int?
     public var faults: [String]
     public var regions: [Region]
 
     public init(
         outcome: String, sessionTimeS: Double, machineTimeS: Double, estimatedTimeS: Double, probingTimeS: Double,
-        dotsPlanned: Int, dotsDone: Int, dotsUncertain: Int, dotsSkipped: Int, depthP05MM: Double,
-        depthMeanMM: Double, depthP95MM: Double, blowouts: Int, shallow: Int, faults: [String], regions: [Region]
+        dotsPlanned: Int, dotsDone: Int, dotsUncertain: Int, dotsSkipped: Int, depthP05MM: Double?,
+        depthMeanMM: Double?, depthP95MM: Double?, blowouts: Int?, shallow: Int?, faults: [String], regions: [Region]
     ) {
         self.outcome = outcome
         self.sessionTimeS = sessionTimeS
@@ -286,5 +318,40 @@ public struct ReportSummary: Codable, Sendable, Equatable {
         case depthP05MM = "depth_p05_mm"
         case depthMeanMM = "depth_mean_mm"
         case depthP95MM = "depth_p95_mm"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(outcome, forKey: .outcome)
+        try container.encode(sessionTimeS, forKey: .sessionTimeS)
+        try container.encode(machineTimeS, forKey: .machineTimeS)
+        try container.encode(estimatedTimeS, forKey: .estimatedTimeS)
+        try container.encode(probingTimeS, forKey: .probingTimeS)
+        try container.encode(dotsPlanned, forKey: .dotsPlanned)
+        try container.encode(dotsDone, forKey: .dotsDone)
+        try container.encode(dotsUncertain, forKey: .dotsUncertain)
+        try container.encode(dotsSkipped, forKey: .dotsSkipped)
+        try container.encode(depthP05MM, forKey: .depthP05MM)
+        try container.encode(depthMeanMM, forKey: .depthMeanMM)
+        try container.encode(depthP95MM, forKey: .depthP95MM)
+        try container.encode(blowouts, forKey: .blowouts)
+        try container.encode(shallow, forKey: .shallow)
+        try container.encode(faults, forKey: .faults)
+        try container.encode(regions, forKey: .regions)
+    }
+}
+
+/// The statistics both summaries use, so that a dry run and a run compute their depth figures alike.
+public enum DepthStatistics {
+    public static func mean(_ values: [Double]) -> Double {
+        values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
+    }
+
+    /// Nearest-rank percentile (0 for no values).
+    public static func percentile(_ values: [Double], _ fraction: Double) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        let rank = Int((fraction * Double(sorted.count)).rounded(.up)) - 1
+        return sorted[min(sorted.count - 1, max(0, rank))]
     }
 }

@@ -6,6 +6,7 @@ import SMPControl
 import SMPHardware
 import SMPJournal
 import SMPPlanning
+import SMPReport
 import SMPRun
 import SMPSerial
 import SMPWire
@@ -29,11 +30,17 @@ struct RunCommand: ParsableCommand {
             board's own report say what is done. --redo-uncertain needles the uncertain dots again: your \
             decision, recorded in the journal, and a possible second hit on each.
 
+            --report FILE.html writes the run as a picture, as `smpctl dry-run --report` does: every done dot at \
+            its commanded position, the timeline of the schedule with the run's events, the regions' table. With \
+            --profile the run asks the board for each dot's stroke detail and the report and summary show the \
+            deposit depth estimated from it through the profile; without, the depth is not measured. The report \
+            is written also when the run ends with dots not done.
+
             Exit codes: 0 every dot done; 64 usage; 65 bad plan, profile or journal, or a dot the host refuses \
             (nothing sent); 66 --resume without a journal; 69 the port cannot be used, or the board is not the \
             journal's or speaks another protocol; 70 the session ended with dots not done (the summary says \
             which and why; resume with --resume); 73 the journal exists (use --resume) or cannot be created; 74 \
-            the board does not answer, or the journal cannot be written.
+            the board does not answer, or the journal or the report cannot be written.
             """
     )
 
@@ -59,6 +66,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print the summary as one JSON document on stdout.")
     var json = false
 
+    @Option(help: "Write the run's report (one self-contained HTML file) here.")
+    var report: String?
+
     @OptionGroup var hardware: HardwareOptions
 
     @OptionGroup var line: LineSpeedOption
@@ -70,10 +80,11 @@ struct RunCommand: ParsableCommand {
         if redoUncertain && !resume {
             throw ValidationError("--redo-uncertain: only with --resume (a new run has no uncertain dots)")
         }
+        if let report { try CommandFiles.checkOutput(report) }
     }
 
     func run() throws {
-        let dots = try loadDots()
+        let (planned, dots, clientProfile) = try loadDots()
         let hash = dots.planHash
         guard
             let journalPath = journal
@@ -113,14 +124,21 @@ struct RunCommand: ParsableCommand {
         }
         let ledger = try openJournal(at: journalPath, plan: hash, board: identity)
         Output.diagnostic("journal: \(journalPath)")
-        let summary = try RunSession(
+        let (summary, record) = try RunSession(
             dots: dots, board: boardDefinition, ledger: ledger, transport: transport, logger: logger(),
-            redoUncertain: redoUncertain, fittedCartridge: hello.cartridge
+            redoUncertain: redoUncertain, fittedCartridge: hello.cartridge,
+            estimator: clientProfile.map(DepositEstimator.init(profile:)), plan: planned
         ).run()
         var printed = summary
         printed.plan = plan
         printed.port = path
         printed.journal = journalPath
+        if let reportFile = report {
+            var drawn = record
+            drawn.planFile = plan
+            try CommandFiles.write(Array(HTMLReport.render(drawn, summary: printed.reportSummary).utf8), to: reportFile)
+            if !json { Output.diagnostic("report written to \(reportFile)") }
+        }
         if json {
             try Output.json(printed)
         } else {
@@ -137,15 +155,18 @@ struct RunCommand: ParsableCommand {
 
     // MARK: Steps
 
-    func loadDots() throws -> [ControlDot] {
+    /// The plan's session, its dots (with the profile's hangs) and the profile.
+    func loadDots() throws -> (plan: PlanResult, dots: [ControlDot], profile: ClientProfile?) {
         let result = try CommandFiles.plannedSession(plan)
         var dots = ControlDot.dots(of: result)
+        var clientProfile: ClientProfile?
         if let profile {
             let path =
                 profile.hasSuffix(".json") || profile.contains("/")
                 ? profile : ProfileStore.directory() + "/\(profile).json"
             do {
                 let loaded = try ClientProfile.load(from: path, board: .r1, handpiece: .rotaryR1)
+                clientProfile = loaded
                 dots = try dots.applying(hangByRegion: loaded.hangByRegion, planFile: plan)
             } catch let error as CalibrationError {
                 throw CommandFailure(.dataError, error.message)
@@ -159,7 +180,7 @@ struct RunCommand: ParsableCommand {
         if let problem = HostChecks.firstProblem(in: dots, limits: BoardLimits(.r1)) {
             throw CommandFailure(.dataError, "\(plan): \(problem); nothing sent")
         }
-        return dots
+        return (result, dots, clientProfile)
     }
 
     func selectPort() throws -> (path: String, board: BoardDefinition?) {

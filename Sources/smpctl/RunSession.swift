@@ -1,9 +1,12 @@
 import Foundation
 import Glibc
 import Logging
+import SMPCalibration
 import SMPControl
 import SMPHardware
 import SMPJournal
+import SMPPlanning
+import SMPReport
 import SMPRun
 import SMPSystem
 import Synchronization
@@ -24,8 +27,13 @@ struct RunSession {
     let redoUncertain: Bool
     /// The cartridge the board says is fitted.
     let fittedCartridge: String
+    /// The client profile's deposit model: with it the run asks for every dot's stroke detail and estimates the
+    /// deposit depth from it.
+    let estimator: DepositEstimator?
+    let plan: PlanResult
 
-    func run() throws -> RunSummary {
+    func run() throws -> (summary: RunSummary, record: SessionRecord) {
+        let hostOrigin = transport.now
         signal(SIGINT) { _ in operatorInterrupts.add(1, ordering: .relaxed) }
         signal(SIGTERM) { _ in terminationRequests.add(1, ordering: .relaxed) }
         defer {
@@ -35,6 +43,7 @@ struct RunSession {
         var configuration = SessionController.Configuration()
         configuration.hostSoftware = "smpctl-run"
         configuration.sessionID = UInt32.random(in: 1...UInt32.max / 2)
+        configuration.requestStrokeDetail = estimator != nil
         var policy = SessionRunner<SerialControllerTransport, Journal>.Policy()
         policy.redoUncertain = redoUncertain
         var runner = SessionRunner(
@@ -65,7 +74,21 @@ struct RunSession {
                 Output.diagnostic("smpctl: \(error)")
             }
         }
-        return RunSummary(runner: runner, accounting: accounting, operatorStopped: operatorState.stopRequested)
+        let depthSource =
+            estimator.map {
+                "estimated from each dot's stroke reports (Z and load at the bottom) through the client profile "
+                    + "\($0.profile.name.isEmpty ? "" : "\($0.profile.name) ")of \($0.profile.date)"
+            }
+            ?? "not measured: a board reports strokes, not where the pigment went (run with --profile to estimate it)"
+        let runRecord = RunRecord(
+            runner: runner, accounting: accounting, plan: plan, hostOrigin: hostOrigin,
+            depth: estimator.map { estimator in
+                { dot, strokes in estimator.depositDepthMM(of: strokes, x: dot.motion.xMM, y: dot.motion.yMM) }
+            }, depthSource: depthSource)
+        let summary = RunSummary(
+            runner: runner, accounting: accounting, operatorStopped: operatorState.stopRequested,
+            record: runRecord, hostOrigin: hostOrigin)
+        return (summary, runRecord.record)
     }
 }
 

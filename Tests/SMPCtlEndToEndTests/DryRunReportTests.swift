@@ -53,6 +53,16 @@ import Testing
         return try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
+    /// The executed session's dots per depth band, from the map's paths' `data-count`.
+    static func dotCounts(_ html: String) -> [String: Int] {
+        let pattern = #/class="dots (shallow|on-target|deep|unmeasured)" stroke-width="[0-9.]+" data-count="([0-9]+)"/#
+        var counts: [String: Int] = [:]
+        for match in html.matches(of: pattern) {
+            counts[String(match.output.1), default: 0] += Int(match.output.2) ?? 0
+        }
+        return counts
+    }
+
     @Test func reportIsWellFormedAndHoldsEveryExecutedDot() throws {
         let run = try Self.run.get()
         let (json, html) = (try run.json, run.html)
@@ -61,10 +71,10 @@ import Testing
         let done = try #require(json["dots_done"] as? Int)
         try #require(done > 0)
         // One data-count per depth band path of the executed session; together every executed dot.
-        let pattern = try Regex(#"class="dots (shallow|on-target|deep)" stroke-width="[0-9.]+" data-count="([0-9]+)""#)
-        let counts = html.matches(of: pattern).compactMap { Int($0.output[2].substring ?? "") }
-        #expect(counts.count == 3)
-        #expect(counts.reduce(0, +) == done)
+        let counts = Self.dotCounts(html)
+        #expect(counts.count == 4)
+        #expect(counts.values.reduce(0, +) == done)
+        #expect(counts["unmeasured"] == 0, "a dry run knows every executed dot's depth")
         #expect(!html.contains("http://") || !html.contains("src=\"http"), "the report loads nothing from the network")
     }
 

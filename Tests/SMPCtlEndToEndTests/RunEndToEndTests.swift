@@ -28,7 +28,7 @@ struct RunEndToEndTests {
                 "format", "plan", "port", "journal", "outcome", "dots_planned", "dots_done", "dots_uncertain",
                 "dots_skipped", "sessions", "reconnections", "machine_time_s", "estimated_time_s", "probing_time_s",
                 "touch_offs", "dots_per_second", "travel_mm", "late_commands", "wire_bytes_per_dot", "faults",
-                "not_done",
+                "not_done", "session_time_s", "depth_source", "depth_mm", "blowouts", "shallow", "regions", "events",
             ])
         #expect(summary["dots_planned"] as? Int == Self.planned)
         #expect(summary["dots_done"] as? Int == Self.planned)

@@ -4,6 +4,7 @@ import SMPControl
 import SMPHardware
 import SMPPlanning
 import SMPReport
+import SMPRun
 import Testing
 
 @testable import SMPDryRun
@@ -198,16 +199,15 @@ import Testing
         let logged = SessionController.Event(
             kind: .operatorStep(step), hostMicros: 30_000_000, boardMicros: 5_012_500_000, scheduleMicros: 5_010_000_000
         )
-        let event = DryRunReport.event(of: logged, origin: 5_000_000_000)
+        let event = SessionRecord.Event(logged, origin: 5_000_000_000)
         #expect(
             event
                 == SessionRecord.Event(
                     timeS: 12.5, sessionTimeS: 30, kind: .cartridge, detail: "cartridge change from RL3 to RL5"))
         let pigment = SessionController.OperatorStep(kind: .pigment, from: "ink A", to: "ink B")
         #expect(
-            DryRunReport.event(
-                of: .init(kind: .operatorStep(pigment), hostMicros: 0, boardMicros: nil, scheduleMicros: nil), origin: 0
-            )
+            SessionRecord.Event(
+                .init(kind: .operatorStep(pigment), hostMicros: 0, boardMicros: nil, scheduleMicros: nil), origin: 0)
                 == SessionRecord.Event(
                     timeS: nil, sessionTimeS: 0, kind: .pigment, detail: "pigment change from ink A to ink B"))
     }

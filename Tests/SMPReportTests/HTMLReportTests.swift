@@ -87,13 +87,37 @@ final class XMLProbe: NSObject, XMLParserDelegate {
         let probe = XMLProbe.parse(html)
         #expect(probe.parseError == nil)
         let bands = probe.elements(withClass: "dots").filter { !($0["class"] ?? "").contains("planned") }
-        try #require(bands.count == 3)
+        try #require(bands.count == 4)
         let counts = bands.compactMap { $0["data-count"].flatMap(Int.init) }
         #expect(counts.reduce(0, +) == 301)
-        #expect(counts == [101, 100, 100])  // shallow 0.3, on target 0.5, deep 0.9
+        #expect(counts == [101, 100, 100, 0])  // shallow 0.3, on target 0.5, deep 0.9, none unmeasured
         // The path holds one `h0` per dot.
         let drawn = bands.map { ($0["d"] ?? "").components(separatedBy: "h0").count - 1 }
         #expect(drawn == counts)
+    }
+
+    /// A run without a depth model: its dots are drawn grey as unmeasured, the histograms say so instead of drawing
+    /// bars, and the summary's depth figures are null, shown as "not measured".
+    @Test func unmeasuredDepthsAreDrawnAndSaidSo() throws {
+        var (record, summary) = Self.record(dots: 40)
+        for index in record.dots.indices { record.dots[index].depositDepthMM = nil }
+        record.depthSource = "not measured: a board reports strokes"
+        summary.depthP05MM = nil
+        summary.depthMeanMM = nil
+        summary.depthP95MM = nil
+        summary.blowouts = nil
+        summary.shallow = nil
+        let html = HTMLReport.render(record, summary: summary)
+        let probe = XMLProbe.parse(html)
+        #expect(probe.parseError == nil)
+        let unmeasured = probe.elements(withClass: "dots").filter { ($0["class"] ?? "").contains("unmeasured") }
+        #expect(unmeasured.compactMap { $0["data-count"].flatMap(Int.init) } == [40])
+        #expect(probe.elements(withClass: "bar").isEmpty)
+        #expect(html.contains("No deposit depth was measured: not measured: a board reports strokes."))
+        #expect(html.contains(#"<dd data-key="depth">not measured</dd>"#))
+        let decoded = try JSONDecoder().decode(ReportSummary.self, from: Data(HTMLReport.summaryJSON(summary).utf8))
+        #expect(decoded == summary)
+        #expect(HTMLReport.summaryJSON(summary).contains(#""depth_mean_mm":null"#))
     }
 
     @Test func embeddedSummaryDecodesToWhatWasGiven() throws {

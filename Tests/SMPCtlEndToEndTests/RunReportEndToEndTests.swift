@@ -1,0 +1,115 @@
+import Foundation
+import SMPBoardSim
+import Testing
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+
+/// `smpctl run --report` as a practitioner runs it, against `smpctl sim --pty`: the report holds every done dot,
+/// its numbers are the `--json` summary's, and with a calibrated profile its deposit-depth estimate (from the
+/// board's stroke reports only) is checked against the simulator's truth.
+@Suite("smpctl run --report against smpctl sim --pty, end to end")
+struct RunReportEndToEndTests {
+    static let planned = QuickPlan.dots.count
+
+    /// The report's embedded summary against the `--json` summary: every figure equal, a null where the other has
+    /// one.
+    static func expectSameNumbers(report summary: [String: Any], json: [String: Any]) throws {
+        for key in [
+            "session_time_s", "machine_time_s", "estimated_time_s", "probing_time_s", "dots_planned", "dots_done",
+            "dots_uncertain", "dots_skipped", "blowouts", "shallow",
+        ] {
+            let inReport = try #require(summary[key], "report: \(key)")
+            let inJSON = try #require(json[key], "json: \(key)")
+            #expect(inReport as? Double == inJSON as? Double, "\(key)")
+            #expect((inReport is NSNull) == (inJSON is NSNull), "\(key)")
+        }
+        if let depth = json["depth_mm"] as? [String: Any] {
+            #expect(summary["depth_p05_mm"] as? Double == depth["p05"] as? Double)
+            #expect(summary["depth_mean_mm"] as? Double == depth["mean"] as? Double)
+            #expect(summary["depth_p95_mm"] as? Double == depth["p95"] as? Double)
+        } else {
+            #expect(json["depth_mm"] is NSNull)
+            #expect(summary["depth_mean_mm"] is NSNull)
+        }
+        let regions = try #require(json["regions"] as? [[String: Any]])
+        let reportRegions = try #require(summary["regions"] as? [[String: Any]])
+        try #require(regions.count == reportRegions.count && !regions.isEmpty)
+        for (region, reported) in zip(regions, reportRegions) {
+            #expect(region["name"] as? String == reported["name"] as? String)
+            for key in ["dots", "time_s", "depth_p05_mm", "mean_depth_mm", "depth_p95_mm", "shallow", "deep"] {
+                #expect(region[key] as? Double == reported[key] as? Double, "\(key)")
+                #expect((region[key] is NSNull) == (reported[key] is NSNull), "\(key)")
+            }
+        }
+    }
+
+    static func wellFormed(_ html: String) -> Bool {
+        let parser = XMLParser(data: Data(html.utf8))
+        return parser.parse()
+    }
+
+    @Test("without a profile: every done dot drawn, its depth not measured (null in the JSON and the report)")
+    func reportWithoutProfile() throws {
+        let world = try RunWorld(seed: 3)
+        let report = world.directory.appendingPathComponent("run.html").path
+        let result = try world.run(["--report", report])
+        _ = try world.stopSimulator()
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        let json = try #require(runSummary(result), "stdout: \(result.standardOutput)")
+        try #require(json["dots_done"] as? Int == Self.planned)
+        let html = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(Self.wellFormed(html))
+        let counts = DryRunReportTests.dotCounts(html)
+        #expect(counts["unmeasured"] == Self.planned)
+        #expect(counts.values.reduce(0, +) == Self.planned)
+        #expect(html.contains(#"<dd data-key="depth">not measured</dd>"#))
+        #expect((json["depth_source"] as? String)?.hasPrefix("not measured") == true)
+        try Self.expectSameNumbers(report: try DryRunReportTests.embeddedSummary(html), json: json)
+    }
+
+    @Test(
+        "with a calibrated profile: the depth estimated from the stroke reports is the truth's, and the report shows it"
+    )
+    func reportWithProfile() throws {
+        // The same patient for `calibrate --port sim` and `sim --pty`: skin type, curved scalp and seed.
+        let seed: UInt64 = 4
+        let world = try RunWorld(seed: seed, surface: "curved")
+        let profile = world.directory.appendingPathComponent("client.json").path
+        let calibration = try SMPCtlProcess.run([
+            "calibrate", "--port", "sim", "--skin", "fitzpatrick-1-3", "--plan", world.plan, "--seed", "\(seed)",
+            "--out", profile, "--json",
+        ])
+        try #require(calibration.status == 0, "calibrate: \(calibration.standardError)")
+        let report = world.directory.appendingPathComponent("run.html").path
+        let result = try world.run(["--profile", profile, "--report", report])
+        let (truth, _) = try world.stopSimulator()
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        let json = try #require(runSummary(result), "stdout: \(result.standardOutput)")
+        try #require(json["dots_done"] as? Int == Self.planned)
+        let estimate = try #require(
+            json["depth_mm"] as? [String: Any], "no depth estimate: \(json["depth_source"] ?? "")")
+        let deposits = truth.dots.filter { $0.outcome == "completed" }.map(\.depositDepthMM).sorted()
+        try #require(deposits.count == Self.planned)
+        func nearestRank(_ fraction: Double) -> Double {
+            deposits[min(deposits.count - 1, max(0, Int((fraction * Double(deposits.count)).rounded(.up)) - 1))]
+        }
+        let truthMean = deposits.reduce(0, +) / Double(deposits.count)
+        let mean = try #require(estimate["mean"] as? Double)
+        let p05 = try #require(estimate["p05"] as? Double)
+        let p95 = try #require(estimate["p95"] as? Double)
+        // The estimate inherits the calibration's error (its membrane loss, its tent stiffness): within the
+        // calibration's own accuracy target of the truth.
+        #expect(abs(mean - truthMean) <= 0.05, "estimated mean \(mean) mm, truth \(truthMean) mm")
+        #expect(abs(p05 - nearestRank(0.05)) <= 0.05, "estimated p05 \(p05) mm, truth \(nearestRank(0.05)) mm")
+        #expect(abs(p95 - nearestRank(0.95)) <= 0.05, "estimated p95 \(p95) mm, truth \(nearestRank(0.95)) mm")
+        #expect(json["blowouts"] as? Int == truth.dots.count { $0.outcome == "completed" && $0.tooDeep })
+        let html = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(Self.wellFormed(html))
+        let counts = DryRunReportTests.dotCounts(html)
+        #expect(counts["unmeasured"] == 0)
+        #expect(counts.values.reduce(0, +) == Self.planned)
+        try Self.expectSameNumbers(report: try DryRunReportTests.embeddedSummary(html), json: json)
+    }
+}
