@@ -135,6 +135,32 @@ import Testing
         #expect(rows == 2)
     }
 
+    /// A 1000 x 700 headless-Chromium screenshot of one section of the report `html`: the same document with the
+    /// other sections hidden by an added style rule, written beside `file`.
+    static func screenshot(_ html: String, section: String, beside file: URL, chromium: String) throws -> PNGImage {
+        let page = file.deletingLastPathComponent().appendingPathComponent("\(section).html")
+        let focused = html.replacingOccurrences(
+            of: "</head>", with: "<style>section:not(#\(section)),h1,.sub{display:none}</style></head>")
+        try Data(focused.utf8).write(to: page)
+        let shot = file.deletingLastPathComponent().appendingPathComponent("\(section).png")
+        try? FileManager.default.removeItem(at: shot)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: chromium)
+        process.arguments = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1000,700",
+            "--screenshot=\(shot.path)", page.absoluteString,
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        let data = try Data(contentsOf: shot)
+        #expect(data.count > 4_000, "\(section): \(data.count) bytes")
+        let image = try PNGImage(data: data)
+        #expect(image.width == 1000 && image.height == 700)
+        return image
+    }
+
     /// Headless Chromium renders the map and the timeline; each screenshot must show the colours drawn there.
     @Test(
         .enabled(
@@ -149,26 +175,7 @@ import Testing
             ("timeline-section", [(0x1d, 0x6f, 0xb8), (0x8a, 0x4f, 0xbf), (0xc2, 0x6a, 0x00)], "the three series"),
         ]
         for section in sections {
-            let page = file.deletingLastPathComponent().appendingPathComponent("\(section.id).html")
-            let focused = html.replacingOccurrences(
-                of: "</head>", with: "<style>section:not(#\(section.id)),h1,.sub{display:none}</style></head>")
-            try Data(focused.utf8).write(to: page)
-            let shot = file.deletingLastPathComponent().appendingPathComponent("\(section.id).png")
-            try? FileManager.default.removeItem(at: shot)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: chromium)
-            process.arguments = [
-                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1000,700",
-                "--screenshot=\(shot.path)", page.absoluteString,
-            ]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            let data = try Data(contentsOf: shot)
-            #expect(data.count > 4_000, "\(section.id): \(data.count) bytes")
-            let image = try PNGImage(data: data)
-            #expect(image.width == 1000 && image.height == 700)
+            let image = try Self.screenshot(html, section: section.id, beside: file, chromium: chromium)
             let background =
                 image.count(near: (0xfa, 0xfa, 0xfa), tolerance: 3)
                 + image.count(near: (0xff, 0xff, 0xff), tolerance: 3)

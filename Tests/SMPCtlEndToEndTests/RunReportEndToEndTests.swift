@@ -69,28 +69,57 @@ struct RunReportEndToEndTests {
         try Self.expectSameNumbers(report: try DryRunReportTests.embeddedSummary(html), json: json)
     }
 
-    @Test(
-        "with a calibrated profile: the depth estimated from the stroke reports is the truth's, and the report shows it"
-    )
-    func reportWithProfile() throws {
-        // The same patient for `calibrate --port sim` and `sim --pty`: skin type, curved scalp and seed.
+    /// One calibrated run, shared by the tests that read it (the run is the slow part): `calibrate --port sim` of a
+    /// seeded patient, then `run --profile --report` on the same patient behind `smpctl sim --pty` (skin type, curved
+    /// scalp and seed make the patient).
+    struct ProfiledRun: Sendable {
+        var jsonText: String
+        var html: String
+        var file: URL
+        var truthDeposits: [Double]
+        var truthTooDeep: Int
+        var json: [String: Any] {
+            get throws {
+                try #require(JSONSerialization.jsonObject(with: Data(jsonText.utf8)) as? [String: Any])
+            }
+        }
+    }
+
+    static let profiledRun: Result<ProfiledRun, any Error> = Result {
         let seed: UInt64 = 4
         let world = try RunWorld(seed: seed, surface: "curved")
-        let profile = world.directory.appendingPathComponent("client.json").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smpctl-run-report-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let profile = directory.appendingPathComponent("client.json").path
         let calibration = try SMPCtlProcess.run([
             "calibrate", "--port", "sim", "--skin", "fitzpatrick-1-3", "--plan", world.plan, "--seed", "\(seed)",
             "--out", profile, "--json",
         ])
-        try #require(calibration.status == 0, "calibrate: \(calibration.standardError)")
-        let report = world.directory.appendingPathComponent("run.html").path
-        let result = try world.run(["--profile", profile, "--report", report])
+        guard calibration.status == 0 else {
+            throw DryRunReportTests.ReportTestError(message: "calibrate: \(calibration.standardError)")
+        }
+        let report = directory.appendingPathComponent("run.html")
+        let result = try world.run(["--profile", profile, "--report", report.path])
         let (truth, _) = try world.stopSimulator()
-        #expect(result.status == 0, "stderr: \(result.standardError)")
-        let json = try #require(runSummary(result), "stdout: \(result.standardOutput)")
+        guard result.status == 0 else {
+            throw DryRunReportTests.ReportTestError(message: "run: exit \(result.status): \(result.standardError)")
+        }
+        let completed = truth.dots.filter { $0.outcome == "completed" }
+        return ProfiledRun(
+            jsonText: result.standardOutput, html: try String(contentsOf: report, encoding: .utf8), file: report,
+            truthDeposits: completed.map(\.depositDepthMM).sorted(), truthTooDeep: completed.count(where: \.tooDeep))
+    }
+
+    @Test(
+        "with a calibrated profile: the depth estimated from the stroke reports is the truth's, and the report shows it"
+    )
+    func reportWithProfile() throws {
+        let run = try Self.profiledRun.get()
+        let json = try run.json
         try #require(json["dots_done"] as? Int == Self.planned)
         let estimate = try #require(
             json["depth_mm"] as? [String: Any], "no depth estimate: \(json["depth_source"] ?? "")")
-        let deposits = truth.dots.filter { $0.outcome == "completed" }.map(\.depositDepthMM).sorted()
+        let deposits = run.truthDeposits
         try #require(deposits.count == Self.planned)
         func nearestRank(_ fraction: Double) -> Double {
             deposits[min(deposits.count - 1, max(0, Int((fraction * Double(deposits.count)).rounded(.up)) - 1))]
@@ -104,12 +133,29 @@ struct RunReportEndToEndTests {
         #expect(abs(mean - truthMean) <= 0.05, "estimated mean \(mean) mm, truth \(truthMean) mm")
         #expect(abs(p05 - nearestRank(0.05)) <= 0.05, "estimated p05 \(p05) mm, truth \(nearestRank(0.05)) mm")
         #expect(abs(p95 - nearestRank(0.95)) <= 0.05, "estimated p95 \(p95) mm, truth \(nearestRank(0.95)) mm")
-        #expect(json["blowouts"] as? Int == truth.dots.count { $0.outcome == "completed" && $0.tooDeep })
-        let html = try String(contentsOfFile: report, encoding: .utf8)
-        #expect(Self.wellFormed(html))
-        let counts = DryRunReportTests.dotCounts(html)
+        #expect(json["blowouts"] as? Int == run.truthTooDeep)
+        #expect(Self.wellFormed(run.html))
+        let counts = DryRunReportTests.dotCounts(run.html)
         #expect(counts["unmeasured"] == 0)
         #expect(counts.values.reduce(0, +) == Self.planned)
-        try Self.expectSameNumbers(report: try DryRunReportTests.embeddedSummary(html), json: json)
+        try Self.expectSameNumbers(report: try DryRunReportTests.embeddedSummary(run.html), json: json)
+    }
+
+    /// Headless Chromium draws the run's map (its dots in the on-target green) and its timeline's three series.
+    @Test(
+        .enabled(
+            if: DryRunReportTests.chromium != nil,
+            "Chromium is not installed (make test installs Debian's chromium where apt works)"))
+    func browserDrawsTheRunsMapAndTimeline() throws {
+        let chromium = try #require(DryRunReportTests.chromium)
+        let run = try Self.profiledRun.get()
+        let map = try DryRunReportTests.screenshot(
+            run.html, section: "map-section", beside: run.file, chromium: chromium)
+        #expect(map.count(near: (0x2e, 0x9e, 0x4f), tolerance: 40) > 200, "no on-target dots drawn")
+        let timeline = try DryRunReportTests.screenshot(
+            run.html, section: "timeline-section", beside: run.file, chromium: chromium)
+        for colour: (UInt8, UInt8, UInt8) in [(0x1d, 0x6f, 0xb8), (0x8a, 0x4f, 0xbf), (0xc2, 0x6a, 0x00)] {
+            #expect(timeline.count(near: colour, tolerance: 40) > 200, "series \(colour) not drawn")
+        }
     }
 }
