@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "SMPBoardSim", targets: ["SMPBoardSim"]),
         // For the benchmarks package: the pseudo-terminal its serial benchmarks play the board on.
         .library(name: "SMPSystem", targets: ["SMPSystem"]),
+        .library(name: "SMPChecksum", targets: ["SMPChecksum"]),
         .library(name: "SMPJournal", targets: ["SMPJournal"]),
         .library(name: "SMPMotion", targets: ["SMPMotion"]),
         .library(name: "SMPControl", targets: ["SMPControl"]),
@@ -44,11 +45,12 @@ let package = Package(
         .target(name: "SMPHardware", swiftSettings: strict),
         // Wire protocol v2: framing, CRC-32C, messages, reliable session. Imports nothing of ours (only
         // swift-collections' Deque for its queues).
-        .target(name: "SMPWire", dependencies: [deque], swiftSettings: strict),
+        .target(name: "SMPWire", dependencies: ["SMPChecksum", deque], swiftSettings: strict),
         // Test tooling for the wire (as NIOTestUtils is for NIO): a lossy virtual link, a session pair in virtual
         // time, a decoder fed every chunking. Used by tests and benchmarks, never by the product.
         .target(
-            name: "SMPWireTesting", dependencies: ["SMPWire", "SMPHardware", "SMPBoardSim"], swiftSettings: strict),
+            name: "SMPWireTesting", dependencies: ["SMPWire", "SMPChecksum", "SMPHardware", "SMPBoardSim"],
+            swiftSettings: strict),
         // Plan model, validation, SVG import, dot generation and visiting order.
         .target(name: "SMPPlanning", dependencies: ["SMPHardware"], swiftSettings: strict),
         // The fuzz harness for the plan loader and SVG importer, shared by the libFuzzer targets and the test that
@@ -63,8 +65,10 @@ let package = Package(
         // The one wrapper for system calls on file descriptors (EINTR, injectable faults), the pseudo-terminal and
         // the atomic file writer. Imports nothing of ours.
         .target(name: "SMPSystem", swiftSettings: strict),
+        // CRC-32C, the one checksum of wire frames and journal records.
+        .target(name: "SMPChecksum", swiftSettings: strict),
         // The run journal: append-only, checksummed, durable before a dot's bytes leave. Imports only SMPSystem.
-        .target(name: "SMPJournal", dependencies: ["SMPSystem"], swiftSettings: strict),
+        .target(name: "SMPJournal", dependencies: ["SMPSystem", "SMPChecksum"], swiftSettings: strict),
         .target(
             name: "SMPSerial", dependencies: ["CLibSerialPort", "SMPHardware", "SMPSystem"], swiftSettings: strict),
         // Test tooling for the serial transport: a board answering status queries on a pseudo-terminal. Used by tests
@@ -128,12 +132,14 @@ let package = Package(
         ),
 
         .testTarget(
-            name: "SMPWireTests", dependencies: ["SMPWire", "SMPWireTesting", "SMPHardware", "SMPBoardSim"],
+            name: "SMPWireTests",
+            dependencies: ["SMPWire", "SMPChecksum", "SMPWireTesting", "SMPHardware", "SMPBoardSim"],
             resources: [.copy("Corpus")],
             swiftSettings: strict),
         .testTarget(name: "SMPHardwareTests", dependencies: ["SMPHardware"], swiftSettings: strict),
         .testTarget(name: "SMPSystemTests", dependencies: ["SMPSystem"], swiftSettings: strict),
-        .testTarget(name: "SMPJournalTests", dependencies: ["SMPJournal", "SMPSystem"], swiftSettings: strict),
+        .testTarget(
+            name: "SMPJournalTests", dependencies: ["SMPJournal", "SMPSystem", "SMPChecksum"], swiftSettings: strict),
         .testTarget(
             name: "SMPPlanningTests", dependencies: ["SMPPlanning", "SMPPlanningTesting", "SMPHardware"],
             resources: [.copy("Corpus")], swiftSettings: strict),

@@ -29,6 +29,7 @@ let package = Package(
             "WireBenchmarks",
             [
                 .product(name: "SMPWire", package: "smpctl"), .product(name: "SMPWireTesting", package: "smpctl"),
+                .product(name: "SMPChecksum", package: "smpctl"),
                 .product(name: "SMPHardware", package: "smpctl"), .product(name: "SMPControl", package: "smpctl"),
                 .product(name: "SMPDryRun", package: "smpctl"), .product(name: "SMPPlanning", package: "smpctl"),
                 .product(name: "SMPBoardSim", package: "smpctl"),

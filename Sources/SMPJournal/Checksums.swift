@@ -1,29 +1,3 @@
-/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78): the check of every journal record.
-///
-/// The same function as SMPWire's frame check; the journal keeps its own byte-wise copy because it may import only
-/// SMPSystem (Docs/Architecture.md), and records are appended a few at a time, so the table-per-byte form is fast
-/// enough (Docs/Performance.md, "SMPJournal").
-enum JournalCRC32C {
-    private static let table: [UInt32] = (0..<256).map { byte in
-        var crc = UInt32(byte)
-        for _ in 0..<8 { crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1 }
-        return crc
-    }
-
-    /// The CRC-32C of `bytes[range]`, continuing from `seed`.
-    static func checksum(_ bytes: [UInt8], _ range: Range<Int>, seed: UInt32 = 0) -> UInt32 {
-        var crc = ~seed
-        table.withUnsafeBufferPointer { table in
-            bytes.withUnsafeBufferPointer { bytes in
-                for index in range {
-                    crc = table[Int((crc ^ UInt32(bytes[index])) & 0xFF)] ^ (crc >> 8)
-                }
-            }
-        }
-        return ~crc
-    }
-}
-
 /// SHA-256 (FIPS 180-4), for the plan hash: a plan's identity must not collide by accident across the plans a
 /// clinic keeps, which a 32-bit check could.
 enum SHA256 {

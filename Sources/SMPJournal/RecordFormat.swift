@@ -1,4 +1,5 @@
 import Glibc
+import SMPChecksum
 
 /// The record format (Docs/Journal.md gives it byte by byte).
 ///
@@ -94,8 +95,8 @@ enum RecordFormat {
         record.u32(0)
         record.bytes(body)
         var output = record.output
-        let crc = JournalCRC32C.checksum(output, 0..<4)
-        let full = JournalCRC32C.checksum(output, 8..<output.count, seed: crc)
+        let crc = CRC32C.checksum(output[0..<4])
+        let full = CRC32C.checksum(output[8..<output.count], seed: crc)
         for index in 0..<4 { output[4 + index] = UInt8(truncatingIfNeeded: full >> UInt32(8 * index)) }
         return output
     }
@@ -120,9 +121,8 @@ enum RecordFormat {
             return .failure(.truncated("the record's \(length) body bytes are cut short"))
         }
         let stored = readU32(bytes, offset + 4)
-        let seed = JournalCRC32C.checksum(bytes, offset..<(offset + 4))
-        let computed = JournalCRC32C.checksum(
-            bytes, (offset + framingSize)..<(offset + framingSize + length), seed: seed)
+        let seed = CRC32C.checksum(bytes[offset..<(offset + 4)])
+        let computed = CRC32C.checksum(bytes[(offset + framingSize)..<(offset + framingSize + length)], seed: seed)
         guard stored == computed else { return .failure(.damaged("checksum mismatch")) }
         return .success(Frame(offset: offset, end: offset + framingSize + length))
     }

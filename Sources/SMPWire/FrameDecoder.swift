@@ -1,3 +1,5 @@
+import SMPChecksum
+
 /// A streaming, sans-I/O frame decoder: feed it bytes in chunks of any size, it reports frames, heartbeats and
 /// errors with their stream offsets. Memory is bounded by `Frame.maximumLength` whatever it is fed.
 ///

@@ -1,3 +1,5 @@
+import SMPChecksum
+
 /// Turns frames into bytes on the wire: header, message, CRC-32C, then byte stuffing and a closing delimiter.
 public struct FrameEncoder: Sendable {
     /// Seeds the check of every non-handshake frame, so that a peer built from another message schema fails the

@@ -1,3 +1,5 @@
+import SMPChecksum
+
 /// The identity of protocol v2's message layouts. Its hash travels in the hellos and seeds every non-handshake
 /// frame check, so that two builds that disagree about any layout refuse each other at connect, by name.
 ///

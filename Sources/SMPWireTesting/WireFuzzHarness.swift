@@ -1,4 +1,5 @@
 import SMPBoardSim
+import SMPChecksum
 import SMPHardware
 import SMPWire
 

@@ -1,4 +1,5 @@
 import Foundation
+import SMPChecksum
 import Testing
 
 @testable import SMPWire

@@ -1,4 +1,5 @@
 import Benchmark
+import SMPChecksum
 import SMPHardware
 import SMPWire
 import SMPWireTesting

@@ -1,4 +1,5 @@
-/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the frame check of protocol v1.
+/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78): the frame check of the wire protocol and the record check
+/// of the run journal.
 ///
 /// Chosen over CRC-16 because at the corruption rates the link is tested with, a 16-bit check lets about one corrupt
 /// frame in 65,536 through; CRC-32C has Hamming distance 6 up to 5,243 bits, far beyond our 255-byte frames.
@@ -50,6 +51,8 @@ public struct CRC32C: Sendable {
         state = crc
     }
 
+    // Inlinable, so that callers in other modules get it specialized for their collection type.
+    @inlinable
     public mutating func update<Bytes: Sequence<UInt8>>(_ bytes: Bytes) {
         let handled: Void? = bytes.withContiguousStorageIfAvailable { buffer in
             update(UnsafeRawBufferPointer(buffer))
@@ -60,6 +63,7 @@ public struct CRC32C: Sendable {
     }
 
     /// The CRC-32C of `bytes`, continuing from `seed`.
+    @inlinable
     public static func checksum<Bytes: Sequence<UInt8>>(_ bytes: Bytes, seed: UInt32 = 0) -> UInt32 {
         var crc = CRC32C(seed: seed)
         crc.update(bytes)
