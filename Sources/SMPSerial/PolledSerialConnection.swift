@@ -143,12 +143,13 @@ final class PolledSerialConnection: SerialConnection, @unchecked Sendable {
             }
             if descriptors[1].revents != 0 { drainWakePipe() }
             let revents = descriptors[0].revents
-            if revents & Int16(POLLNVAL) != 0 {
-                ending = lost("poll", "the port's descriptor is no longer valid")
+            if let invalid = SerialError.lineEnding(revents: revents, port: path, afterReading: false) {
+                ending = invalid
                 break
             }
             if revents & Int16(POLLIN) != 0 {
-                switch readAvailable(into: &buffer, revents: revents) {
+                switch device.readAvailable(into: &buffer, revents: revents, deliver: { continuation.yield(Array($0)) })
+                {
                 case .some(let error):
                     ending = error
                     break loop
@@ -156,12 +157,8 @@ final class PolledSerialConnection: SerialConnection, @unchecked Sendable {
                     break
                 }
             }
-            if revents & Int16(POLLHUP) != 0 {
-                ending = lost("poll", "the device hung up (POLLHUP)")
-                break
-            }
-            if revents & Int16(POLLERR) != 0 {
-                ending = lost("poll", "the device reported an error condition (POLLERR)")
+            if let hangUp = SerialError.lineEnding(revents: revents, port: path, afterReading: true) {
+                ending = hangUp
                 break
             }
             if revents & Int16(POLLOUT) != 0, let error = flushPendingWrites() {
@@ -170,24 +167,6 @@ final class PolledSerialConnection: SerialConnection, @unchecked Sendable {
             }
         }
         finish(ending)
-    }
-
-    /// Reads until the kernel has nothing more, yielding each chunk; returns the error that ends the connection.
-    private func readAvailable(into buffer: inout [UInt8], revents: Int16) -> SerialError? {
-        while true {
-            let outcome = buffer.withUnsafeMutableBytes { raw in
-                Result { () throws(SerialError) -> Int? in try device.read(into: raw) }
-            }
-            let count: Int?
-            switch outcome {
-            case .success(let value): count = value
-            case .failure(let error): return classify(error, revents: revents)
-            }
-            guard let count else { return nil }
-            if count == 0 { return lost("read", "end of file: the device closed the line") }
-            continuation.yield(Array(buffer[0..<count]))
-            if count < buffer.count { return nil }
-        }
     }
 
     /// Writes queued bytes until the kernel takes no more; resumes each caller whose bytes are all written.
@@ -266,10 +245,6 @@ final class PolledSerialConnection: SerialConnection, @unchecked Sendable {
 
     private func classify(_ error: SerialError, revents: Int16) -> SerialError {
         error.classifyingHangUp(revents: revents)
-    }
-
-    private func lost(_ operation: String, _ message: String) -> SerialError {
-        SerialError(kind: .deviceLost, operation: operation, port: path, message: message)
     }
 
     private func wake() {

@@ -113,6 +113,23 @@ extension SerialError {
     }
 }
 
+extension SerialError {
+    /// The end of the line that poll's `revents` for `port` report, if any: an invalid descriptor (POLLNVAL); or,
+    /// once the bytes already readable are taken (`afterReading`), a hang-up (POLLHUP) or an error condition
+    /// (POLLERR). Every poll loop over a port asks this, so each ending is named the same way.
+    static func lineEnding(revents: Int16, port: String, afterReading: Bool) -> SerialError? {
+        func lost(_ message: String) -> SerialError {
+            SerialError(kind: .deviceLost, operation: "poll", port: port, message: message)
+        }
+        if !afterReading {
+            return revents & Int16(POLLNVAL) != 0 ? lost("the port's descriptor is no longer valid") : nil
+        }
+        if revents & Int16(POLLHUP) != 0 { return lost("the device hung up (POLLHUP)") }
+        if revents & Int16(POLLERR) != 0 { return lost("the device reported an error condition (POLLERR)") }
+        return nil
+    }
+}
+
 extension SerialError.Kind {
     /// Classifies an `errno` value from opening, configuring or using a port.
     public init(errorNumber: Int32) {

@@ -53,17 +53,17 @@ package final class SerialLine {
             return []
         }
         let revents = descriptor.revents
-        if revents & Int16(POLLNVAL) != 0 {
-            end(lost("poll", "the port's descriptor is no longer valid"))
+        if let invalid = SerialError.lineEnding(revents: revents, port: path, afterReading: false) {
+            end(invalid)
             return []
         }
         var received: [UInt8] = []
-        if revents & Int16(POLLIN) != 0, let error = readAvailable(into: &received, revents: revents) {
+        if revents & Int16(POLLIN) != 0,
+            let error = device.readAvailable(into: &buffer, revents: revents, deliver: { received += $0 })
+        {
             end(error)
-        } else if revents & Int16(POLLHUP) != 0 {
-            end(lost("poll", "the device hung up (POLLHUP)"))
-        } else if revents & Int16(POLLERR) != 0 {
-            end(lost("poll", "the device reported an error condition (POLLERR)"))
+        } else if let hangUp = SerialError.lineEnding(revents: revents, port: path, afterReading: true) {
+            end(hangUp)
         }
         return received
     }
@@ -104,12 +104,11 @@ package final class SerialLine {
                         message:
                             "the port took no byte for \(writeStallLimitMilliseconds) ms "
                             + "(\(bytes.count - offset) of \(bytes.count) left; held by flow control?)"))
-            } else if revents & Int16(POLLNVAL) != 0 {
-                end(lost("poll", "the port's descriptor is no longer valid"))
-            } else if revents & Int16(POLLHUP) != 0 {
-                end(lost("poll", "the device hung up (POLLHUP)"))
-            } else if revents & Int16(POLLERR) != 0 {
-                end(lost("poll", "the device reported an error condition (POLLERR)"))
+            } else if let ending =
+                SerialError.lineEnding(revents: revents, port: path, afterReading: false)
+                ?? SerialError.lineEnding(revents: revents, port: path, afterReading: true)
+            {
+                end(ending)
             }
         }
     }
@@ -121,31 +120,10 @@ package final class SerialLine {
         device.close()
     }
 
-    /// Reads until the kernel has nothing more; returns the error that ends the line, if one does.
-    private func readAvailable(into received: inout [UInt8], revents: Int16) -> SerialError? {
-        while true {
-            let outcome = buffer.withUnsafeMutableBytes { raw in
-                Result { () throws(SerialError) -> Int? in try device.read(into: raw) }
-            }
-            let count: Int?
-            switch outcome {
-            case .success(let value): count = value
-            case .failure(let error): return error.classifyingHangUp(revents: revents)
-            }
-            guard let count else { return nil }
-            if count == 0 { return lost("read", "end of file: the device closed the line") }
-            received += buffer[0..<count]
-            if count < buffer.count { return nil }
-        }
-    }
-
     /// Keeps the first error and releases the port.
     private func end(_ error: SerialError) {
         if failure == nil { failure = error }
         close()
     }
 
-    private func lost(_ operation: String, _ message: String) -> SerialError {
-        SerialError(kind: .deviceLost, operation: operation, port: path, message: message)
-    }
 }
