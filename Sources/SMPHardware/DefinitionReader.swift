@@ -1,40 +1,6 @@
 import Foundation
 
-/// A parsed JSON document that keeps booleans apart from numbers, so that a definition reader can say exactly
-/// which value at which path has the wrong type.
-enum DefinitionJSON: Sendable, Decodable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([DefinitionJSON])
-    case object([String: DefinitionJSON])
-
-    init(from decoder: any Decoder) throws {
-        if var list = try? decoder.unkeyedContainer() {
-            var items: [DefinitionJSON] = []
-            while !list.isAtEnd { items.append(try list.decode(DefinitionJSON.self)) }
-            self = .array(items)
-            return
-        }
-        if let keyed = try? decoder.container(keyedBy: MemberKey.self) {
-            var members: [String: DefinitionJSON] = [:]
-            for key in keyed.allKeys { members[key.stringValue] = try keyed.decode(DefinitionJSON.self, forKey: key) }
-            self = .object(members)
-            return
-        }
-        let single = try decoder.singleValueContainer()
-        if single.decodeNil() {
-            self = .null
-        } else if let flag = try? single.decode(Bool.self) {
-            self = .bool(flag)
-        } else if let number = try? single.decode(Double.self) {
-            self = .number(number)
-        } else {
-            self = .string(try single.decode(String.self))
-        }
-    }
-
+extension JSONValue {
     /// What the value is, for "found ..." in messages.
     var summary: String {
         switch self {
@@ -48,20 +14,10 @@ enum DefinitionJSON: Sendable, Decodable {
     }
 }
 
-private struct MemberKey: CodingKey {
-    var stringValue: String
-    var intValue: Int?
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) {
-        self.stringValue = String(intValue)
-        self.intValue = intValue
-    }
-}
-
 /// One value of a definition file with its JSON path: every read either returns a checked value or throws a
 /// ``HardwareDefinitionError`` naming the file, the path, what was found and what was expected.
 struct DefinitionNode {
-    let value: DefinitionJSON
+    let value: JSONValue
     let path: String
     let file: String
 
@@ -89,7 +45,7 @@ struct DefinitionNode {
         }
         do {
             return DefinitionNode(
-                value: try JSONDecoder().decode(DefinitionJSON.self, from: data), path: "", file: file)
+                value: try JSONDecoder().decode(JSONValue.self, from: data), path: "", file: file)
         } catch {
             throw HardwareDefinitionError(
                 .badData, file: file, found: "text that is not valid JSON (\(syntaxProblem(in: data)))",

@@ -1,4 +1,5 @@
 import Foundation
+import SMPHardware
 
 /// A strict JSON (RFC 8259) reader that keeps where each value starts, so that every message can give a line and
 /// a column. Foundation's decoder says only "The given data was not valid JSON." and turns a number out of range

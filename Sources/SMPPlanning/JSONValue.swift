@@ -1,51 +1,7 @@
 import Foundation
+import SMPHardware
 
-/// A parsed JSON document that keeps booleans apart from numbers, so that the plan reader can say exactly
-/// which value at which path has the wrong type.
-enum JSONValue: Sendable, Decodable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        if var list = try? decoder.unkeyedContainer() {
-            var items: [JSONValue] = []
-            while !list.isAtEnd { items.append(try list.decode(JSONValue.self)) }
-            self = .array(items)
-            return
-        }
-        if let keyed = try? decoder.container(keyedBy: AnyKey.self) {
-            var members: [String: JSONValue] = [:]
-            for key in keyed.allKeys { members[key.stringValue] = try keyed.decode(JSONValue.self, forKey: key) }
-            self = .object(members)
-            return
-        }
-        let single = try decoder.singleValueContainer()
-        if single.decodeNil() {
-            self = .null
-        } else if let b = try? single.decode(Bool.self) {
-            self = .bool(b)
-        } else if let d = try? single.decode(Double.self) {
-            self = .number(d)
-        } else {
-            self = .string(try single.decode(String.self))
-        }
-    }
-
-    var typeName: String {
-        switch self {
-        case .null: "null"
-        case .bool: "a boolean"
-        case .number: "a number"
-        case .string: "a string"
-        case .array: "an array"
-        case .object: "an object"
-        }
-    }
-
+extension JSONValue {
     /// The value itself for a message, short: numbers rounded, strings quoted, cut and with control characters
     /// escaped; arrays and objects by their type.
     var foundText: String {
@@ -78,16 +34,6 @@ func printableText(_ text: String, limit: Int = 80) -> String {
         count += 1
     }
     return out
-}
-
-private struct AnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int?
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) {
-        self.stringValue = String(intValue)
-        self.intValue = intValue
-    }
 }
 
 /// A JSON value together with its path in the document, for reading with errors that say where and what.
