@@ -22,7 +22,8 @@ public enum HardwareDirectory {
     public struct Location: Sendable, Equatable {
         /// Which rule found the directory.
         public enum Source: String, Sendable {
-            case option, environment, installed, workingDirectory = "working_directory"
+            case option, environment, installed
+            case workingDirectory = "working_directory"
         }
 
         public var path: String
