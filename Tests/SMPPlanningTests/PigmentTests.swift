@@ -168,5 +168,7 @@ import Testing
         let error = try #require(Fixtures.error(PigmentTests.plan(pigmentA: a, pigmentB: b)))
         #expect(error.location == location, "\(error)")
         #expect(error.reason.contains(reason), "\(error)")
+        // Placed in the file like every other plan error.
+        #expect(error.line != nil, "\(error)")
     }
 }
