@@ -111,7 +111,7 @@ public struct Pigment: Sendable, Equatable {
         case estimate
         /// A reading someone else published (`citation` says where, `conditions` how it was taken).
         case published
-        /// A spectrophotometer reading of this pigment (`instrument`, `date` and `conditions` say which).
+        /// A spectrophotometer reading of this ink (`instrument`, `date` and `conditions` say which).
         case measured
     }
 
@@ -240,7 +240,7 @@ public struct PigmentCatalogue: Sendable {
               "colour": {"lab": [10.23, -0.17, -0.31], "source": "published",
                          "provenance": "Pigment Black 7 as GOLDEN Heavy Body Acrylic Carbon Black: the pigment in an acrylic binder, not an SMP ink",
                          "citation": "Golden Artist Colors' Munsell and CIELAB values for GOLDEN Heavy Body Acrylics, Carbon Black, thick (10.23, -0.17, -0.31; thin film 25.77, 0.20, -0.17), as tabulated in github.com/MeepleCodes/colour-wheel goldenacrylic.csv (commit d5502bb)",
-                         "conditions": "masstone: the thick column (an opaque disc of dried paint); illuminant, observer and specular setting are not stated in the table"},
+                         "conditions": "masstone: the table's Thick column (a thick film of the dried paint); illuminant, observer and specular setting are not stated in the table"},
               "dilutions": [1.0, 0.75, 0.5, 0.35, 0.25]
             },
             {
@@ -258,7 +258,7 @@ public struct PigmentCatalogue: Sendable {
               "colour": {"lab": [20.19, 5.26, 5.56], "source": "published",
                          "provenance": "Pigment Brown 7 as GOLDEN Heavy Body Acrylic Burnt Umber: the pigment in an acrylic binder, not an SMP ink",
                          "citation": "Golden Artist Colors' Munsell and CIELAB values for GOLDEN Heavy Body Acrylics, Burnt Umber, thick (20.19, 5.26, 5.56; thin film 28.57, 2.86, 4.06), as tabulated in github.com/MeepleCodes/colour-wheel goldenacrylic.csv (commit d5502bb)",
-                         "conditions": "masstone: the thick column (an opaque disc of dried paint); illuminant, observer and specular setting are not stated in the table"},
+                         "conditions": "masstone: the table's Thick column (a thick film of the dried paint); illuminant, observer and specular setting are not stated in the table"},
               "dilutions": [1.0, 0.75, 0.5, 0.35]
             }
           ]
