@@ -45,11 +45,11 @@ public struct SkinTone: Sendable, Equatable {
 /// above it. Tissue scatters short wavelengths more (reduced scattering mu's(lambda) = a (lambda / 500 nm)^-b, b =
 /// 1.421 for skin, Jacques 2013, Phys Med Biol 58:R37), so the blue channel sees less of a deep deposit than red:
 /// deeper pigment looks bluer and greyer (the Tyndall effect). Channel wavelengths 610 / 550 / 465 nm give
-/// mu ratios 0.863 / 1 / 1.269. `visibleDepthMM` is an engineering estimate [E], set so that a neat carbon-black
-/// deposit at 0.55 mm heals to L* ~30 on type II skin (a very dark grey, as healed SMP dots look); photographs of
-/// healed dots measured against the catalogue should replace it.
+/// mu ratios 0.863 / 1 / 1.269. `visibleDepthMM` is an engineering estimate [E], set so that a neat deposit of the
+/// catalogue's carbon black (its published masstone, L* 10.2) at 0.55 mm heals to L* 30 on type II skin (a very
+/// dark grey, as healed SMP dots look); photographs of healed dots measured against the catalogue should replace it.
 public enum HealedTone {
-    public static let visibleDepthMM = 4.3
+    public static let visibleDepthMM = 3.3
     static let scatteringRatios = (
         r: pow(610.0 / 550, -1.421), g: 1.0, b: pow(465.0 / 550, -1.421)
     )

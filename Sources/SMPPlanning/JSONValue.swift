@@ -90,6 +90,14 @@ struct JSONNode {
         return result
     }
 
+    /// Member `key` of this value if it is an object that has one, placed in the document like `object`'s members
+    /// (the other keys are not checked).
+    func member(_ key: String) -> JSONNode? {
+        guard case .object(let members) = value, let member = members[key] else { return nil }
+        let position = map.flatMap { map in map.children(of: index).first { map.key(of: $0) == key } }
+        return JSONNode(value: member, path: child(key), file: file, map: map, index: position ?? -1)
+    }
+
     func array(minCount: Int = 0, maxCount: Int = Int.max) throws -> [JSONNode] {
         guard case .array(let items) = value else { throw fail("expected an array, found \(value.typeName)") }
         guard items.count >= minCount else { throw fail("expected at least \(minCount) entries, found \(items.count)") }

@@ -109,7 +109,9 @@ public struct Pigment: Sendable, Equatable {
     public enum ColourSource: String, Sendable {
         /// An engineering estimate, not a reading.
         case estimate
-        /// A spectrophotometer reading (`instrument` and `date` say which).
+        /// A reading someone else published (`citation` says where, `conditions` how it was taken).
+        case published
+        /// A spectrophotometer reading of this ink (`instrument`, `date` and `conditions` say which).
         case measured
     }
 
@@ -120,6 +122,10 @@ public struct Pigment: Sendable, Equatable {
     public var colour: LabColour
     public var source: ColourSource
     public var provenance: String
+    /// Where a published colour was published (nil for estimates and unpublished readings).
+    public var citation: String?
+    /// How the colour was read: the sample (masstone, drawdown, tint), illuminant and observer, as far as known.
+    public var conditions: String?
     public var dilutions: [Double]
 }
 
@@ -183,22 +189,31 @@ public struct PigmentCatalogue: Sendable {
                 pureBlack = b
             }
             guard let colourNode = o["colour"] else { throw node.fail("missing \"colour\"") }
-            let c = try colourNode.object(allowed: ["lab", "source", "provenance", "instrument", "date"])
+            let c = try colourNode.object(allowed: [
+                "lab", "source", "provenance", "citation", "conditions", "instrument", "date",
+            ])
             guard let labNode = c["lab"] else { throw colourNode.fail("missing \"lab\"; expected [L, a, b]") }
             let lab = try labNode.array(minCount: 3, maxCount: 3)
             let colour = LabColour(
                 try lab[0].number(in: 0...100, what: "L*"), try lab[1].number(in: -128...128, what: "a*"),
                 try lab[2].number(in: -128...128, what: "b*"))
             guard let sourceNode = c["source"], let source = Pigment.ColourSource(rawValue: try sourceNode.string())
-            else { throw colourNode.fail("expected \"source\": \"estimate\" or \"measured\"") }
+            else { throw colourNode.fail("expected \"source\": \"estimate\", \"published\" or \"measured\"") }
             guard let provenanceNode = c["provenance"], !(try provenanceNode.string()).isEmpty else {
                 throw colourNode.fail("missing \"provenance\"; expected where the colour comes from")
             }
-            if source == .measured {
-                for key in ["instrument", "date"] where c[key] == nil {
-                    throw colourNode.fail("a measured colour needs \"\(key)\"")
+            let required: [String] =
+                switch source {
+                case .estimate: []
+                case .published: ["citation", "conditions"]
+                case .measured: ["instrument", "date", "conditions"]
+                }
+            for key in required {
+                guard let node = c[key], !(try node.string()).isEmpty else {
+                    throw colourNode.fail("a \(source.rawValue) colour needs \"\(key)\"")
                 }
             }
+            for key in ["citation", "conditions", "instrument", "date"] { _ = try c[key]?.string() }
             guard let dilutionsNode = o["dilutions"] else { throw node.fail("missing \"dilutions\"") }
             let dilutions = try dilutionsNode.array(minCount: 1, maxCount: 20).map {
                 try $0.number(in: 0.05...1, what: "a dilution (share of pigment, 0.05-1)")
@@ -206,7 +221,8 @@ public struct PigmentCatalogue: Sendable {
             pigments.append(
                 Pigment(
                     name: name, summary: try o["summary"]?.string() ?? "", isPureBlack: pureBlack, colour: colour,
-                    source: source, provenance: try provenanceNode.string(), dilutions: dilutions))
+                    source: source, provenance: try provenanceNode.string(), citation: try c["citation"]?.string(),
+                    conditions: try c["conditions"]?.string(), dilutions: dilutions))
         }
         return PigmentCatalogue(pigments: pigments)
     }
@@ -215,30 +231,34 @@ public struct PigmentCatalogue: Sendable {
     static let builtInText = #"""
         {
           "format": "smpctl-pigments/1",
-          "description": "Scalp-micropigmentation pigments smpctl can plan with. Colours are CIELAB (D65, 10 degree observer) of the undiluted pigment as a dried drawdown on white card. No colour in this file has been measured yet: each says so in its source and provenance, and is replaced by a spectrophotometer reading (source \"measured\", with instrument and date) before clinical use.",
+          "description": "Scalp-micropigmentation pigments smpctl can plan with. Each colour is CIELAB of the undiluted pigment's masstone (an opaque film; smpctl's colour model takes it as D65). Its source says what it is: an estimate, a published reading (with citation and conditions) or a reading of this ink (measured, with instrument, date and conditions). The published readings are of the pigments in artists' acrylic paint, not of SMP inks: read each ink in use with a spectrophotometer before clinical use.",
           "pigments": [
             {
               "name": "carbon-black",
-              "summary": "neutral carbon black (pure black)",
+              "summary": "neutral carbon black (Pigment Black 7, pure black)",
               "pure_black": true,
-              "colour": {"lab": [16.0, 0.0, -0.5], "source": "estimate",
-                         "provenance": "engineering estimate [E]: a neutral carbon-black dispersion; not measured"},
+              "colour": {"lab": [10.23, -0.17, -0.31], "source": "published",
+                         "provenance": "Pigment Black 7 as GOLDEN Heavy Body Acrylic Carbon Black: the pigment in an acrylic binder, not an SMP ink",
+                         "citation": "Golden Artist Colors' Munsell and CIELAB values for GOLDEN Heavy Body Acrylics, Carbon Black, thick (10.23, -0.17, -0.31; thin film 25.77, 0.20, -0.17), as tabulated in github.com/MeepleCodes/colour-wheel goldenacrylic.csv (commit d5502bb)",
+                         "conditions": "masstone: the table's Thick column (a thick film of the dried paint); illuminant, observer and specular setting are not stated in the table"},
               "dilutions": [1.0, 0.75, 0.5, 0.35, 0.25]
             },
             {
               "name": "warm-black",
               "summary": "carbon black warmed with black and red iron oxide",
               "pure_black": false,
-              "colour": {"lab": [20.0, 2.5, 4.5], "source": "estimate",
-                         "provenance": "engineering estimate [E]: carbon black with iron oxide, warm undertone; not measured"},
+              "colour": {"lab": [11.8, 0.4, 1.8], "source": "estimate",
+                         "provenance": "engineering estimate [E]: no published reading of a carbon black and iron oxide blend was found; computed as a 50:30:20 mix by volume of the published masstones of carbon black PBk7 (10.23, -0.17, -0.31), black iron oxide PBk11 (GOLDEN Mars Black, 11.47, 0.70, 0.63) and red iron oxide PR101 (GOLDEN Red Oxide, 30.32, 33.51, 28.29), single-constant Kubelka-Munk per linear sRGB channel; not measured"},
               "dilutions": [1.0, 0.75, 0.5, 0.35, 0.25]
             },
             {
               "name": "dark-brown",
-              "summary": "iron-oxide dark brown for brown hair",
+              "summary": "burnt umber (Pigment Brown 7, iron and manganese oxides) for brown hair",
               "pure_black": false,
-              "colour": {"lab": [27.0, 7.0, 11.0], "source": "estimate",
-                         "provenance": "engineering estimate [E]: iron-oxide brown; not measured"},
+              "colour": {"lab": [20.19, 5.26, 5.56], "source": "published",
+                         "provenance": "Pigment Brown 7 as GOLDEN Heavy Body Acrylic Burnt Umber: the pigment in an acrylic binder, not an SMP ink",
+                         "citation": "Golden Artist Colors' Munsell and CIELAB values for GOLDEN Heavy Body Acrylics, Burnt Umber, thick (20.19, 5.26, 5.56; thin film 28.57, 2.86, 4.06), as tabulated in github.com/MeepleCodes/colour-wheel goldenacrylic.csv (commit d5502bb)",
+                         "conditions": "masstone: the table's Thick column (a thick film of the dried paint); illuminant, observer and specular setting are not stated in the table"},
               "dilutions": [1.0, 0.75, 0.5, 0.35]
             }
           ]

@@ -60,7 +60,12 @@ public enum PigmentMatcher {
                 k == sessions
                 ? "the hair colour itself for the last session"
                 : "the hair colour \(oneDecimal(lighter)) L* lighter, so that session \(k + 1) can darken it"
-            let estimate = pigment.source == .estimate ? " (catalogue colour is an estimate)" : ""
+            let estimate =
+                switch pigment.source {
+                case .estimate: " (catalogue colour is an estimate)"
+                case .published: " (catalogue colour is a published reading of the pigment, not of this ink)"
+                case .measured: ""
+                }
             let explanation =
                 "session \(k) of \(sessions): \(pigment.name) at \(Int((dilution * 100).rounded())) %: heals to "
                 + "\(text(predicted)) at \(DotsDocument.fixed(depth, 2)) mm on Fitzpatrick \(roman(skin.fitzpatrick)) skin, "

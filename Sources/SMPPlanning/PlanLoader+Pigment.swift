@@ -16,10 +16,7 @@ extension PlanLoader {
         } else {
             catalogue = .builtIn
         }
-        let nodes: [JSONNode?] = regionNodes.map { node in
-            guard case .object(let members) = node.value, let value = members["pigment"] else { return nil }
-            return JSONNode(value: value, path: node.child("pigment"), file: node.file)
-        }
+        let nodes = regionNodes.map { $0.member("pigment") }
         guard let firstNamed = nodes.firstIndex(where: { $0 != nil }) else { return }
         if let unnamed = nodes.firstIndex(where: { $0 == nil }) {
             throw regionNodes[unnamed].fail(

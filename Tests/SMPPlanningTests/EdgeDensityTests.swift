@@ -30,7 +30,8 @@ import Testing
 
     /// The interior over seeds 1-40: the mean within 0.15 % (no bias: it was +0.16 % with the boundary cells'
     /// integral too high) and every seed within 1.5 %. Counting noise alone puts a 32 mm window's count off by
-    /// ~0.4 % (sd) even over a perfect hexagonal lattice at a random offset and angle, and the generator's is
+    /// 0.39 % (sd) even over a perfect hexagonal lattice at a random offset and angle, and beyond 1 % on 3.6 % of
+    /// placements (rows nearly parallel to the window's edges enter or leave it whole); the generator's sd is
     /// ~0.54 %, so 1 % per seed is not a bound but about 1.8 sd: 7 % of seeds 1-400 are beyond it
     /// (Docs/PlanFormat.md, *Generation*; the 400-seed command is in Docs/Performance.md).
     @Test func uniformPatchInteriorOverSeeds() throws {
@@ -68,17 +69,20 @@ import Testing
         let mean = errors.reduce(0, +) / Double(seeds)
         let sd = (errors.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(seeds - 1)).squareRoot()
         let beyond = errors.filter { abs($0) > 0.01 }.count
-        let lattice = EdgeDensityTests.latticeWindowSD(density: 0.9, side: 32, trials: 2000)
+        let lattice = EdgeDensityTests.latticeWindowErrors(density: 0.9, side: 32, trials: 2000)
         print(
             "interior over seeds 1-\(seeds): mean \(mean * 100) %, sd \(sd * 100) %, largest "
-                + "\((errors.map(abs).max() ?? 0) * 100) %, \(beyond) beyond 1 %; hexagonal lattice sd \(lattice * 100) %"
+                + "\((errors.map(abs).max() ?? 0) * 100) %, \(beyond) beyond 1 %; hexagonal lattice sd "
+                + "\(lattice.sd * 100) %, \(lattice.beyondOnePercent * 100) % of placements beyond 1 %"
         )
         #expect(abs(mean) <= 0.001 && Double(beyond) <= 0.1 * Double(seeds), "mean \(mean), \(beyond) beyond 1 %")
     }
 
-    /// Relative sd of the count in a side x side window over a hexagonal lattice of the given density (dots per
-    /// mm^2) at a random offset and angle.
-    static func latticeWindowSD(density: Double, side: Double, trials: Int) -> Double {
+    /// The count in a side x side window over a hexagonal lattice of the given density (dots per mm^2) at a
+    /// random offset and angle: its relative sd, and the share of placements more than 1 % off.
+    static func latticeWindowErrors(density: Double, side: Double, trials: Int) -> (
+        sd: Double, beyondOnePercent: Double
+    ) {
         let a = (2 / (3.0.squareRoot() * density)).squareRoot()
         let n = Int(side / a) + 3
         var rng = SeededGenerator(seed: 1, stream: 0x4C41_5454)
@@ -100,7 +104,9 @@ import Testing
         }
         let mean = counts.reduce(0, +) / Double(trials)
         let variance = counts.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(trials - 1)
-        return variance.squareRoot() / mean
+        let expected = density * side * side
+        let beyond = counts.filter { abs($0 - expected) > 0.01 * expected }.count
+        return (variance.squareRoot() / mean, Double(beyond) / Double(trials))
     }
 
     /// The layer's count is the density integral over the region, whatever the region's offset against the

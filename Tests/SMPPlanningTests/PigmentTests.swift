@@ -12,9 +12,40 @@ import Testing
         try #require(!catalogue.pigments.isEmpty)
         for pigment in catalogue.pigments {
             #expect(!pigment.provenance.isEmpty)
-            // Nothing here has been measured: the catalogue must not say otherwise.
-            #expect(pigment.source == .estimate)
+            // Nothing here has been read from an SMP ink: the catalogue must not say otherwise.
+            #expect(pigment.source != .measured, "\(pigment.name)")
+            if pigment.source == .published {
+                #expect(pigment.citation?.isEmpty == false && pigment.conditions?.isEmpty == false, "\(pigment.name)")
+            }
         }
+        #expect(catalogue.pigment(named: "warm-black")?.source == .estimate)
+    }
+
+    /// Each source needs what says where its colour comes from; one line names what is missing.
+    @Test(arguments: [
+        (#""source": "published""#, "a published colour needs \"citation\""),
+        (#""source": "published", "citation": "a paper""#, "a published colour needs \"conditions\""),
+        (
+            #""source": "measured", "instrument": "CM-700d", "date": "2026-12-01""#,
+            "a measured colour needs \"conditions\""
+        ),
+        (#""source": "read""#, "expected \"source\": \"estimate\", \"published\" or \"measured\""),
+    ])
+    func colourSourcesNeedTheirProvenance(fields: String, reason: String) throws {
+        let text = """
+            {"format": "smpctl-pigments/1", "pigments": [{"name": "ink", "dilutions": [1],
+             "colour": {"lab": [12, 0, 1], "provenance": "somewhere", \(fields)}}]}
+            """
+        let error = try #require(throws: PlanError.self) { try PigmentCatalogue.parse(Data(text.utf8), file: "c.json") }
+        #expect(error.file == "c.json" && error.location == "pigments[0].colour", "\(error)")
+        #expect(error.reason.contains(reason), "\(error)")
+        let published = """
+            {"format": "smpctl-pigments/1", "pigments": [{"name": "ink", "dilutions": [1],
+             "colour": {"lab": [12, 0, 1], "provenance": "somewhere", "source": "published", "citation": "a paper",
+                        "conditions": "masstone, D65/10"}}]}
+            """
+        let ink = try #require(try PigmentCatalogue.parse(Data(published.utf8), file: "c.json").pigments.first)
+        #expect(ink.source == .published && ink.citation == "a paper" && ink.conditions == "masstone, D65/10")
     }
 
     @Test func coloursParse() throws {
@@ -31,7 +62,7 @@ import Testing
 
     @Test func deeperPigmentHealsBluerAndGreyer() {
         let skin = SkinTone.byFitzpatrick[1].colour
-        let pigment = LabColour(16, 0, -0.5)
+        let pigment = LabColour(10.23, -0.17, -0.31)
         let shallow = HealedTone.predict(pigment: pigment, dilution: 1, depthMM: 0.4, skin: skin)
         let deep = HealedTone.predict(pigment: pigment, dilution: 1, depthMM: 1.2, skin: skin)
         #expect(deep.l > shallow.l, "deeper shows less pigment: \(shallow) \(deep)")
@@ -137,5 +168,7 @@ import Testing
         let error = try #require(Fixtures.error(PigmentTests.plan(pigmentA: a, pigmentB: b)))
         #expect(error.location == location, "\(error)")
         #expect(error.reason.contains(reason), "\(error)")
+        // Placed in the file like every other plan error.
+        #expect(error.line != nil, "\(error)")
     }
 }
