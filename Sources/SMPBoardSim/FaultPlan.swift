@@ -14,7 +14,7 @@ import SMPWire
 /// | `delay` | duration | one-way latency added to every write |
 /// | `jitter` | duration | extra latency, uniform in 0...jitter (order is kept, as on a serial line) |
 /// | `disconnect` | `AT+FOR` | the link is dead from AT for FOR: everything sent or arriving then is lost (repeatable) |
-/// | `reset` | `AT` | the board browns out and restarts at AT (repeatable) |
+/// | `reset` | `AT` or `dip#N` | the board browns out and restarts at AT, or 30 ms after the N-th dip since the simulator started (repeatable) |
 /// | `stall` | `AT+FOR` | the motor jams at AT for FOR (repeatable) |
 /// | `lose` | `TYPE#N` | the N-th sequenced frame (from 1) carrying a message of TYPE (`dot_train`, `completions`, ...) is lost, its first transmission only; in whichever direction carries TYPE (repeatable) |
 /// | `noise` | newtons, e.g. `0.01` or `0.01N` | standard deviation of the load sensor (default 0.002 N) |
@@ -62,6 +62,12 @@ public struct FaultPlan: Sendable, Equatable {
     public var jitterMicros: UInt64 = 0
     public var disconnects: [Window] = []
     public var resets: [UInt64] = []
+    /// Brown-outs tied to the needle rather than the clock: ``dipResetDelayMicros`` after the N-th dip (Z starting
+    /// down towards the skin) since the simulator started, counted over every power-up (`reset=dip#N`). Mid-dot by
+    /// construction, however long the host took to get there.
+    public var resetsAtDip: [Int] = []
+    /// How long after its dip starts a `reset=dip#N` browns the board out: the needle is in the skin by then.
+    public static let dipResetDelayMicros: UInt64 = 30_000
     public var stalls: [Window] = []
     public var frameLosses: [FrameLoss] = []
     public var sensorNoiseN: Double = FaultPlan.defaultSensorNoiseN
@@ -109,7 +115,12 @@ public struct FaultPlan: Sendable, Equatable {
             case "delay": delayMicros = try parser.duration(value)
             case "jitter": jitterMicros = try parser.duration(value)
             case "disconnect": disconnects.append(try parser.window())
-            case "reset": resets.append(try parser.duration(value))
+            case "reset":
+                if value.hasPrefix("dip#") {
+                    resetsAtDip.append(try parser.dipOccurrence())
+                } else {
+                    resets.append(try parser.duration(value))
+                }
             case "stall": stalls.append(try parser.window())
             case "lose": frameLosses.append(try parser.frameLoss())
             case "noise": sensorNoiseN = try parser.newtons()
@@ -127,6 +138,7 @@ public struct FaultPlan: Sendable, Equatable {
         }
         disconnects.sort { $0.start < $1.start }
         resets.sort()
+        resetsAtDip.sort()
         stalls.sort { $0.start < $1.start }
     }
 
@@ -196,6 +208,14 @@ private struct FaultSpecValue {
             throw fail("TYPE#N, a sequenced message type and an occurrence from 1 (e.g. dot_train#3)")
         }
         return FaultPlan.FrameLoss(messageType: type, occurrence: occurrence)
+    }
+
+    /// `dip#N`: the N-th dip, from 1.
+    func dipOccurrence() throws(SimulatorInputError) -> Int {
+        guard let occurrence = Int(text.dropFirst("dip#".count)), occurrence >= 1 else {
+            throw fail("AT (a duration such as 120s) or dip#N, the N-th dip from 1 (e.g. dip#40)")
+        }
+        return occurrence
     }
 
     func window() throws(SimulatorInputError) -> FaultPlan.Window {

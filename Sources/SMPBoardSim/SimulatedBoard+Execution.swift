@@ -216,7 +216,13 @@ extension SimulatedBoard {
             run.deadline = Self.micros(plan.descentStart)
         case .awaitDescent:
             physics.moveZ(to: run.executedZ, at: time)
-            if run.dipStartedAt == nil { run.dipStartedAt = now }
+            if run.dipStartedAt == nil {
+                run.dipStartedAt = now
+                dipsStarted += 1
+                if setup.faults.resetsAtDip.contains(dipsStarted) {
+                    dipResetAt = now + FaultPlan.dipResetDelayMicros
+                }
+            }
             run.stage = .descending
             run.deadline = Self.micros(physics.z.endTime)
         case .descending, .stroking:

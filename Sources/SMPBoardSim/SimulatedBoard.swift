@@ -64,6 +64,10 @@ public struct SimulatedBoard: BoardCore {
 
     // Board faults from the plan.
     var nextResetIndex = 0
+    /// Dips started since the simulator started, over every power-up (for `reset=dip#N`), and the brown-out such a
+    /// dip has scheduled.
+    var dipsStarted = 0
+    var dipResetAt: UInt64?
     var nextStallIndex = 0
     var stallCheckAt: UInt64?
     var stallClearAt: UInt64?
@@ -183,6 +187,7 @@ public struct SimulatedBoard: BoardCore {
         consider(stallCheckAt)
         consider(stallClearAt)
         if nextResetIndex < setup.faults.resets.count { consider(powerUpTime + setup.faults.resets[nextResetIndex]) }
+        consider(dipResetAt)
         if nextStallIndex < setup.faults.stalls.count {
             consider(powerUpTime + setup.faults.stalls[nextStallIndex].start)
         }
@@ -210,6 +215,10 @@ public struct SimulatedBoard: BoardCore {
     mutating func fireTimers() {
         if nextResetIndex < setup.faults.resets.count && powerUpTime + setup.faults.resets[nextResetIndex] <= now {
             nextResetIndex += 1
+            brownOut()
+        }
+        if let due = dipResetAt, due <= now {
+            dipResetAt = nil
             brownOut()
         }
         if nextStallIndex < setup.faults.stalls.count && powerUpTime + setup.faults.stalls[nextStallIndex].start <= now

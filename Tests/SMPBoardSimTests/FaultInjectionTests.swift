@@ -25,6 +25,7 @@ struct FaultInjectionTests {
         #expect(plan.stalls == [FaultPlan.Window(start: 60_000_000, duration: 1_500_000)])
         #expect(plan.sensorNoiseN == 0.01)
         #expect(plan.resets == [1_000_000, 5_000_000])
+        #expect(try FaultPlan(parsing: "reset=dip#40,reset=dip#3,reset=2s").resetsAtDip == [3, 40])
         #expect(try FaultPlan(parsing: "") == FaultPlan())
     }
 
@@ -33,7 +34,8 @@ struct FaultInjectionTests {
         arguments: [
             ("corrupt=2", "corrupt"), ("drop=-0.1", "drop"), ("dup=often", "dup"), ("delay=5", "delay"),
             ("disconnect=30s", "disconnect"), ("disconnect=30s+0s", "disconnect"), ("explode=1", "explode"),
-            ("drop=0.1,drop=0.2", "drop"), ("corrupt", "corrupt"), ("reset=soon", "reset"), ("noise=-1", "noise"),
+            ("drop=0.1,drop=0.2", "drop"), ("corrupt", "corrupt"), ("reset=soon", "reset"), ("reset=dip#0", "reset"),
+            ("reset=dip#", "reset"), ("noise=-1", "noise"),
             ("corrupt=nan", "corrupt"),
         ])
     func badSpecs(spec: String, key: String) {

@@ -286,6 +286,23 @@ struct FirmwareTests {
         expectSafe(harness.board)
     }
 
+    /// `reset=dip#N` browns the board out while the N-th dot is in the skin, whenever that is: that dot is lost in
+    /// the reset, the dots before it completed, the queued ones vanish.
+    @Test("reset=dip#3 browns out mid-way through the third dot")
+    func resetAtADip() throws {
+        var harness = try BoardHarness(faults: "reset=dip#3")
+        let start = harness.prepare()
+        harness.send(.dotTrain(BoardHarness.train(firstID: 1, count: 6, start: start)))
+        harness.run(for: 3_000_000)
+        let dots = harness.board.truth().dots
+        try #require(dots.count >= 3, "\(dots.map(\.outcome))")
+        #expect(dots.prefix(2).allSatisfy { $0.outcome == "completed" })
+        #expect(dots[2].outcome == "lost_in_reset")
+        #expect(dots[2].dotID == 3)
+        #expect(harness.board.truth().summary.boardResets == 1)
+        expectSafe(harness.board)
+    }
+
     @Test("a seed replays every byte and every truth record, faults included")
     func replay() throws {
         func run() throws -> ([UInt8], SimulationTruth) {
