@@ -61,9 +61,29 @@ public struct ClientProfile: Codable, Sendable, Equatable {
         public var residualTentMM: Double
         /// Membrane loss + residual tent (mm): hang minus deposit depth.
         public var lossMM: Double
-        /// Lowest local hang from which every stroke punctured (mm).
+        /// Lowest local hang from which every stroke punctures (mm): the deepest puncture intrusion measured over the
+        /// region's test sites, plus the membrane loss and the margin.
         public var reliablePunctureHangMM: Double
         public var hangMM: Double
+        /// How far above the deepest puncture measured the hang is kept at least (mm): half the spread of the
+        /// puncture intrusions between the region's test sites, at least 0.02 mm. Absent in older profiles.
+        public var punctureMarginMM: Double?
+        /// Test sites needled in this region (ladder rungs and check dots). Absent in older profiles.
+        public var sites: Int?
+
+        public init(
+            targetDepthMM: Double, tentStiffnessNPerMM: Double, residualTentMM: Double, lossMM: Double,
+            reliablePunctureHangMM: Double, hangMM: Double, punctureMarginMM: Double? = nil, sites: Int? = nil
+        ) {
+            self.targetDepthMM = targetDepthMM
+            self.tentStiffnessNPerMM = tentStiffnessNPerMM
+            self.residualTentMM = residualTentMM
+            self.lossMM = lossMM
+            self.reliablePunctureHangMM = reliablePunctureHangMM
+            self.hangMM = hangMM
+            self.punctureMarginMM = punctureMarginMM
+            self.sites = sites
+        }
 
         enum CodingKeys: String, CodingKey {
             case targetDepthMM = "target_depth_mm"
@@ -72,6 +92,8 @@ public struct ClientProfile: Codable, Sendable, Equatable {
             case lossMM = "loss_mm"
             case reliablePunctureHangMM = "reliable_puncture_hang_mm"
             case hangMM = "hang_mm"
+            case punctureMarginMM = "puncture_margin_mm"
+            case sites
         }
     }
 

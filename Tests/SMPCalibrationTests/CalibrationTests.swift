@@ -18,12 +18,15 @@ let quickPlan: PlanResult = {
     return try! Planner.run(try! PlanLoader.load(contentsOf: URL(fileURLWithPath: path), displayName: path))
 }()
 
-func calibrate(_ skin: SkinType, seed: UInt64, target: Double? = nil) throws(CalibrationError) -> ClientProfile {
+func calibrate(_ skin: SkinType, seed: UInt64, target: Double? = nil, cartridge: String? = nil)
+    throws(CalibrationError) -> ClientProfile
+{
     let options = DryRunOptions(skin: skin)
     let setup = DryRun.simulationSetup(options: options, seed: seed)
-    let request = CalibrationRequest(
+    var request = CalibrationRequest(
         skin: SkinProfile.named(skin.rawValue)!, area: quickPlan.sessionDots.map { ($0.position.x, $0.position.y) },
         targetDepthMM: target, board: options.board, handpiece: options.handpiece)
+    if let cartridge { request.cartridge = CartridgeCatalogue.reference.cartridge(named: cartridge)! }
     return try Calibrator.run(request, date: "2026-12-01T00:00:00Z") { DryRunTransport(setup: setup) }
 }
 
@@ -60,10 +63,10 @@ struct CalibrationTests {
         #expect(calibrated >= 2)
     }
 
-    @Test("a cartridge that cannot reach the target on thin skin is refused, not turned into a profile")
+    @Test("the 3RL 0.25 cartridge cannot reach the target on thin skin: refused, not turned into a profile")
     func unreachableTarget() {
         #expect {
-            _ = try calibrate(.thin, seed: 1)
+            _ = try calibrate(.thin, seed: 1, cartridge: "3RL 0.25")
         } throws: { error in
             (error as? CalibrationError)?.kind == .measurement && "\(error)".contains("out of reach")
         }

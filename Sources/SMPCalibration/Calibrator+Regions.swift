@@ -1,0 +1,209 @@
+import SMPControl
+import SMPHardware
+import SMPPlanning
+import SMPWire
+
+extension Calibrator {
+    /// Running totals of one calibration: what it cost the client and the machine.
+    struct Tally {
+        var machineTime = 0.0
+        var strokes = 0
+        var sites = 0
+        var passes = 0
+        var touchOffs = 0
+        var lossChange = 0.0
+
+        mutating func add(_ ladder: LadderPass, sites count: Int) {
+            passes += 1
+            machineTime += ladder.seconds
+            touchOffs += ladder.touchOffs
+            sites += count
+            strokes += ladder.samples.count(where: \.counted)
+        }
+    }
+
+    /// What one place of a region measured, in mm of intrusion past the membrane.
+    struct SiteReading {
+        /// Tent stiffness (N/mm).
+        var stiffness: Double
+        /// Intrusion at which the skin gives way: puncture load / stiffness (mm); nil when no dot punctured here.
+        var punctureIntrusionMM: Double?
+        /// Residual tent of the reopening strokes: residual load / stiffness (mm).
+        var residualTentMM: Double?
+        /// Intrusion at which a dot here only tented (mm): the puncture lies deeper.
+        var tentedIntrusionMM: Double?
+    }
+
+    /// The test sites' readings of one region combined into its hang.
+    struct RegionHang {
+        var loss: Double
+        /// The lowest hang at which every place measured punctures, with the margin (mm).
+        var punctureHang: Double
+        var margin: Double
+        var hang: Double
+    }
+
+    /// The hang for `target` in a region from its sites' readings: target + membrane + mean residual tent, but never
+    /// below the deepest puncture intrusion measured plus a margin of half the spread between the sites (the skin
+    /// between them varies as much again), at least ``minimumPunctureMarginMM``.
+    static func regionHang(_ readings: [SiteReading], membrane: Double, target: Double) -> RegionHang {
+        let residuals = readings.compactMap(\.residualTentMM)
+        let loss = membrane + residuals.reduce(0, +) / Double(max(1, residuals.count))
+        let intrusions = readings.compactMap(\.punctureIntrusionMM)
+        let deepest = max(intrusions.max() ?? 0, readings.compactMap(\.tentedIntrusionMM).max() ?? 0)
+        let spread = (intrusions.max() ?? 0) - (intrusions.min() ?? 0)
+        let margin = max(minimumPunctureMarginMM, punctureSpreadFactor * spread)
+        let punctureHang = membrane + deepest + margin
+        return RegionHang(
+            loss: loss, punctureHang: punctureHang, margin: margin, hang: max(target + loss, punctureHang))
+    }
+
+    /// Places for check sites among a region's dots: each the dot farthest from the patch and the places already
+    /// chosen, so that the sites spread over the region.
+    static func checkPlaces(_ points: [(x: Double, y: Double)], from patch: (x: Double, y: Double), count: Int)
+        -> [(x: Double, y: Double)]
+    {
+        var chosen = [patch]
+        var places: [(x: Double, y: Double)] = []
+        for _ in 0..<count {
+            func distance(_ p: (x: Double, y: Double)) -> Double {
+                chosen.map { ($0.x - p.x) * ($0.x - p.x) + ($0.y - p.y) * ($0.y - p.y) }.min()!
+            }
+            guard let next = points.max(by: { distance($0) < distance($1) }), distance(next) > 4 else { break }
+            chosen.append(next)
+            places.append(next)
+        }
+        return places
+    }
+}
+
+extension Calibrator {
+    /// The ladder and the check sites of every scalp region the plan touches, the region with most dots first: it
+    /// gets the long ladder, which also measures the membrane loss; the others a short one around its puncture.
+    static func calibrateRegions<Transport: ControllerTransport>(
+        _ request: CalibrationRequest, target: Double, reference: SurfaceMap, tally: inout Tally,
+        makeTransport: () -> Transport
+    ) throws(CalibrationError) -> (membrane: Double, regions: [String: ClientProfile.RegionCalibration]) {
+        var dotsPerRegion: [ScalpRegion: [(x: Double, y: Double)]] = [:]
+        for point in request.area { dotsPerRegion[ScalpRegion.at(x: point.x, y: point.y), default: []].append(point) }
+        let ordered = dotsPerRegion.sorted {
+            $0.value.count > $1.value.count || ($0.value.count == $1.value.count && $0.key.rawValue < $1.key.rawValue)
+        }
+        var membrane: Double?
+        var primary: (stiffness: Double, punctureIntrusion: Double)?
+        var results: [String: ClientProfile.RegionCalibration] = [:]
+        let ceiling = request.board.hangCeilingMM
+        for (rank, entry) in ordered.enumerated() {
+            let region = entry.key
+            let centre = patchCentre(entry.value)
+            // Sites the regions after this one need at least: a short ladder and one check pair each.
+            let reserved = (shortLadderRungs + 2) * (ordered.count - rank - 1)
+            let rungHangs: [Double]
+            if let membrane, let primary {
+                let puncture = membrane + primary.punctureIntrusion
+                rungHangs = [membrane + tentFraction * primary.punctureIntrusion, puncture + 0.1, puncture + 0.2]
+                    .map { min($0, ceiling - 0.05) }
+            } else {
+                let count = min(longLadderRungs, request.maximumSites - tally.sites - reserved - 2)
+                guard count >= 6 else {
+                    throw CalibrationError(.badInput, "too many scalp regions for \(request.maximumSites) test sites")
+                }
+                let low = 0.2
+                let high = min(ceiling - 0.05, 1.9)
+                rungHangs = (0..<count).map { low + (high - low) * Double($0) / Double(count - 1) }
+            }
+            let ladder = try ladderPass(
+                hangs: rungHangs, centre: centre, region: region, request: request, reference: reference,
+                firstID: tally.sites,
+                makeTransport: makeTransport)
+            tally.add(ladder, sites: rungHangs.count)
+            let analysis = try analyse(ladder.samples, knownMembrane: membrane, region: region)
+            guard analysis.reliablePuncture != nil else {
+                throw CalibrationError(
+                    .measurement, "ladder (\(region.rawValue)): puncture never became reliable (the top rung tented)")
+            }
+            let m = membrane ?? analysis.membrane
+            membrane = m
+            guard let stiffness = analysis.stiffness ?? primary?.stiffness, let punctureLoad = analysis.punctureLoadMN
+            else {
+                throw CalibrationError(
+                    .measurement, "ladder (\(region.rawValue)): no dot punctured at its first stroke; too noisy")
+            }
+            var readings = [
+                SiteReading(
+                    stiffness: stiffness, punctureIntrusionMM: punctureLoad / 1000 / stiffness,
+                    residualTentMM: analysis.residualLoadMN / 1000 / stiffness,
+                    tentedIntrusionMM: analysis.highestTentingHang.map { $0 - m })
+            ]
+            if primary == nil { primary = (stiffness, readings[0].punctureIntrusionMM!) }
+            let modifier = SkinProfile.table.regionalModifiersMM[region.rawValue] ?? 0
+            let regionTarget = target + modifier
+            var estimate = regionHang(readings, membrane: m, target: regionTarget)
+            let patchLoss = estimate.loss
+            // Check pairs spread over the region: a tenting dot (the stiffness there) and a dot at the hang (the
+            // puncture and residual loads there).
+            let pairs = min(maximumCheckPairs, (request.maximumSites - tally.sites - reserved) / 2)
+            for place in checkPlaces(entry.value, from: centre, count: pairs) {
+                let tentHang = m + tentFraction * (estimate.punctureHang - estimate.margin - m)
+                let check = try ladderPass(
+                    hangs: [tentHang, min(estimate.hang, ceiling)], centre: place, region: region, request: request,
+                    reference: reference, firstID: tally.sites, makeTransport: makeTransport)
+                tally.add(check, sites: 2)
+                readings.append(siteReading(check.samples, membrane: m, fallbackStiffness: stiffness))
+                estimate = regionHang(readings, membrane: m, target: regionTarget)
+            }
+            tally.lossChange = max(tally.lossChange, abs(estimate.loss - patchLoss))
+            let residuals = readings.compactMap(\.residualTentMM)
+            let residualSpread = (residuals.max() ?? 0) - (residuals.min() ?? 0)
+            guard residualSpread <= maximumResidualSpreadMM else {
+                throw CalibrationError(
+                    .measurement,
+                    "ladder (\(region.rawValue)): the residual tent differs by \(residualSpread.formatted(3)) mm "
+                        + "between the test sites (at most \(maximumResidualSpreadMM)); the signal is too noisy")
+            }
+            let deposit = estimate.hang - estimate.loss
+            let deepestAllowed = request.skin.depositTargetMM.upperBound + modifier
+            guard deposit <= min(deepestAllowed, regionTarget + clampedHangTolerance) else {
+                throw CalibrationError(
+                    .measurement,
+                    "ladder (\(region.rawValue)): the target \(regionTarget.formatted(3)) mm is out of reach: "
+                        + "puncture is reliable only from a hang of \(estimate.punctureHang.formatted(3)) mm "
+                        + "(with margin), which deposits at \(deposit.formatted(3)) mm, more than "
+                        + "\(clampedHangTolerance) mm past it (fit a finer cartridge)")
+            }
+            guard estimate.hang <= ceiling else {
+                throw CalibrationError(
+                    .measurement,
+                    "ladder (\(region.rawValue)): the hang for \(regionTarget) mm would be "
+                        + "\(estimate.hang.formatted(3)) mm, beyond the board's ceiling \(ceiling) mm")
+            }
+            results[region.rawValue] = ClientProfile.RegionCalibration(
+                targetDepthMM: regionTarget, tentStiffnessNPerMM: median(readings.map(\.stiffness)),
+                residualTentMM: estimate.loss - m, lossMM: estimate.loss,
+                reliablePunctureHangMM: estimate.punctureHang, hangMM: estimate.hang,
+                punctureMarginMM: estimate.margin, sites: rungHangs.count + 2 * (readings.count - 1))
+        }
+        return (membrane ?? 0, results)
+    }
+
+    /// A check pair's reading: the stiffness from its tenting strokes (else `fallbackStiffness`), the puncture
+    /// and residual loads from its punctured ones; a dot that only tented bounds the puncture from below.
+    static func siteReading(_ all: [Sample], membrane: Double, fallbackStiffness: Double) -> SiteReading {
+        let samples = all.filter(\.counted)
+        let tenting = samples.filter {
+            !punctured($0) && Double($0.bottom) >= minimumTentLoadMN && $0.zMM - membrane > 0.05
+        }
+        let stiffness =
+            tenting.isEmpty
+            ? fallbackStiffness : median(tenting.map { Double($0.bottom) / 1000 / ($0.zMM - membrane) })
+        let punctureLoads = firstPunctureLoads(all)
+        let pierced = samples.filter(punctured)
+        let tented = Dictionary(grouping: samples, by: \.dot).values
+            .filter { !$0.contains(where: punctured) }.compactMap { $0.map(\.zMM).max() }.max()
+        return SiteReading(
+            stiffness: stiffness,
+            punctureIntrusionMM: punctureLoads.isEmpty ? nil : median(punctureLoads) / 1000 / stiffness,
+            residualTentMM: pierced.isEmpty ? nil : median(reopeningBottoms(pierced)) / 1000 / stiffness,
+            tentedIntrusionMM: tented.map { $0 - membrane })
+    }
+}
