@@ -136,9 +136,12 @@ public struct ClientProfile: Codable, Sendable, Equatable {
         return data
     }
 
-    /// Reads a profile file and checks it belongs to this hardware: one-line errors name the file and the field.
+    /// Reads a profile file and checks it belongs to this hardware (board, handpiece, a cartridge of the board's
+    /// `cartridges`): one-line errors name the file and the field. The run fits the profile's cartridge: its dots
+    /// were calibrated with it.
     public static func load(
-        from path: String, board: BoardDefinition, handpiece: HandpieceDefinition
+        from path: String, board: BoardDefinition, handpiece: HandpieceDefinition,
+        cartridges: CartridgeCatalogue = .reference
     ) throws(CalibrationError) -> ClientProfile {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
@@ -160,11 +163,11 @@ public struct ClientProfile: Codable, Sendable, Equatable {
                 .badInput,
                 "\(path): handpiece is \"\(profile.handpiece)\"; expected \"\(handpiece.model)\" (recalibrate)")
         }
-        guard profile.cartridge == handpiece.needle.cartridgeName else {
+        guard cartridges.cartridge(named: profile.cartridge) != nil else {
             throw CalibrationError(
                 .badInput,
-                "\(path): cartridge is \"\(profile.cartridge)\"; expected \"\(handpiece.needle.cartridgeName)\" "
-                    + "(recalibrate)")
+                "\(path): cartridge is \"\(profile.cartridge)\"; expected one the board accepts ("
+                    + cartridges.cartridges.map(\.name).joined(separator: ", ") + ") (recalibrate)")
         }
         for (key, region) in profile.regions {
             guard ScalpRegion(rawValue: key) != nil else {

@@ -73,7 +73,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let dots = try loadDots()
+        let (dots, probeSpacing) = try loadDots()
         let hash = dots.planHash
         guard
             let journalPath = journal
@@ -115,7 +115,7 @@ struct RunCommand: ParsableCommand {
         Output.diagnostic("journal: \(journalPath)")
         let summary = try RunSession(
             dots: dots, board: boardDefinition, ledger: ledger, transport: transport, logger: logger(),
-            redoUncertain: redoUncertain, fittedCartridge: hello.cartridge
+            redoUncertain: redoUncertain, fittedCartridge: hello.cartridge, probeSpacingMicrometres: probeSpacing
         ).run()
         var printed = summary
         printed.plan = plan
@@ -137,9 +137,11 @@ struct RunCommand: ParsableCommand {
 
     // MARK: Steps
 
-    func loadDots() throws -> [ControlDot] {
+    /// The plan's dots, with a client profile's hangs and cartridge, and the probing spacing of its mesh.
+    func loadDots() throws -> (dots: [ControlDot], probeSpacingMicrometres: Int64?) {
         let result = try CommandFiles.plannedSession(plan)
         var dots = ControlDot.dots(of: result)
+        var probeSpacing: Int64?
         if let profile {
             let path =
                 profile.hasSuffix(".json") || profile.contains("/")
@@ -147,6 +149,10 @@ struct RunCommand: ParsableCommand {
             do {
                 let loaded = try ClientProfile.load(from: path, board: .r1, handpiece: .rotaryR1)
                 dots = try dots.applying(hangByRegion: loaded.hangByRegion, planFile: plan)
+                if let cartridge = CartridgeCatalogue.reference.cartridge(named: loaded.cartridge) {
+                    dots = dots.applying(cartridge: cartridge.name, group: cartridge.group)
+                }
+                probeSpacing = Int64(loaded.mesh.spacingMicrometres)
             } catch let error as CalibrationError {
                 throw CommandFailure(.dataError, error.message)
             } catch let error as HostCheckError {
@@ -159,7 +165,7 @@ struct RunCommand: ParsableCommand {
         if let problem = HostChecks.firstProblem(in: dots, limits: BoardLimits(.r1)) {
             throw CommandFailure(.dataError, "\(plan): \(problem); nothing sent")
         }
-        return dots
+        return (dots, probeSpacing)
     }
 
     func selectPort() throws -> (path: String, board: BoardDefinition?) {

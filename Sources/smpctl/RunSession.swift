@@ -24,6 +24,8 @@ struct RunSession {
     let redoUncertain: Bool
     /// The cartridge the board says is fitted.
     let fittedCartridge: String
+    /// The probing grid's node spacing (µm): a client profile's mesh spacing, else the controller's default.
+    var probeSpacingMicrometres: Int64?
 
     func run() throws -> RunSummary {
         signal(SIGINT) { _ in operatorInterrupts.add(1, ordering: .relaxed) }
@@ -35,6 +37,7 @@ struct RunSession {
         var configuration = SessionController.Configuration()
         configuration.hostSoftware = "smpctl-run"
         configuration.sessionID = UInt32.random(in: 1...UInt32.max / 2)
+        if let spacing = probeSpacingMicrometres { configuration.probeSpacingMicrometres = spacing }
         var policy = SessionRunner<SerialControllerTransport, Journal>.Policy()
         policy.redoUncertain = redoUncertain
         var runner = SessionRunner(
