@@ -117,7 +117,20 @@ extension Calibrator {
                 firstID: tally.sites,
                 makeTransport: makeTransport)
             tally.add(ladder, sites: rungHangs.count)
-            let analysis = try analyse(ladder.samples, knownMembrane: membrane, region: region)
+            var samples = ladder.samples
+            var rungCount = rungHangs.count
+            if membrane == nil, let finer = finerRungs(samples, ceiling: ceiling),
+                tally.sites + finer.count + reserved + 2 <= request.maximumSites
+            {
+                // The skin gave way within one rung step of the membrane: bisect that step for the tent line.
+                let refinement = try ladderPass(
+                    hangs: finer, centre: (centre.x, centre.y + 1.5 * Double((rungCount + 4) / 5)), region: region,
+                    request: request, reference: reference, firstID: tally.sites, makeTransport: makeTransport)
+                tally.add(refinement, sites: finer.count)
+                samples += refinement.samples
+                rungCount += finer.count
+            }
+            let analysis = try analyse(samples, knownMembrane: membrane, region: region)
             guard analysis.reliablePuncture != nil else {
                 throw CalibrationError(
                     .measurement, "ladder (\(region.rawValue)): puncture never became reliable (the top rung tented)")
@@ -181,9 +194,27 @@ extension Calibrator {
                 targetDepthMM: regionTarget, tentStiffnessNPerMM: median(readings.map(\.stiffness)),
                 residualTentMM: estimate.loss - m, lossMM: estimate.loss,
                 reliablePunctureHangMM: estimate.punctureHang, hangMM: estimate.hang,
-                punctureMarginMM: estimate.margin, sites: rungHangs.count + 2 * (readings.count - 1))
+                punctureMarginMM: estimate.margin, sites: rungCount + 2 * (readings.count - 1))
         }
         return (membrane ?? 0, results)
+    }
+
+    /// Rungs that bisect the step where the long ladder went from no load to puncture, when fewer than two of its
+    /// rungs tented above the noise (a fine needle in soft skin gives way soon after the membrane); nil otherwise.
+    static func finerRungs(_ all: [Sample], ceiling: Double) -> [Double]? {
+        let samples = all.filter(\.counted)
+        let tenting = samples.filter { !punctured($0) && Double($0.bottom) >= minimumTentLoadMN }
+        guard Set(tenting.map { ($0.zMM * 1000).rounded() }).count < 2 else { return nil }
+        let byDot = Dictionary(grouping: samples, by: \.dot).values
+        guard
+            let firstPunctured = byDot.filter({ $0.contains(where: punctured) }).compactMap({ $0.map(\.zMM).min() })
+                .min()
+        else { return nil }
+        let belowLoad =
+            byDot.filter { $0.allSatisfy { Double($0.bottom) < minimumTentLoadMN } }.compactMap { $0.map(\.zMM).max() }
+            .filter { $0 < firstPunctured }.max() ?? max(0.05, firstPunctured - 0.2)
+        let step = (firstPunctured - belowLoad) / 4
+        return (1...3).map { min(belowLoad + step * Double($0), ceiling - 0.05) }
     }
 
     /// A check pair's reading: the stiffness from its tenting strokes (else `fallbackStiffness`), the puncture
