@@ -5,7 +5,8 @@
 # PLAN is planned as that client's plan: every region takes the skin type's profile and needle (its nominal hang,
 # strokes, rate and cartridge), so that the nominal columns are the skin type's own nominal and calibration and dry
 # run needle with the same cartridge.
-# Usage: [SKINS="thin scar"] scripts/calibration-table.sh [SEEDS (default 20)] [PLAN (default Examples/quick.json)]
+# Usage: [SKINS="thin scar"] [FIRST_SEED=1] scripts/calibration-table.sh [SEEDS (default 20)] [PLAN (default
+# Examples/quick.json)]; FIRST_SEED=21 gives patients the method was not tuned on.
 set -euo pipefail
 seeds=${1:-20}
 plan=${2:-Examples/quick.json}
@@ -19,7 +20,7 @@ for skin in ${SKINS:-fitzpatrick-1-3 fitzpatrick-4-6 thin thick-oily scar}; do
   : >"$work/cal" ; : >"$work/nom" ; : >"$work/sum"; refused=0; cartridge=-
   needle=$(jq -r --arg s "$skin" '.profiles[] | select(.name == $s) | .needle.name' Hardware/skin-profiles.json)
   jq --arg s "$skin" --arg n "$needle" '.regions |= map(.profile = $s | .needle = $n)' "$plan" >"$work/plan.json"
-  for seed in $(seq 1 "$seeds"); do
+  for seed in $(seq "${FIRST_SEED:-1}" $((${FIRST_SEED:-1} + seeds - 1))); do
     "$smpctl" dry-run "$work/plan.json" --skin "$skin" --seed "$seed" --json 2>/dev/null \
       | jq -r '"\(.depth_mm.abs_error_p95) \(.blowouts)"' >>"$work/nom" || true
     if "$smpctl" calibrate --port sim --skin "$skin" --seed "$seed" --plan "$work/plan.json" --out "$work/p.json" \

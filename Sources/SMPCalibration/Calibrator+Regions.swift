@@ -32,6 +32,8 @@ extension Calibrator {
         var residualTentMM: Double?
         /// Intrusion at which a dot here only tented (mm): the puncture lies deeper.
         var tentedIntrusionMM: Double?
+        /// Where the place is (mm); nil when unknown.
+        var position: (x: Double, y: Double)? = nil
     }
 
     /// The test sites' readings of one region combined into its hang.
@@ -44,18 +46,56 @@ extension Calibrator {
     }
 
     /// The hang for `target` in a region from its sites' readings: target + membrane + mean residual tent, but never
-    /// below the deepest puncture intrusion measured plus a margin of half the spread between the sites (the skin
-    /// between them varies as much again), at least ``minimumPunctureMarginMM``.
-    static func regionHang(_ readings: [SiteReading], membrane: Double, target: Double) -> RegionHang {
+    /// below the puncture hang: the deepest puncture intrusion plus a margin for the skin between the sites, half
+    /// the spread of their intrusions. With four or more placed sites the intrusion is also fitted as a plane over
+    /// them (the skin varies smoothly over a region): the deepest is then at least the plane's deepest over `points`
+    /// (the region's dots), and the margin at most 1.5 times the fit's largest residual (a gradient the plane
+    /// explains needs no margin). The margin is at least ``minimumPunctureMarginMM``.
+    static func regionHang(
+        _ readings: [SiteReading], membrane: Double, target: Double, over points: [(x: Double, y: Double)] = []
+    ) -> RegionHang {
         let residuals = readings.compactMap(\.residualTentMM)
         let loss = membrane + residuals.reduce(0, +) / Double(max(1, residuals.count))
         let intrusions = readings.compactMap(\.punctureIntrusionMM)
-        let deepest = max(intrusions.max() ?? 0, readings.compactMap(\.tentedIntrusionMM).max() ?? 0)
+        var deepest = max(intrusions.max() ?? 0, readings.compactMap(\.tentedIntrusionMM).max() ?? 0)
         let spread = (intrusions.max() ?? 0) - (intrusions.min() ?? 0)
-        let margin = max(minimumPunctureMarginMM, punctureSpreadFactor * spread)
+        var margin = max(minimumPunctureMarginMM, punctureSpreadFactor * spread)
+        let placed = readings.compactMap { reading in
+            reading.punctureIntrusionMM.flatMap { value in reading.position.map { ($0.x, $0.y, value) } }
+        }
+        if placed.count >= 4, !points.isEmpty, let plane = fitPlane(placed) {
+            let worstResidual = placed.map { abs(plane($0.0, $0.1) - $0.2) }.max()!
+            deepest = max(deepest, points.map { plane($0.x, $0.y) }.max()!)
+            margin = max(minimumPunctureMarginMM, min(margin, planeResidualFactor * worstResidual))
+        }
         let punctureHang = membrane + deepest + margin
         return RegionHang(
             loss: loss, punctureHang: punctureHang, margin: margin, hang: max(target + loss, punctureHang))
+    }
+
+    /// The least-squares plane v = a + b x + c y through `samples` (x, y, v); nil when they lie on a line.
+    static func fitPlane(_ samples: [(Double, Double, Double)]) -> ((Double, Double) -> Double)? {
+        let n = Double(samples.count)
+        let mx = samples.map(\.0).reduce(0, +) / n
+        let my = samples.map(\.1).reduce(0, +) / n
+        let mv = samples.map(\.2).reduce(0, +) / n
+        var sxx = 0.0
+        var sxy = 0.0
+        var syy = 0.0
+        var sxv = 0.0
+        var syv = 0.0
+        for (x, y, v) in samples {
+            sxx += (x - mx) * (x - mx)
+            sxy += (x - mx) * (y - my)
+            syy += (y - my) * (y - my)
+            sxv += (x - mx) * (v - mv)
+            syv += (y - my) * (v - mv)
+        }
+        let determinant = sxx * syy - sxy * sxy
+        guard abs(determinant) > 1e-9 * max(1, sxx * syy) else { return nil }
+        let b = (sxv * syy - syv * sxy) / determinant
+        let c = (syv * sxx - sxv * sxy) / determinant
+        return { x, y in mv + b * (x - mx) + c * (y - my) }
     }
 
     /// Places for check sites among a region's dots: each the dot farthest from the patch and the places already
@@ -146,24 +186,30 @@ extension Calibrator {
                 SiteReading(
                     stiffness: stiffness, punctureIntrusionMM: punctureLoad / 1000 / stiffness,
                     residualTentMM: analysis.residualLoadMN / 1000 / stiffness,
-                    tentedIntrusionMM: analysis.highestTentingHang.map { $0 - m })
+                    tentedIntrusionMM: analysis.highestTentingHang.map { $0 - m },
+                    position: (centre.x, centre.y + 1.5))
             ]
             if primary == nil { primary = (stiffness, readings[0].punctureIntrusionMM!) }
             let modifier = SkinProfile.table.regionalModifiersMM[region.rawValue] ?? 0
             let regionTarget = target + modifier
-            var estimate = regionHang(readings, membrane: m, target: regionTarget)
+            var estimate = regionHang(readings, membrane: m, target: regionTarget, over: entry.value)
             let patchLoss = estimate.loss
             // Check pairs spread over the region: a tenting dot (the stiffness there) and a dot at the hang (the
             // puncture and residual loads there).
             let pairs = min(maximumCheckPairs, (request.maximumSites - tally.sites - reserved) / 2)
             for place in checkPlaces(entry.value, from: centre, count: pairs) {
                 let tentHang = m + tentFraction * (estimate.punctureHang - estimate.margin - m)
+                // The pair's dots sit at the place and 1.5 mm towards the patch (a ladder row starts 3 mm left of
+                // its centre): inside the plan's area, where the mesh corrects their z.
+                let rowCentre = (x: place.x + (place.x > centre.x ? 1.5 : 3), y: place.y)
                 let check = try ladderPass(
-                    hangs: [tentHang, min(estimate.hang, ceiling)], centre: place, region: region, request: request,
-                    reference: reference, firstID: tally.sites, makeTransport: makeTransport)
+                    hangs: [tentHang, min(estimate.hang, ceiling)], centre: rowCentre, region: region,
+                    request: request, reference: reference, firstID: tally.sites, makeTransport: makeTransport)
                 tally.add(check, sites: 2)
-                readings.append(siteReading(check.samples, membrane: m, fallbackStiffness: stiffness))
-                estimate = regionHang(readings, membrane: m, target: regionTarget)
+                var reading = siteReading(check.samples, membrane: m, fallbackStiffness: stiffness)
+                reading.position = (rowCentre.x - 1.5, rowCentre.y)
+                readings.append(reading)
+                estimate = regionHang(readings, membrane: m, target: regionTarget, over: entry.value)
             }
             tally.lossChange = max(tally.lossChange, abs(estimate.loss - patchLoss))
             let residuals = readings.compactMap(\.residualTentMM)

@@ -72,6 +72,9 @@ public enum Calibrator {
     /// The puncture margin is this fraction of the spread of the puncture intrusions measured over the region's
     /// sites: the skin between them varies about as much again.
     static let punctureSpreadFactor = 0.5
+    /// With a plane fitted to the sites' puncture intrusions, the margin is this multiple of its largest residual:
+    /// five sites leave two degrees of freedom, so the residuals understate the skin's bumps between them.
+    static let planeResidualFactor = 1.5
     /// The residual tents of a region's sites may differ by at most this (mm) before the signal counts as too noisy
     /// for one hang per region.
     static let maximumResidualSpreadMM = 0.1

@@ -82,6 +82,24 @@ struct CalibrationTests {
         #expect(Calibrator.regionHang([tented], membrane: 0.3, target: 0.3).punctureHang >= 0.3 + 0.7)
     }
 
+    @Test("a puncture gradient over the region is extrapolated to its farthest dot, and needs no extra margin")
+    func punctureGradient() {
+        // Intrusion 0.5 mm + 0.01 mm per mm of x: the sites span x 0-10, the region's dots reach x = 20.
+        let places: [(x: Double, y: Double)] = [(0, 0), (10, 0), (0, 10), (10, 10), (5, 5)]
+        let readings = places.map { place in
+            Calibrator.SiteReading(
+                stiffness: 0.5, punctureIntrusionMM: 0.5 + 0.01 * place.x, residualTentMM: 0.15,
+                tentedIntrusionMM: nil, position: place)
+        }
+        let dots: [(x: Double, y: Double)] = [(0, 0), (20, 10)]
+        let hang = Calibrator.regionHang(readings, membrane: 0.3, target: 0.3, over: dots)
+        #expect(abs(hang.margin - 0.02) < 1e-9)
+        #expect(abs(hang.punctureHang - (0.3 + 0.7 + 0.02)) < 1e-9)
+        // Without the dots to extrapolate to, the deepest measured and half the spread.
+        let unplaced = Calibrator.regionHang(readings, membrane: 0.3, target: 0.3)
+        #expect(abs(unplaced.punctureHang - (0.3 + 0.6 + 0.05)) < 1e-9)
+    }
+
     @Test("the 3RL 0.25 cartridge cannot reach the target on thin skin: refused, not turned into a profile")
     func unreachableTarget() {
         #expect {
