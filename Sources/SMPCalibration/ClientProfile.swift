@@ -71,6 +71,7 @@ public struct ClientProfile: Codable, Sendable, Equatable {
         /// Test sites needled in this region (ladder rungs and check dots). Absent in older profiles.
         public var sites: Int?
 
+        /// A region's calibration; `punctureMarginMM` and `sites` may be absent (older profiles).
         public init(
             targetDepthMM: Double, tentStiffnessNPerMM: Double, residualTentMM: Double, lossMM: Double,
             reliablePunctureHangMM: Double, hangMM: Double, punctureMarginMM: Double? = nil, sites: Int? = nil
