@@ -14,6 +14,9 @@ extension Calibrator {
         var zMM: Double
         var peak: UInt16
         var bottom: UInt16
+        /// A stroke the board counted (at full depth); the others were on the way down or up, and count only for
+        /// the puncture load of the stroke that opened the hole.
+        var counted = true
     }
 
     static func patchCentre(_ points: [(x: Double, y: Double)]) -> (x: Double, y: Double) {
@@ -27,11 +30,21 @@ extension Calibrator {
         }!
     }
 
+    /// What one ladder or check pass gave: the counted strokes, its machine time and touch-offs.
+    struct LadderPass {
+        var samples: [Sample]
+        var seconds: Double
+        var touchOffs: Int
+    }
+
     /// One pass: a small grid around the patch, then one dot per hang at sites 1.5 mm apart, with stroke detail.
+    /// The pass's 2 x 2 grid is only bilinear over the patch, so each stroke's z is corrected to the `reference`
+    /// map (the fine mesh of the first pass) where it covers the dot: a curved scalp sags by a few hundredths of a
+    /// millimetre between the corners, which would otherwise shift every intrusion the ladder reads.
     static func ladderPass<Transport: ControllerTransport>(
         hangs: [Double], centre: (x: Double, y: Double), region: ScalpRegion, request: CalibrationRequest,
-        firstID: Int, makeTransport: () -> Transport
-    ) throws(CalibrationError) -> (samples: [Sample], seconds: Double, touchOffs: Int) {
+        reference: SurfaceMap?, firstID: Int, makeTransport: () -> Transport
+    ) throws(CalibrationError) -> LadderPass {
         let perRow = 5
         let pitch = 1.5
         let dots = hangs.enumerated().map { index, hang in
@@ -39,7 +52,7 @@ extension Calibrator {
                 id: firstID + index + 1, xMM: centre.x + Double(index % perRow - perRow / 2) * pitch,
                 yMM: centre.y + Double(index / perRow) * pitch, localHangMM: hang,
                 strokes: request.skin.plannedStrokes, rateHz: request.skin.plannedStrokeRateHz,
-                cartridge: request.handpiece.needle.group)
+                cartridge: request.cartridge.group)
         }
         let xs = dots.map(\.xMM)
         let ys = dots.map(\.yMM)
@@ -53,26 +66,50 @@ extension Calibrator {
             ControlDot(motion: $0, hangBandMM: 0.05...request.board.hangCeilingMM, regionName: "test patch")
         }
         let pass = try session(dots: control, grid: grid, checks: [], request: request, transport: makeTransport())
+        var correction: [UInt32: Double] = [:]
+        for (index, dot) in dots.enumerated() {
+            let x = dot.xMM * 1000
+            let y = dot.yMM * 1000
+            guard let fine = reference?.height(x: x, y: y), let coarse = pass.controller.surface.height(x: x, y: y)
+            else { continue }
+            correction[pass.controller.wireID(ofDot: index)] = Double(fine - coarse) / 1000
+        }
         var samples: [Sample] = []
         for detail in pass.controller.strokeDetails {
-            for (order, stroke) in detail.strokes.enumerated() where stroke.counted {
+            for (order, stroke) in detail.strokes.enumerated() {
                 samples.append(
                     Sample(
-                        dot: detail.dotID, order: order, zMM: Double(stroke.zMicrometres) / 1000,
-                        peak: stroke.peakLoadMillinewtons, bottom: stroke.bottomLoadMillinewtons))
+                        dot: detail.dotID, order: order,
+                        zMM: Double(stroke.zMicrometres) / 1000 + (correction[detail.dotID] ?? 0),
+                        peak: stroke.peakLoadMillinewtons, bottom: stroke.bottomLoadMillinewtons,
+                        counted: stroke.counted))
             }
         }
-        guard !samples.isEmpty else {
+        guard samples.contains(where: \.counted) else {
             throw CalibrationError(.measurement, "ladder (\(region.rawValue)): the board reported no stroke detail")
         }
-        return (samples, pass.seconds, pass.controller.touchOffs.count)
+        return LadderPass(samples: samples, seconds: pass.seconds, touchOffs: pass.controller.touchOffs.count)
     }
 
+    /// What a ladder or a check site measured: the loads of the three phases of a stroke.
     struct Analysis {
         var membrane: Double
+        /// Tent stiffness (N/mm); nil when no stroke tented (a short ladder or check site whose rungs all punctured).
         var stiffness: Double?
+        /// Median load at the first puncture of a dot (mN): the tent force the skin takes before it gives way.
+        var punctureLoadMN: Double?
+        /// Median bottom load of the strokes that re-entered an opened hole (mN): the residual tent.
         var residualLoadMN: Double
-        var reliablePuncture: Double
+        /// The lowest rung from which every counted stroke of every higher rung punctured (mm); nil when the top
+        /// rung tented.
+        var reliablePuncture: Double?
+        /// The highest local hang at which a dot only tented (mm): the puncture threshold lies above it.
+        var highestTentingHang: Double?
+    }
+
+    /// A stroke punctured when its bottom load fell well below its peak.
+    static func punctured(_ sample: Sample) -> Bool {
+        Double(sample.bottom) < punctureDropFraction * Double(sample.peak)
     }
 
     /// The bottoms of the strokes that re-entered a hole their dot already opened (the deepest deposits), or all
@@ -80,7 +117,7 @@ extension Calibrator {
     static func reopeningBottoms(_ punctured: [Sample]) -> [Double] {
         var firstSeen = Set<UInt32>()
         var later: [Double] = []
-        for sample in punctured {
+        for sample in punctured.sorted(by: { ($0.dot, $0.order) < ($1.dot, $1.order) }) {
             if firstSeen.contains(sample.dot) {
                 later.append(Double(sample.bottom))
             } else {
@@ -90,10 +127,20 @@ extension Calibrator {
         return later.isEmpty ? punctured.map { Double($0.bottom) } : later
     }
 
-    static func analyse(_ samples: [Sample], knownMembrane: Double?, region: ScalpRegion) throws(CalibrationError)
+    /// The peak load of each dot's first punctured stroke, counted or not: the skin's puncture force there (the
+    /// later strokes re-enter the hole and need less).
+    static func firstPunctureLoads(_ samples: [Sample]) -> [Double] {
+        Dictionary(grouping: samples, by: \.dot).values.compactMap { strokes in
+            strokes.filter(punctured).min(by: { $0.order < $1.order }).map { Double($0.peak) }
+        }
+    }
+
+    /// Reads the strokes of a ladder or check site. With `knownMembrane` nil the tenting strokes fix the membrane
+    /// loss and the stiffness (a line load = k (z - m)); else each tenting stroke gives k = load / (z - m).
+    static func analyse(_ all: [Sample], knownMembrane: Double?, region: ScalpRegion) throws(CalibrationError)
         -> Analysis
     {
-        func punctured(_ s: Sample) -> Bool { Double(s.bottom) < punctureDropFraction * Double(s.peak) }
+        let samples = all.filter(\.counted)
         let tenting = samples.filter { !punctured($0) && Double($0.bottom) >= minimumTentLoadMN }
         let pierced = samples.filter(punctured)
         guard !pierced.isEmpty else {
@@ -108,10 +155,8 @@ extension Calibrator {
         for hang in byHang.keys.sorted(by: >) {
             if byHang[hang]!.allSatisfy(punctured) { reliable = hang / 1000 } else { break }
         }
-        guard let reliable else {
-            throw CalibrationError(
-                .measurement, "ladder (\(region.rawValue)): puncture never became reliable (the top rung tented)")
-        }
+        let highestTenting = Dictionary(grouping: samples, by: \.dot).values
+            .filter { !$0.contains(where: punctured) }.compactMap { $0.map(\.zMM).max() }.max()
         var membrane = knownMembrane
         var stiffness: Double?
         let distinct = Set(tenting.map { ($0.zMM * 1000).rounded() })
@@ -134,12 +179,18 @@ extension Calibrator {
             }
             membrane = mz - mf / slope
             stiffness = slope / 1000
-        } else if !tenting.isEmpty {
-            let values = tenting.map { Double($0.bottom) / 1000 / max(1e-3, $0.zMM - knownMembrane!) }
-            stiffness = median(values)
+        } else {
+            // Strokes that barely reach past the membrane say little about the slope: sensor noise dominates.
+            let usable = tenting.filter { $0.zMM - knownMembrane! > 0.05 }
+            if !usable.isEmpty {
+                stiffness = median(usable.map { Double($0.bottom) / 1000 / ($0.zMM - knownMembrane!) })
+            }
         }
+        let punctureLoads = firstPunctureLoads(all)
         return Analysis(
-            membrane: membrane!, stiffness: stiffness, residualLoadMN: median(reopeningBottoms(pierced)),
-            reliablePuncture: reliable)
+            membrane: membrane!, stiffness: stiffness,
+            punctureLoadMN: punctureLoads.isEmpty ? nil : median(punctureLoads),
+            residualLoadMN: median(reopeningBottoms(pierced)), reliablePuncture: reliable,
+            highestTentingHang: highestTenting)
     }
 }

@@ -16,6 +16,9 @@ public struct CalibrationRequest: Sendable {
     public var handpiece: HandpieceDefinition
     /// Test-patch sites at most (every rung is a needled dot on the client).
     public var maximumSites = 30
+    /// The cartridge the calibration needles with, and the profile is for: by default the catalogue cartridge of
+    /// the skin profile's needle (as planning gives a region of that profile), else the handpiece's own.
+    public var cartridge: CartridgeDefinition
 
     public init(
         skin: SkinProfile, area: [(x: Double, y: Double)], targetDepthMM: Double?, board: BoardDefinition,
@@ -26,6 +29,24 @@ public struct CalibrationRequest: Sendable {
         self.targetDepthMM = targetDepthMM
         self.board = board
         self.handpiece = handpiece
+        cartridge = Self.cartridge(for: skin, handpiece: handpiece)
+    }
+
+    /// The cartridge of `skin`'s needle in the reference catalogue (the needle planning gives a region of that
+    /// profile, at its diameter), else the one `handpiece` is fitted with.
+    public static func cartridge(for skin: SkinProfile, handpiece: HandpieceDefinition) -> CartridgeDefinition {
+        let needleFitted = handpiece.needle
+        let loss = handpiece.membraneLossMM.value
+        let fitted =
+            CartridgeCatalogue.reference.cartridge(named: needleFitted.cartridgeName)
+            ?? CartridgeDefinition(
+                name: needleFitted.cartridgeName, group: needleFitted.group, needleCount: needleFitted.count,
+                diameterMM: needleFitted.diameterMM,
+                membraneLoss: .init(minMM: loss, maxMM: loss, nominalMM: loss), needleLengthOffsetMM: 0,
+                provenance: "the handpiece definition's needle")
+        guard let needle = Needle.named(skin.defaultNeedle) else { return fitted }
+        return CartridgeCatalogue.reference.cartridge(
+            named: CartridgeDefinition.name(group: needle.name, diameterMM: needle.diameterMM)) ?? fitted
     }
 }
 
@@ -42,14 +63,28 @@ public enum Calibrator {
     static let punctureDropFraction = 0.8
     /// Tenting strokes below this load (mN) are not used for the line: sensor noise dominates them.
     static let minimumTentLoadMN = 10.0
-    /// A region's loss is stable when its check dots change it by at most this (mm).
-    static let stableLossChangeMM = 0.02
     /// When the hang for the target lies below reliable puncture, the hang is raised to it only if the deposit
     /// there stays within this of the target (mm): the accuracy the calibration promises.
     static let clampedHangTolerance = 0.05
-    /// The hang stays this far above the patch's reliable-puncture rung (mm): the skin elsewhere in the region
-    /// may need a little more before every stroke punctures.
-    static let punctureMarginMM = 0.1
+    /// The puncture margin is at least this (mm): the sensed loads carry noise, and the places between the test
+    /// sites are not measured.
+    static let minimumPunctureMarginMM = 0.02
+    /// The puncture margin is this fraction of the spread of the puncture intrusions measured over the region's
+    /// sites: the skin between them varies about as much again.
+    static let punctureSpreadFactor = 0.5
+    /// With a plane fitted to the sites' puncture intrusions, the margin is this multiple of its largest residual:
+    /// five sites leave two degrees of freedom, so the residuals understate the skin's bumps between them.
+    static let planeResidualFactor = 1.5
+    /// The residual tents of a region's sites may differ by at most this (mm) before the signal counts as too noisy
+    /// for one hang per region.
+    static let maximumResidualSpreadMM = 0.1
+    /// Rungs of the first region's ladder, and of the short ladders of the others.
+    static let longLadderRungs = 14
+    static let shortLadderRungs = 3
+    /// Check pairs per region at most (each two sites).
+    static let maximumCheckPairs = 4
+    /// A tenting rung or check dot sits at this fraction of the measured puncture intrusion.
+    static let tentFraction = 0.6
     /// Largest skin slope between neighbouring nodes a scalp can have (µm per µm).
     static let maximumSlope = 0.6
 
@@ -75,8 +110,6 @@ public enum Calibrator {
         }
         guard !request.area.isEmpty else { throw CalibrationError(.badInput, "the plan has no dots to calibrate over") }
         var machineTime = 0.0
-        var strokes = 0
-        var sites = 0
         var passes = 0
         var touchOffCount = 0
 
@@ -113,128 +146,22 @@ public enum Calibrator {
                 repeatability, abs(Double(-result.contactZMicrometres - nodeHeights[node.index])) / 1000)
         }
 
-        // The ladder per scalp region, the region with most dots first (it gets the long ladder).
-        var dotsPerRegion: [ScalpRegion: [(x: Double, y: Double)]] = [:]
-        for point in request.area { dotsPerRegion[ScalpRegion.at(x: point.x, y: point.y), default: []].append(point) }
-        let ordered = dotsPerRegion.sorted {
-            $0.value.count > $1.value.count || ($0.value.count == $1.value.count && $0.key.rawValue < $1.key.rawValue)
-        }
-        var membrane: Double?
-        var primaryStiffness: Double?
-        var results: [String: ClientProfile.RegionCalibration] = [:]
-        var lossChange = 0.0
-        let ceiling = request.board.hangCeilingMM
-        for (rank, entry) in ordered.enumerated() {
-            let region = entry.key
-            let centre = patchCentre(entry.value)
-            let regionsLeft = ordered.count - rank
-            let budget = request.maximumSites - sites
-            let rungHangs: [Double]
-            if let membrane, let stiffness = primaryStiffness {
-                // Short ladder: one tenting rung for this region's stiffness, three punctured rungs around the
-                // primary region's puncture.
-                let puncture = results[ordered[0].key.rawValue]!.reliablePunctureHangMM
-                let tent = membrane + 0.5 * (puncture - membrane) * min(1, 0.5 / stiffness)
-                rungHangs = [tent, puncture, puncture + 0.1, puncture + 0.2].map { min($0, ceiling - 0.05) }
-            } else {
-                let count = min(14, budget - 6 * (regionsLeft - 1) - 2)
-                guard count >= 6 else {
-                    throw CalibrationError(.badInput, "too many scalp regions for \(request.maximumSites) test sites")
-                }
-                let low = 0.2
-                let high = min(ceiling - 0.05, 1.9)
-                rungHangs = (0..<count).map { low + (high - low) * Double($0) / Double(count - 1) }
-            }
-            let ladder = try ladderPass(
-                hangs: rungHangs, centre: centre, region: region, request: request, firstID: sites,
-                makeTransport: makeTransport)
-            passes += 1
-            machineTime += ladder.seconds
-            touchOffCount += ladder.touchOffs
-            sites += rungHangs.count
-            strokes += ladder.samples.count
-            let analysis = try analyse(ladder.samples, knownMembrane: membrane, region: region)
-            if membrane == nil {
-                membrane = analysis.membrane
-                primaryStiffness = analysis.stiffness
-            }
-            let stiffness = analysis.stiffness ?? primaryStiffness!
-            let regionTarget = target + (SkinProfile.table.regionalModifiersMM[region.rawValue] ?? 0)
-            var loss = membrane! + analysis.residualLoadMN / 1000 / stiffness
-            let modifier = SkinProfile.table.regionalModifiersMM[region.rawValue] ?? 0
-            let deepestAllowed = skin.depositTargetMM.upperBound + modifier
-            // Below the reliable-puncture hang some strokes only tent (no deposit): never go there. When the
-            // deposit there is already past the band, this cartridge cannot reach the target on this skin.
-            func hangFor(loss: Double) throws(CalibrationError) -> Double {
-                let wanted = regionTarget + loss
-                let lowest = analysis.reliablePuncture + punctureMarginMM
-                guard wanted < lowest else { return wanted }
-                let shallowest = lowest - loss
-                guard shallowest <= min(deepestAllowed, regionTarget + clampedHangTolerance) else {
-                    throw CalibrationError(
-                        .measurement,
-                        "ladder (\(region.rawValue)): the target \(regionTarget.formatted(3)) mm is out of reach: "
-                            + "puncture is reliable only from a hang of \(lowest.formatted(3)) mm (with margin), "
-                            + "which deposits at \(shallowest.formatted(3)) mm, more than "
-                            + "\(clampedHangTolerance) mm past it (fit a finer cartridge)")
-                }
-                return lowest
-            }
-            var hang = try hangFor(loss: loss)
-            // Check dots at the chosen hang until the loss is stable (at most two rounds).
-            var stable = false
-            for _ in 0..<2 where sites + 2 <= request.maximumSites {
-                guard hang <= ceiling else { break }
-                let check = try ladderPass(
-                    hangs: [hang, hang], centre: (centre.x, centre.y + 4), region: region, request: request,
-                    firstID: sites, makeTransport: makeTransport)
-                passes += 1
-                machineTime += check.seconds
-                touchOffCount += check.touchOffs
-                sites += 2
-                strokes += check.samples.count
-                let punctured = check.samples.filter { Double($0.bottom) < punctureDropFraction * Double($0.peak) }
-                guard !punctured.isEmpty else { break }
-                let bottoms = reopeningBottoms(punctured)
-                let newLoss = membrane! + median(bottoms) / 1000 / stiffness
-                let change = abs(newLoss - loss)
-                lossChange = max(lossChange, change)
-                loss = (loss + newLoss) / 2
-                hang = try hangFor(loss: loss)
-                if change <= stableLossChangeMM {
-                    stable = true
-                    break
-                }
-            }
-            if !stable && lossChange > 2 * stableLossChangeMM {
-                throw CalibrationError(
-                    .measurement,
-                    "ladder (\(region.rawValue)): the loss estimate did not settle (changed by "
-                        + "\(lossChange.formatted(3)) mm); the signal is too noisy")
-            }
-            guard hang <= ceiling else {
-                throw CalibrationError(
-                    .measurement,
-                    "ladder (\(region.rawValue)): the hang for \(regionTarget) mm would be \(hang.formatted(3)) mm, "
-                        + "beyond the board's ceiling \(ceiling) mm")
-            }
-            results[region.rawValue] = ClientProfile.RegionCalibration(
-                targetDepthMM: regionTarget, tentStiffnessNPerMM: stiffness,
-                residualTentMM: loss - membrane!, lossMM: loss,
-                reliablePunctureHangMM: analysis.reliablePuncture, hangMM: hang)
-        }
+        var tally = Tally(
+            machineTime: machineTime, passes: passes, touchOffs: touchOffCount)
+        let (membrane, results) = try calibrateRegions(
+            request, target: target, reference: map, tally: &tally, makeTransport: makeTransport)
         return ClientProfile(
             name: "", board: request.board.model, handpiece: request.handpiece.model,
-            cartridge: request.handpiece.needle.cartridgeName, skinType: skin.name, date: date,
-            targetDepthMM: target, membraneLossMM: membrane ?? 0, regions: results,
+            cartridge: request.cartridge.name, skinType: skin.name, date: date,
+            targetDepthMM: target, membraneLossMM: membrane, regions: results,
             mesh: ClientProfile.Mesh(
                 originXMicrometres: grid.originXMicrometres, originYMicrometres: grid.originYMicrometres,
                 spacingMicrometres: grid.spacingMicrometres, nx: Int(grid.nx), ny: Int(grid.ny),
                 heightsMicrometres: nodeHeights),
             quality: ClientProfile.Quality(
-                meshResidualMM: residual, repeatabilityMM: repeatability, lossChangeMM: lossChange,
-                strokesUsed: strokes, sitesUsed: sites, touchOffs: touchOffCount, passes: passes,
-                machineTimeS: machineTime))
+                meshResidualMM: residual, repeatabilityMM: repeatability, lossChangeMM: tally.lossChange,
+                strokesUsed: tally.strokes, sitesUsed: tally.sites, touchOffs: tally.touchOffs, passes: tally.passes,
+                machineTimeS: tally.machineTime))
     }
 
     // MARK: Sessions
@@ -253,11 +180,14 @@ public enum Calibrator {
         configuration.probeGrid = grid
         configuration.checkPoints = checks
         configuration.requestStrokeDetail = true
+        var resumption = SessionController.Resumption()
+        // The operator fitted the calibration's cartridge; the board is told (it may have another in its hello).
+        resumption.fitCartridge = request.cartridge.name
         var logger = Logger(label: "smpctl.calibrate")
         logger.logLevel = dots.isEmpty ? .critical : .warning
         let controller = SessionController(
             dots: dots, board: request.board, handpiece: request.handpiece, configuration: configuration,
-            logger: logger)
+            resumption: resumption, logger: logger)
         var driver = ControllerDriver(controller: controller, transport: transport)
         let start = driver.transport.now
         let probingOnly = dots.isEmpty

@@ -61,9 +61,30 @@ public struct ClientProfile: Codable, Sendable, Equatable {
         public var residualTentMM: Double
         /// Membrane loss + residual tent (mm): hang minus deposit depth.
         public var lossMM: Double
-        /// Lowest local hang from which every stroke punctured (mm).
+        /// Lowest local hang from which every stroke punctures (mm): the deepest puncture intrusion measured over the
+        /// region's test sites, plus the membrane loss and the margin.
         public var reliablePunctureHangMM: Double
         public var hangMM: Double
+        /// How far above the deepest puncture measured the hang is kept at least (mm): half the spread of the
+        /// puncture intrusions between the region's test sites, at least 0.02 mm. Absent in older profiles.
+        public var punctureMarginMM: Double?
+        /// Test sites needled in this region (ladder rungs and check dots). Absent in older profiles.
+        public var sites: Int?
+
+        /// A region's calibration; `punctureMarginMM` and `sites` may be absent (older profiles).
+        public init(
+            targetDepthMM: Double, tentStiffnessNPerMM: Double, residualTentMM: Double, lossMM: Double,
+            reliablePunctureHangMM: Double, hangMM: Double, punctureMarginMM: Double? = nil, sites: Int? = nil
+        ) {
+            self.targetDepthMM = targetDepthMM
+            self.tentStiffnessNPerMM = tentStiffnessNPerMM
+            self.residualTentMM = residualTentMM
+            self.lossMM = lossMM
+            self.reliablePunctureHangMM = reliablePunctureHangMM
+            self.hangMM = hangMM
+            self.punctureMarginMM = punctureMarginMM
+            self.sites = sites
+        }
 
         enum CodingKeys: String, CodingKey {
             case targetDepthMM = "target_depth_mm"
@@ -72,6 +93,8 @@ public struct ClientProfile: Codable, Sendable, Equatable {
             case lossMM = "loss_mm"
             case reliablePunctureHangMM = "reliable_puncture_hang_mm"
             case hangMM = "hang_mm"
+            case punctureMarginMM = "puncture_margin_mm"
+            case sites
         }
     }
 
@@ -114,9 +137,12 @@ public struct ClientProfile: Codable, Sendable, Equatable {
         return data
     }
 
-    /// Reads a profile file and checks it belongs to this hardware: one-line errors name the file and the field.
+    /// Reads a profile file and checks it belongs to this hardware (board, handpiece, a cartridge of the board's
+    /// `cartridges`): one-line errors name the file and the field. The run fits the profile's cartridge: its dots
+    /// were calibrated with it.
     public static func load(
-        from path: String, board: BoardDefinition, handpiece: HandpieceDefinition
+        from path: String, board: BoardDefinition, handpiece: HandpieceDefinition,
+        cartridges: CartridgeCatalogue = .reference
     ) throws(CalibrationError) -> ClientProfile {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
@@ -138,11 +164,11 @@ public struct ClientProfile: Codable, Sendable, Equatable {
                 .badInput,
                 "\(path): handpiece is \"\(profile.handpiece)\"; expected \"\(handpiece.model)\" (recalibrate)")
         }
-        guard profile.cartridge == handpiece.needle.cartridgeName else {
+        guard cartridges.cartridge(named: profile.cartridge) != nil else {
             throw CalibrationError(
                 .badInput,
-                "\(path): cartridge is \"\(profile.cartridge)\"; expected \"\(handpiece.needle.cartridgeName)\" "
-                    + "(recalibrate)")
+                "\(path): cartridge is \"\(profile.cartridge)\"; expected one the board accepts ("
+                    + cartridges.cartridges.map(\.name).joined(separator: ", ") + ") (recalibrate)")
         }
         for (key, region) in profile.regions {
             guard ScalpRegion(rawValue: key) != nil else {

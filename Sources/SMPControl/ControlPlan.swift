@@ -63,6 +63,17 @@ extension [ControlDot] {
         return result
     }
 
+    /// These dots all needled with one cartridge (a client profile's, which its hangs were calibrated with):
+    /// `name` is its catalogue name, `group` its needle grouping (`1RL`). The run fits it as an operator step.
+    public func applying(cartridge name: String, group: String) -> [ControlDot] {
+        var result = self
+        for index in result.indices {
+            result[index].cartridgeName = name
+            result[index].motion.cartridge = group
+        }
+        return result
+    }
+
     /// The run's plan hash: the dots as they will be needled (id, place, hang, strokes, rate, cartridge), so that a
     /// journal is refused for dots that differ, also when the plan file is the same and the planner changed.
     public var planHash: PlanHash {

@@ -23,6 +23,12 @@ public struct DryRunOptions: Sendable {
     public var logger = Logger(label: "smpctl.control")
     /// A calibrated hang per scalp region (a client profile's): every dot gets its region's hang.
     public var hangByRegion: [ScalpRegion: Double]?
+    /// The cartridge a client profile was calibrated with (catalogue name): every dot is needled with it, the
+    /// simulated operator fitting it before the first dot.
+    public var cartridgeName: String?
+    /// The probing grid's node spacing (µm) when not the controller's default: a client profile's mesh spacing, so
+    /// that the session's map is as fine as the one the calibration measured.
+    public var probeSpacingMicrometres: Int64?
 
     /// Holds the simulated operator presses, each resumed after its duration.
     public var holds: [SimulatedHold] = []
@@ -118,6 +124,13 @@ public enum DryRun {
                         + "did not calibrate")
             }
         }
+        if let name = options.cartridgeName {
+            guard let cartridge = (setup.catalogue ?? .reference).cartridge(named: name) else {
+                throw DryRunError(
+                    kind: .badInput, message: "cartridge \"\(name)\": not a cartridge the simulated board accepts")
+            }
+            dots = dots.applying(cartridge: cartridge.name, group: cartridge.group)
+        }
         var report = try run(
             dots: dots, setup: setup, options: options, planFile: result.plan.file, progress: progress)
         report.record.add(plan: result)
@@ -140,7 +153,7 @@ public enum DryRun {
         progress: ((DryRunProgress) -> Void)? = nil
     ) throws -> DryRunReport {
         let wallStart = ContinuousClock.now
-        let configuration = Self.configuration(setup: setup)
+        let configuration = Self.configuration(setup: setup, options: options)
         let ledger = MemoryLedger(
             plan: PlanHash.of(dotsFileContent: Array(planFile.utf8)),
             board: BoardIdentity(
@@ -222,15 +235,17 @@ public enum DryRun {
         dots: [ControlDot], setup: SimulationSetup, options: DryRunOptions
     ) -> SessionController {
         SessionController(
-            dots: dots, board: options.board, handpiece: options.handpiece, configuration: configuration(setup: setup),
+            dots: dots, board: options.board, handpiece: options.handpiece,
+            configuration: configuration(setup: setup, options: options),
             logger: options.logger)
     }
 
     /// The controller's configuration in a dry run on `setup`.
-    static func configuration(setup: SimulationSetup) -> SessionController.Configuration {
+    static func configuration(setup: SimulationSetup, options: DryRunOptions) -> SessionController.Configuration {
         var configuration = SessionController.Configuration()
         configuration.hostSoftware = "smpctl-dry-run"
         configuration.declareFlatSurface = setup.surface == .flat
+        if let spacing = options.probeSpacingMicrometres { configuration.probeSpacingMicrometres = spacing }
         return configuration
     }
 

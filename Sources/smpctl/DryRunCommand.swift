@@ -114,6 +114,8 @@ struct DryRunCommand: ParsableCommand {
                 let loaded = try ClientProfile.load(from: path, board: options.board, handpiece: options.handpiece)
                 if skin == nil, let calibrated = SkinType(rawValue: loaded.skinType) { options.skin = calibrated }
                 options.hangByRegion = loaded.hangByRegion
+                options.cartridgeName = loaded.cartridge
+                options.probeSpacingMicrometres = Int64(loaded.mesh.spacingMicrometres)
             } catch {
                 throw CommandFailure(.dataError, error.message)
             }

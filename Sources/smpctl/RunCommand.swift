@@ -127,7 +127,8 @@ struct RunCommand: ParsableCommand {
         let (summary, record) = try RunSession(
             dots: dots, board: boardDefinition, ledger: ledger, transport: transport, logger: logger(),
             redoUncertain: redoUncertain, fittedCartridge: hello.cartridge,
-            estimator: clientProfile.map(DepositEstimator.init(profile:)), plan: planned
+            estimator: clientProfile.map(DepositEstimator.init(profile:)), plan: planned,
+            probeSpacingMicrometres: clientProfile.map { Int64($0.mesh.spacingMicrometres) }
         ).run()
         var printed = summary
         printed.plan = plan
@@ -155,7 +156,7 @@ struct RunCommand: ParsableCommand {
 
     // MARK: Steps
 
-    /// The plan's session, its dots (with the profile's hangs) and the profile.
+    /// The plan's session, its dots (with a client profile's hangs and cartridge) and the profile.
     func loadDots() throws -> (plan: PlanResult, dots: [ControlDot], profile: ClientProfile?) {
         let result = try CommandFiles.plannedSession(plan)
         var dots = ControlDot.dots(of: result)
@@ -168,6 +169,9 @@ struct RunCommand: ParsableCommand {
                 let loaded = try ClientProfile.load(from: path, board: .r1, handpiece: .rotaryR1)
                 clientProfile = loaded
                 dots = try dots.applying(hangByRegion: loaded.hangByRegion, planFile: plan)
+                if let cartridge = CartridgeCatalogue.reference.cartridge(named: loaded.cartridge) {
+                    dots = dots.applying(cartridge: cartridge.name, group: cartridge.group)
+                }
             } catch let error as CalibrationError {
                 throw CommandFailure(.dataError, error.message)
             } catch let error as HostCheckError {

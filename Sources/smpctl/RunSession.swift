@@ -31,6 +31,8 @@ struct RunSession {
     /// deposit depth from it.
     let estimator: DepositEstimator?
     let plan: PlanResult
+    /// The probing grid's node spacing (µm): a client profile's mesh spacing, else the controller's default.
+    var probeSpacingMicrometres: Int64?
 
     func run() throws -> (summary: RunSummary, record: SessionRecord) {
         let hostOrigin = transport.now
@@ -44,6 +46,7 @@ struct RunSession {
         configuration.hostSoftware = "smpctl-run"
         configuration.sessionID = UInt32.random(in: 1...UInt32.max / 2)
         configuration.requestStrokeDetail = estimator != nil
+        if let spacing = probeSpacingMicrometres { configuration.probeSpacingMicrometres = spacing }
         var policy = SessionRunner<SerialControllerTransport, Journal>.Policy()
         policy.redoUncertain = redoUncertain
         var runner = SessionRunner(

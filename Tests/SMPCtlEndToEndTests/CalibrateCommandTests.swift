@@ -39,7 +39,6 @@ struct CalibrateCommandTests {
             (["calibrate", "--port", "/dev/ttyACM0", "--skin", "thin"] + plan, 69),
             (["calibrate", "--port", "sim", "--skin", "keloid"] + plan, 65),
             (["calibrate", "--port", "sim", "--skin", "fitzpatrick-1-3", "--target-depth", "0.9"] + plan, 65),
-            (["calibrate", "--port", "sim", "--skin", "thin"] + plan, 69),
         ]
         for (arguments, status) in cases {
             let result = try SMPCtlProcess.run(arguments, environment: environment)
@@ -47,5 +46,37 @@ struct CalibrateCommandTests {
             #expect(result.standardError.split(separator: "\n").count == 1, "\(arguments): \(result.standardError)")
         }
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("smpctl/profiles").path))
+    }
+
+    /// Thin skin calibrates with its profile's 1RL 0.20 (the r1 handpiece's 3RL 0.25 cannot reach its band); the
+    /// dry run fits that cartridge for the profile's dots. A profile naming a cartridge the board does not accept
+    /// is refused with one line.
+    @Test func thinSkinProfileCarriesItsCartridge() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "smpctl-calibrate-thin-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("thin.json").path
+        let calibrate = try SMPCtlProcess.run([
+            "calibrate", "--port", "sim", "--skin", "thin", "--plan", "Examples/quick.json", "--out", path, "--json",
+        ])
+        try #require(calibrate.status == 0, "\(calibrate.standardError)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        var profile = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(profile["cartridge"] as? String == "1RL 0.20")
+        let dryRun = try SMPCtlProcess.run([
+            "dry-run", "Examples/quick.json", "--skin", "thin", "--profile", path, "--json",
+        ])
+        try #require(dryRun.status == 0, "\(dryRun.standardError)")
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(dryRun.standardOutput.utf8)) as? [String: Any])
+        let depth = try #require(report["depth_mm"] as? [String: Any])
+        #expect((depth["abs_error_p95"] as? Double ?? 1) <= 0.05)
+        #expect(report["blowouts"] as? Int == 0)
+        profile["cartridge"] = "7RL 0.35"
+        try JSONSerialization.data(withJSONObject: profile).write(to: URL(fileURLWithPath: path))
+        let refused = try SMPCtlProcess.run(["dry-run", "Examples/quick.json", "--profile", path])
+        #expect(refused.status == 65)
+        #expect(refused.standardError.split(separator: "\n").count == 1, "\(refused.standardError)")
+        #expect(refused.standardError.contains("cartridge"))
     }
 }
