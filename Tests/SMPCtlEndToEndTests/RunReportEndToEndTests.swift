@@ -128,11 +128,11 @@ struct RunReportEndToEndTests {
         let mean = try #require(estimate["mean"] as? Double)
         let p05 = try #require(estimate["p05"] as? Double)
         let p95 = try #require(estimate["p95"] as? Double)
-        // The estimate inherits the calibration's error (its membrane loss, its tent stiffness): within the
-        // calibration's own accuracy target of the truth.
-        #expect(abs(mean - truthMean) <= 0.05, "estimated mean \(mean) mm, truth \(truthMean) mm")
-        #expect(abs(p05 - nearestRank(0.05)) <= 0.05, "estimated p05 \(p05) mm, truth \(nearestRank(0.05)) mm")
-        #expect(abs(p95 - nearestRank(0.95)) <= 0.05, "estimated p95 \(p95) mm, truth \(nearestRank(0.95)) mm")
+        // The estimate inherits the calibration's error (its membrane loss, its tent stiffness); over seeds 1-5 it
+        // is within 0.014 mm of the truth (scripts/run-depth-estimate.sh, Docs/Report.md).
+        #expect(abs(mean - truthMean) <= 0.03, "estimated mean \(mean) mm, truth \(truthMean) mm")
+        #expect(abs(p05 - nearestRank(0.05)) <= 0.03, "estimated p05 \(p05) mm, truth \(nearestRank(0.05)) mm")
+        #expect(abs(p95 - nearestRank(0.95)) <= 0.03, "estimated p95 \(p95) mm, truth \(nearestRank(0.95)) mm")
         #expect(json["blowouts"] as? Int == run.truthTooDeep)
         #expect(Self.wellFormed(run.html))
         let counts = DryRunReportTests.dotCounts(run.html)
