@@ -250,14 +250,23 @@ public enum Calibrator {
     ) throws(CalibrationError) -> Pass {
         var configuration = SessionController.Configuration()
         configuration.hostSoftware = "smpctl-calibrate"
+        // Every pass is a session of its own on a board that may still hold the previous one (a real port): a new
+        // id makes the board start its sequencing afresh instead of taking the hello for a reconnection.
+        configuration.sessionID = UInt32.random(in: 1...UInt32.max / 2)
         configuration.probeGrid = grid
         configuration.checkPoints = checks
         configuration.requestStrokeDetail = true
         var logger = Logger(label: "smpctl.calibrate")
         logger.logLevel = dots.isEmpty ? .critical : .warning
+        var resumption = SessionController.Resumption()
+        // Wire ids are the dots' ids, unique over the calibration: a board that keeps reports across sessions
+        // never mixes up two passes' dots. Disarmed at the end: the host is silent between passes, and an armed
+        // board would trip its watchdog and report the fault to the next pass.
+        resumption.firstWireID = UInt32(dots.first?.motion.id ?? 1)
+        resumption.disarmWhenFinished = true
         let controller = SessionController(
             dots: dots, board: request.board, handpiece: request.handpiece, configuration: configuration,
-            logger: logger)
+            resumption: resumption, logger: logger)
         var driver = ControllerDriver(controller: controller, transport: transport)
         let start = driver.transport.now
         let probingOnly = dots.isEmpty
@@ -275,7 +284,12 @@ public enum Calibrator {
         case .faulted(.emergencyStop) where probingOnly: break
         case .faulted(.probe(let text)): throw CalibrationError(.measurement, "probing: \(text)")
         case .faulted(.hostCheck(let problem)): throw CalibrationError(.badInput, "\(problem)")
-        case .faulted(let reason): throw CalibrationError(.measurement, "calibration session stopped: \(reason)")
+        case .faulted(let reason):
+            switch reason {
+            case .linkLost, .transportClosed, .boardRestarted:
+                throw CalibrationError(.link, "calibration session stopped: \(reason)")
+            default: throw CalibrationError(.measurement, "calibration session stopped: \(reason)")
+            }
         default:
             // A session with no dots ends once probing is done: it has nothing to stream.
             if !dots.isEmpty { throw CalibrationError(.measurement, "calibration session did not finish") }
