@@ -80,38 +80,11 @@ public enum Calibrator {
         var passes = 0
         var touchOffCount = 0
 
-        // Pass 1: the mesh over the plan's area, held-out points at cell centres, repeat points at nodes.
-        let grid = try meshGrid(over: request.area, board: request.board)
-        let held = heldOutPoints(grid)
-        let repeats = repeatNodes(grid)
-        let checks = (held + repeats.map(\.position)).map {
-            SessionController.CheckPoint(xMicrometres: $0.x, yMicrometres: $0.y)
-        }
-        let meshPass = try session(
-            dots: [], grid: grid, checks: checks, request: request, transport: makeTransport())
-        passes += 1
-        machineTime += meshPass.seconds
-        touchOffCount += meshPass.controller.touchOffs.count
-        let map = meshPass.controller.surface
-        let heights = map.heights
-        guard heights.allSatisfy({ $0 != nil }) else {
-            throw CalibrationError(.measurement, "probing: not every node of the mesh found the skin")
-        }
-        let nodeHeights = heights.map { $0! }
-        try checkSurface(nodeHeights, grid: grid, board: request.board)
-        let checkResults = Array(meshPass.controller.touchOffs.suffix(checks.count))
-        var residual = 0.0
-        for (point, result) in zip(held, checkResults.prefix(held.count)) {
-            guard result.outcome == .contact, let mapped = map.height(x: Double(point.x), y: Double(point.y)) else {
-                throw CalibrationError(.measurement, "probing: no skin at held-out point \(point) um")
-            }
-            residual = max(residual, abs(Double(-result.contactZMicrometres - mapped)) / 1000)
-        }
-        var repeatability = 0.0
-        for (node, result) in zip(repeats, checkResults.suffix(repeats.count)) where result.outcome == .contact {
-            repeatability = max(
-                repeatability, abs(Double(-result.contactZMicrometres - nodeHeights[node.index])) / 1000)
-        }
+        // Pass 1: the mesh over the plan's area, refined while the held-out residual exceeds the tolerance.
+        let mesh = try measureMesh(request, makeTransport: makeTransport)
+        passes += mesh.passes
+        machineTime += mesh.seconds
+        touchOffCount += mesh.touchOffs
 
         // The ladder per scalp region, the region with most dots first (it gets the long ladder).
         var dotsPerRegion: [ScalpRegion: [(x: Double, y: Double)]] = [:]
@@ -228,11 +201,11 @@ public enum Calibrator {
             cartridge: request.handpiece.needle.cartridgeName, skinType: skin.name, date: date,
             targetDepthMM: target, membraneLossMM: membrane ?? 0, regions: results,
             mesh: ClientProfile.Mesh(
-                originXMicrometres: grid.originXMicrometres, originYMicrometres: grid.originYMicrometres,
-                spacingMicrometres: grid.spacingMicrometres, nx: Int(grid.nx), ny: Int(grid.ny),
-                heightsMicrometres: nodeHeights),
+                originXMicrometres: mesh.grid.originXMicrometres, originYMicrometres: mesh.grid.originYMicrometres,
+                spacingMicrometres: mesh.grid.spacingMicrometres, nx: Int(mesh.grid.nx), ny: Int(mesh.grid.ny),
+                heightsMicrometres: mesh.heights),
             quality: ClientProfile.Quality(
-                meshResidualMM: residual, repeatabilityMM: repeatability, lossChangeMM: lossChange,
+                meshResidualMM: mesh.residualMM, repeatabilityMM: mesh.repeatabilityMM, lossChangeMM: lossChange,
                 strokesUsed: strokes, sitesUsed: sites, touchOffs: touchOffCount, passes: passes,
                 machineTimeS: machineTime))
     }
