@@ -23,9 +23,9 @@ struct CalibrateCommand: ParsableCommand {
 
             Exit codes: 0 profile written; 64 usage; 65 bad input (plan, skin type refused, target outside the \
             band); 69 the measurement failed (no surface, implausible slope, no puncture, unstable signal) or the \
-            port cannot be used (missing, busy, not a serial port, not an SMP board, another protocol); 73 the \
-            profile could not be written; 74 the board does not answer or the link failed during the \
-            calibration. Nothing is written on failure.
+            port cannot be used (missing, busy, not a serial port, another protocol, a board that reports another \
+            board, handpiece or cartridge); 73 the profile could not be written; 74 the board does not answer or \
+            the link failed during the calibration. Nothing is written on failure.
             """)
 
     @Option(

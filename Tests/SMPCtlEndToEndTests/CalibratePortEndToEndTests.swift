@@ -5,8 +5,9 @@ import Testing
 
 /// `smpctl calibrate --port PTY` as a practitioner runs it against `smpctl sim --pty`: the calibration runs in wall
 /// time (a touch-off is ~1.1 s), so the plan is a 4 x 4 mm patch of 13 dots (the smallest mesh, 5 x 5, and one
-/// scalp region's ladder): about 60 s.
-@Suite("smpctl calibrate on a serial port, end to end against smpctl sim --pty")
+/// scalp region's ladder): about 60 s. One test at a time: the board's watchdog trips after 100 ms without a frame
+/// from the host, and a host starved of CPU by its neighbours can miss that.
+@Suite("smpctl calibrate on a serial port, end to end against smpctl sim --pty", .serialized)
 struct CalibratePortEndToEndTests {
     /// A folder with the tiny plan and a profile path in it.
     final class World: @unchecked Sendable {
@@ -121,6 +122,26 @@ struct CalibratePortEndToEndTests {
         #expect(result.status == 74, "stderr: \(result.standardError)")
         #expect(result.standardError.hasPrefix("smpctl: \(simulator.devicePath): "), "\(result.standardError)")
         #expect(result.standardError.filter { $0 == "\n" }.count == 1, "\(result.standardError)")
+        #expect(world.nothingWritten)
+    }
+
+    @Test("a board that reports another handpiece than the profile's: exit 69 naming it, nothing written")
+    func anotherHandpiece() throws {
+        let world = try World()
+        let original = try String(
+            contentsOf: SMPCtlProcess.repositoryRoot.appendingPathComponent("Hardware/handpieces/rotary-r1.json"),
+            encoding: .utf8)
+        let handpiece = world.directory.appendingPathComponent("rotary-x9.json")
+        try original.replacingOccurrences(of: "\"model\": \"rotary-r1\"", with: "\"model\": \"rotary-x9\"")
+            .write(to: handpiece, atomically: true, encoding: .utf8)
+        let simulator = try SimulatorProcess.start(arguments: ["--handpiece", handpiece.path])
+        defer { simulator.terminate() }
+        let result = try world.calibrate(port: simulator.devicePath)
+        #expect(result.status == 69, "stderr: \(result.standardError)")
+        #expect(
+            result.standardError
+                == "smpctl: \(simulator.devicePath): the board reports handpiece \"rotary-x9\"; expected \"rotary-r1\"\n"
+        )
         #expect(world.nothingWritten)
     }
 
