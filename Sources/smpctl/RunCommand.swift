@@ -96,7 +96,7 @@ struct RunCommand: ParsableCommand {
         let connection = try BoardPort.connect(port, hardware: hardware, line: line, timeoutMilliseconds: 2_000)
         let transport = connection.transport
         defer { transport.close() }
-        let hello = connection.hello
+        let (path, boardDefinition, hello) = (connection.path, connection.board, connection.hello)
         let identity = BoardIdentity(
             model: hello.boardModel, serialNumber: hello.serialNumber, protocolVersion: hello.protocolVersion)
         if let problem = HostChecks.firstProblem(in: dots, limits: hello.limits) {
@@ -105,12 +105,12 @@ struct RunCommand: ParsableCommand {
         let ledger = try openJournal(at: journalPath, plan: hash, board: identity)
         Output.diagnostic("journal: \(journalPath)")
         let summary = try RunSession(
-            dots: dots, board: connection.board, ledger: ledger, transport: transport, logger: logger(),
+            dots: dots, board: boardDefinition, ledger: ledger, transport: transport, logger: logger(),
             redoUncertain: redoUncertain, fittedCartridge: hello.cartridge
         ).run()
         var printed = summary
         printed.plan = plan
-        printed.port = connection.path
+        printed.port = path
         printed.journal = journalPath
         if json {
             try Output.json(printed)
