@@ -113,39 +113,16 @@ public enum Calibrator {
         var passes = 0
         var touchOffCount = 0
 
-        // Pass 1: the mesh over the plan's area, held-out points at cell centres, repeat points at nodes.
-        let grid = try meshGrid(over: request.area, board: request.board)
-        let held = heldOutPoints(grid)
-        let repeats = repeatNodes(grid)
-        let checks = (held + repeats.map(\.position)).map {
-            SessionController.CheckPoint(xMicrometres: $0.x, yMicrometres: $0.y)
-        }
-        let meshPass = try session(
-            dots: [], grid: grid, checks: checks, request: request, transport: makeTransport())
-        passes += 1
-        machineTime += meshPass.seconds
-        touchOffCount += meshPass.controller.touchOffs.count
-        let map = meshPass.controller.surface
-        let heights = map.heights
-        guard heights.allSatisfy({ $0 != nil }) else {
-            throw CalibrationError(.measurement, "probing: not every node of the mesh found the skin")
-        }
-        let nodeHeights = heights.map { $0! }
-        try checkSurface(nodeHeights, grid: grid, board: request.board)
-        let checkResults = Array(meshPass.controller.touchOffs.suffix(checks.count))
-        var residual = 0.0
-        for (point, result) in zip(held, checkResults.prefix(held.count)) {
-            guard result.outcome == .contact, let mapped = map.height(x: Double(point.x), y: Double(point.y)) else {
-                throw CalibrationError(.measurement, "probing: no skin at held-out point \(point) um")
-            }
-            residual = max(residual, abs(Double(-result.contactZMicrometres - mapped)) / 1000)
-        }
-        var repeatability = 0.0
-        for (node, result) in zip(repeats, checkResults.suffix(repeats.count)) where result.outcome == .contact {
-            repeatability = max(
-                repeatability, abs(Double(-result.contactZMicrometres - nodeHeights[node.index])) / 1000)
-        }
+        // Pass 1: the mesh over the plan's area, refined while the held-out residual exceeds the tolerance.
+        let mesh = try measureMesh(request, makeTransport: makeTransport)
+        passes += mesh.passes
+        machineTime += mesh.seconds
+        touchOffCount += mesh.touchOffs
 
+        // The measured mesh as the board holds it: the ladder corrects each stroke's depth to it.
+        var map = SurfaceMap()
+        map.declare(mesh.grid)
+        for (node, height) in mesh.heights.enumerated() { map.store(height: height, node: node) }
         var tally = Tally(
             machineTime: machineTime, passes: passes, touchOffs: touchOffCount)
         let (membrane, results) = try calibrateRegions(
@@ -155,11 +132,11 @@ public enum Calibrator {
             cartridge: request.cartridge.name, skinType: skin.name, date: date,
             targetDepthMM: target, membraneLossMM: membrane, regions: results,
             mesh: ClientProfile.Mesh(
-                originXMicrometres: grid.originXMicrometres, originYMicrometres: grid.originYMicrometres,
-                spacingMicrometres: grid.spacingMicrometres, nx: Int(grid.nx), ny: Int(grid.ny),
-                heightsMicrometres: nodeHeights),
+                originXMicrometres: mesh.grid.originXMicrometres, originYMicrometres: mesh.grid.originYMicrometres,
+                spacingMicrometres: mesh.grid.spacingMicrometres, nx: Int(mesh.grid.nx), ny: Int(mesh.grid.ny),
+                heightsMicrometres: mesh.heights),
             quality: ClientProfile.Quality(
-                meshResidualMM: residual, repeatabilityMM: repeatability, lossChangeMM: tally.lossChange,
+                meshResidualMM: mesh.residualMM, repeatabilityMM: mesh.repeatabilityMM, lossChangeMM: tally.lossChange,
                 strokesUsed: tally.strokes, sitesUsed: tally.sites, touchOffs: tally.touchOffs, passes: tally.passes,
                 machineTimeS: tally.machineTime))
     }
@@ -177,14 +154,22 @@ public enum Calibrator {
     ) throws(CalibrationError) -> Pass {
         var configuration = SessionController.Configuration()
         configuration.hostSoftware = "smpctl-calibrate"
+        // Every pass is a session of its own on a board that may still hold the previous one (a real port): a new
+        // id makes the board start its sequencing afresh instead of taking the hello for a reconnection.
+        configuration.sessionID = UInt32.random(in: 1...UInt32.max / 2)
         configuration.probeGrid = grid
         configuration.checkPoints = checks
         configuration.requestStrokeDetail = true
+        var logger = Logger(label: "smpctl.calibrate")
+        logger.logLevel = dots.isEmpty ? .critical : .warning
         var resumption = SessionController.Resumption()
         // The operator fitted the calibration's cartridge; the board is told (it may have another in its hello).
         resumption.fitCartridge = request.cartridge.name
-        var logger = Logger(label: "smpctl.calibrate")
-        logger.logLevel = dots.isEmpty ? .critical : .warning
+        // Wire ids are the dots' ids, unique over the calibration: a board that keeps reports across sessions
+        // never mixes up two passes' dots. Disarmed at the end: the host is silent between passes, and an armed
+        // board would trip its watchdog and report the fault to the next pass.
+        resumption.firstWireID = UInt32(dots.first?.motion.id ?? 1)
+        resumption.disarmWhenFinished = true
         let controller = SessionController(
             dots: dots, board: request.board, handpiece: request.handpiece, configuration: configuration,
             resumption: resumption, logger: logger)
@@ -205,7 +190,12 @@ public enum Calibrator {
         case .faulted(.emergencyStop) where probingOnly: break
         case .faulted(.probe(let text)): throw CalibrationError(.measurement, "probing: \(text)")
         case .faulted(.hostCheck(let problem)): throw CalibrationError(.badInput, "\(problem)")
-        case .faulted(let reason): throw CalibrationError(.measurement, "calibration session stopped: \(reason)")
+        case .faulted(let reason):
+            switch reason {
+            case .linkLost, .transportClosed, .boardRestarted:
+                throw CalibrationError(.link, "calibration session stopped: \(reason)")
+            default: throw CalibrationError(.measurement, "calibration session stopped: \(reason)")
+            }
         default:
             // A session with no dots ends once probing is done: it has nothing to stream.
             if !dots.isEmpty { throw CalibrationError(.measurement, "calibration session did not finish") }

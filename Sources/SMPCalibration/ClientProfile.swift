@@ -234,6 +234,8 @@ public struct CalibrationError: Error, CustomStringConvertible, Equatable {
         case measurement
         /// The profile could not be written (exit 73).
         case cannotWrite
+        /// The link to the board failed or the board stopped answering during a pass (exit 74).
+        case link
     }
     public var kind: Kind
     public var message: String

@@ -45,33 +45,12 @@ struct IdentifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let automatic = port == PortSelection.automatic
-        let catalog = try hardware.loadCatalog(required: automatic) ?? BoardCatalog(directory: "", boards: [])
-        let path: String
-        var board: BoardDefinition?
-        do {
-            if automatic {
-                let recognised = try PortSelection.single(among: SerialPortEnumerator.list(), catalog: catalog)
-                path = recognised.port.path
-                board = recognised.board
-            } else {
-                path = port
-            }
-        } catch {
-            throw CommandFailure(serialError: error)
-        }
-        let configuration = SerialConfiguration(baudRate: line.rate(for: board))
-        let transport: SerialControllerTransport
-        do {
-            transport = try SerialControllerTransport(path: path, configuration: configuration)
-        } catch {
-            throw CommandFailure(serialError: error)
-        }
-        defer { transport.close() }
-        let (hello, handshake) = try BoardIdentification.run(
-            on: transport, board: board ?? .r1, timeoutMilliseconds: timeout
-        ).get()
-        let identity = BoardIdentity(hello, port: path, backend: transport.backendName, handshake: handshake)
+        let connection = try BoardPort.connect(
+            port, hardware: hardware, line: line, timeoutMilliseconds: timeout)
+        defer { connection.transport.close() }
+        let identity = BoardIdentity(
+            connection.hello, port: connection.path, backend: connection.transport.backendName,
+            handshake: connection.handshake)
         if json {
             try Output.json(identity)
         } else {

@@ -104,19 +104,10 @@ struct RunCommand: ParsableCommand {
                 "\(journalPath): already exists: it is the journal of an earlier run; continue it with --resume or "
                     + "name another file with --journal")
         }
-        let (path, board) = try selectPort()
-        let transport: SerialControllerTransport
-        do {
-            transport = try SerialControllerTransport(
-                path: path, configuration: SerialConfiguration(baudRate: line.rate(for: board)))
-        } catch {
-            throw CommandFailure(serialError: error)
-        }
+        let connection = try BoardPort.connect(port, hardware: hardware, line: line, timeoutMilliseconds: 2_000)
+        let transport = connection.transport
         defer { transport.close() }
-        let boardDefinition = board ?? .r1
-        let (hello, _) = try BoardIdentification.run(
-            on: transport, board: boardDefinition, timeoutMilliseconds: 2_000
-        ).get()
+        let (path, boardDefinition, hello) = (connection.path, connection.board, connection.hello)
         let identity = BoardIdentity(
             model: hello.boardModel, serialNumber: hello.serialNumber, protocolVersion: hello.protocolVersion)
         if let problem = HostChecks.firstProblem(in: dots, limits: hello.limits) {
@@ -185,20 +176,6 @@ struct RunCommand: ParsableCommand {
             throw CommandFailure(.dataError, "\(plan): \(problem); nothing sent")
         }
         return (result, dots, clientProfile)
-    }
-
-    func selectPort() throws -> (path: String, board: BoardDefinition?) {
-        let automatic = port == PortSelection.automatic
-        let catalog = try hardware.loadCatalog(required: automatic) ?? BoardCatalog(directory: "", boards: [])
-        do {
-            if automatic {
-                let recognised = try PortSelection.single(among: SerialPortEnumerator.list(), catalog: catalog)
-                return (recognised.port.path, recognised.board)
-            }
-            return (port, nil)
-        } catch {
-            throw CommandFailure(serialError: error)
-        }
     }
 
     func openJournal(at path: String, plan hash: PlanHash, board identity: BoardIdentity) throws -> Journal {

@@ -36,7 +36,7 @@ struct CalibrateCommandTests {
         environment["XDG_CONFIG_HOME"] = directory.path
         let plan = ["--plan", "Examples/quick.json"]
         let cases: [([String], Int32)] = [
-            (["calibrate", "--port", "/dev/ttyACM0", "--skin", "thin"] + plan, 69),
+            (["calibrate", "--port", "/dev/ttyNOPE42", "--skin", "thin"] + plan, 69),
             (["calibrate", "--port", "sim", "--skin", "keloid"] + plan, 65),
             (["calibrate", "--port", "sim", "--skin", "fitzpatrick-1-3", "--target-depth", "0.9"] + plan, 65),
         ]

@@ -5,19 +5,19 @@ import SMPControl
 import SMPJournal
 import SMPPlanning
 
-/// `smpctl run` started in the background, so that a test can kill it at a moment of its choosing. Its output goes
-/// to files (no pipe to fill); after `timeout` seconds it gets SIGTERM, so that a run that hangs fails the test
-/// instead of blocking it.
+/// `smpctl run` (or another `command`) started in the background, so that a test can kill it, or what it talks to,
+/// at a moment of its choosing. Its output goes to files (no pipe to fill); after `timeout` seconds it gets
+/// SIGTERM, so that a run that hangs fails the test instead of blocking it.
 final class RunProcess: @unchecked Sendable {
     let process: Process
     private let outputFile: URL
     private let errorFile: URL
     private let watchdog: DispatchWorkItem
 
-    init(arguments: [String], in directory: URL, timeout: TimeInterval = 150) throws {
+    init(command: String = "run", arguments: [String], in directory: URL, timeout: TimeInterval = 150) throws {
         process = Process()
         process.executableURL = SMPCtlProcess.executable
-        process.arguments = ["run"] + arguments
+        process.arguments = [command] + arguments
         process.currentDirectoryURL = SMPCtlProcess.repositoryRoot
         let name = UUID().uuidString
         outputFile = directory.appendingPathComponent("run-\(name).out")
