@@ -25,6 +25,8 @@ public final class PTYBoardRunner {
         /// Board time (the board's clock) and true time (monotonic, since the start) when the loop stopped.
         public var boardTimeMicros: UInt64 = 0
         public var trueTimeMicros: UInt64 = 0
+        /// Wall time the simulator's process was not scheduled, cut out of true time (µs).
+        public var stalledMicros: UInt64 = 0
         public var hostToBoard = LinkFaultInjector.Counters()
         public var boardToHost = LinkFaultInjector.Counters()
     }
@@ -113,11 +115,21 @@ public final class PTYBoardRunner {
         }
     }
 
+    /// A wake-up this much later than the poll's timeout means the simulator's own process was kept off the CPU
+    /// (µs): the simulated world does not run on while it is.
+    static let stallAllowanceMicros: UInt64 = 20_000
+
     /// Serves `core` until a stop is requested; returns the board time reached. The core must start at the board
     /// time `clock` gives for true time 0 (a ``SimulatedBoard`` of a setup with the same clock does).
+    ///
+    /// True time is the host's monotonic clock, less the stretches the simulator's process was not scheduled: a
+    /// real board's UART takes the host's bytes while its firmware is busy, but a starved simulator would read them
+    /// late and trip its own watchdog on a host that was on time. Such a stretch (a wake-up more than
+    /// ``stallAllowanceMicros`` past the poll's timeout) is cut out of true time, so the board, its clock and its
+    /// link pause instead (``Statistics/stalledMicros`` adds them up).
     @discardableResult
     public func run<Core: BoardCore>(_ core: inout Core) throws(PseudoTerminalError) -> UInt64 {
-        let start = SystemCall.monotonicMicroseconds()
+        var start = SystemCall.monotonicMicroseconds()
         var buffer = [UInt8](repeating: 0, count: 4096)
         var now: UInt64 = 0
         while true {
@@ -147,6 +159,12 @@ public final class PTYBoardRunner {
                 try SystemCall.run("poll") { poll(&fds, 2, timeoutMS) }
             } catch {
                 throw PseudoTerminalError(error)
+            }
+            let latestWake = now + UInt64(timeoutMS) * 1000 + Self.stallAllowanceMicros
+            let woke = SystemCall.monotonicMicroseconds() &- start
+            if woke > latestWake {
+                start += woke - latestWake
+                statistics.stalledMicros += woke - latestWake
             }
             if fds[1].revents & Int16(POLLIN) != 0 { break }
             if fds[0].revents & Int16(POLLIN) != 0 {

@@ -52,11 +52,13 @@ extension Calibrator {
     /// spacing a Catmull-Rom fit needs for the tolerance (its error falls as the fourth power of the spacing on a
     /// smooth surface), as fine as the machine time left after the ladder's reserve allows. A finer pass needs no
     /// check touch-offs of its own: every earlier touch-off that is not one of its nodes is held out from it.
+    /// `probingBudgetS` replaces the machine time the ladder's reserve leaves for probing (tests of the refinement
+    /// itself).
     static func measureMesh<Transport: ControllerTransport>(
-        _ request: CalibrationRequest, makeTransport: () -> Transport
+        _ request: CalibrationRequest, probingBudgetS: Double? = nil, makeTransport: () -> Transport
     ) throws(CalibrationError) -> MeshMeasurement {
         let regions = Set(request.area.map { ScalpRegion.at(x: $0.x, y: $0.y) }).count
-        let budget = machineTimeLimitS - ladderReserveS(regions: regions)
+        let budget = probingBudgetS ?? machineTimeLimitS - ladderReserveS(regions: regions)
         var grid = try meshGrid(over: request.area, board: request.board)
         let coarse = try meshPass(grid, checks: true, request: request, transport: makeTransport())
         var measured = coarse.touches

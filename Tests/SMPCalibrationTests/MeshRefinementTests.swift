@@ -33,8 +33,8 @@ struct MeshTruth {
         }
     }
 
-    func measure() throws(CalibrationError) -> Calibrator.MeshMeasurement {
-        try Calibrator.measureMesh(request) { DryRunTransport(setup: setup) }
+    func measure(probingBudgetS: Double? = nil) throws(CalibrationError) -> Calibrator.MeshMeasurement {
+        try Calibrator.measureMesh(request, probingBudgetS: probingBudgetS) { DryRunTransport(setup: setup) }
     }
 
     /// The coarse pass alone (what the calibration measured before refinement existed).
@@ -76,15 +76,19 @@ struct MeshRefinementTests {
     /// nodes; seeds whose coarse residual is over the tolerance get a finer grid within the budget.
     static let mediumArea = MeshTruth.box(x: 85...115, y: 90...120)
 
+    /// Probing time the refinement may take in this test: what a one-region calibration left it before the
+    /// ladder grew to reach 0.05 mm (120 s less a 22 s ladder). The calibration's own budget now leaves no time to
+    /// refine this patch (below); the refinement is tested on its own here.
+    static let refinementBudgetS = 98.0
+
     @Test("a coarse residual over the tolerance is refined: the residual and the true error fall, within budget")
     func refinementOnTheCurvedScalp() throws {
         var refined = 0
         for seed: UInt64 in 1...6 {
             let truth = MeshTruth(seed: seed, area: Self.mediumArea)
             let (coarseGrid, coarse) = try truth.coarse()
-            let mesh = try truth.measure()
-            let budget = Calibrator.machineTimeLimitS - Calibrator.ladderReserveS(regions: 1)
-            #expect(mesh.seconds <= budget + 5, "seed \(seed): \(mesh.seconds) s of probing")
+            let mesh = try truth.measure(probingBudgetS: Self.refinementBudgetS)
+            #expect(mesh.seconds <= Self.refinementBudgetS + 5, "seed \(seed): \(mesh.seconds) s of probing")
             #expect(mesh.residualsMM.first == coarse.residualMM)
             guard coarse.residualMM > Calibrator.meshToleranceMM else {
                 #expect(mesh.passes == 1, "seed \(seed): refined below the tolerance")
@@ -98,13 +102,12 @@ struct MeshRefinementTests {
             let after = truth.truthError(grid: mesh.grid, heights: mesh.heights)
             #expect(after < before, "seed \(seed): true error \(before) -> \(after) mm")
             if refined == 1 {
-                // The whole calibration with the refined mesh stays within the 2 minutes.
+                // The whole calibration, with the budget its ladder leaves the mesh, stays within the 2 minutes.
                 let profile = try Calibrator.run(truth.request, date: "2026-12-02T00:00:00Z") {
                     DryRunTransport(setup: truth.setup)
                 }
                 #expect(profile.quality.machineTimeS < Calibrator.machineTimeLimitS, "seed \(seed)")
-                #expect(profile.quality.meshResidualMM == mesh.residualMM)
-                #expect(profile.mesh.spacingMicrometres == mesh.grid.spacingMicrometres)
+                #expect(profile.quality.meshResidualMM <= coarse.residualMM)
             }
         }
         #expect(refined >= 2, "the large patch was never refined: the test does not exercise refinement")
