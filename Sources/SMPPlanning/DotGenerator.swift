@@ -19,8 +19,10 @@ public enum DotGenerator {
     /// Names the placement algorithm, written into every DOTS.json: a later session fits around the dots already
     /// needled only if the earlier sessions regenerate exactly, so a change that moves any dot for the same plan
     /// and seed must change this (`PreviousSession` checks it). /1 was the relaxed generator before the strips,
-    /// /2 the strips before ghost dots past region edges, /3 ghost dots before quotas per tile.
-    public static let algorithm = "smpctl-blue-noise/4"
+    /// /2 the strips before ghost dots past region edges, /3 ghost dots before quotas per tile, /4 quotas
+    /// per tile before feathers placed candidates at the mean radius and blended regions grew on from their
+    /// partners' dots.
+    public static let algorithm = "smpctl-blue-noise/5"
 
     /// Bridson radius factor r = kappa / sqrt(density). The largest value at which growth still over-fills
     /// (by ~3 % on a large region), so that elimination has crowded dots to remove and the guaranteed spacing is

@@ -139,12 +139,18 @@ extension PatternBuilder {
         return removal
     }
 
-    /// Growth seeds for a strip: the region's committed dots and its neighbour strips' new dots within
-    /// `columns` of its band.
-    func seeds(near strip: StripSampler, committed: [Int], strips: [StripSampler], columns: Int) -> [GrowthSeed] {
+    /// Growth seeds for a strip: the region's committed dots, the `borrowed` seeds (`borderSeeds`) and its
+    /// neighbour strips' new dots within `columns` of its band.
+    func seeds(
+        near strip: StripSampler, committed: [Int], borrowed: [GrowthSeed], strips: [StripSampler], columns: Int
+    ) -> [GrowthSeed] {
         let low = strip.firstColumn - columns
         let high = strip.endColumn + columns
         var seeds: [GrowthSeed] = []
+        for seed in borrowed {
+            let c = grid.column(seed.x)
+            if c >= low && c < high { seeds.append(seed) }
+        }
         for i in committed {
             let c = grid.column(xs[i])
             if c >= low && c < high { seeds.append(GrowthSeed(x: xs[i], y: ys[i], density: densityOfCommitted(i))) }

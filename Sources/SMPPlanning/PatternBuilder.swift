@@ -159,9 +159,11 @@ struct PatternBuilder {
                 (1.2 * DotGenerator.kappa / (field.sparsestDensity(region: r) * fraction).squareRoot()
                     / grid.cell).rounded(.up)) + 1
 
+        let borrowed = borderSeeds(region: r, zone: zone)
         for parity in 0..<2 {
             for s in stride(from: parity, to: strips.count, by: 2) {
-                strips[s].seeds = seeds(near: strips[s], committed: committed, strips: strips, columns: seedColumns)
+                strips[s].seeds = seeds(
+                    near: strips[s], committed: committed, borrowed: borrowed, strips: strips, columns: seedColumns)
             }
             let (field, grid) = (field, grid)
             let layerScale = layerScale
@@ -203,6 +205,24 @@ struct PatternBuilder {
             runPhase(&strips, parity: parity) { $1.eliminate(removals[$0], grid: grid, field: field) }
         }
         commit(strips)
+    }
+
+    /// Growth seeds from the committed dots of the regions region r blends with, within its ghost band, at r's
+    /// own map: r then grows outwards from the border its partner has already filled, as one pattern across
+    /// it. Growing towards those fixed dots instead, r's fronts met them with gaps too narrow for a dot and
+    /// too wide for the density (4 mm inside the border 3 % short, the next 4 mm 2 % over from the tiles
+    /// that covered for them).
+    func borderSeeds(region r: Int, zone: GhostZone) -> [GrowthSeed] {
+        let partners = Set(
+            plan.blends.compactMap { $0.first == r ? $0.second : ($0.second == r ? $0.first : nil) }.map(Int32.init))
+        guard !partners.isEmpty else { return [] }
+        return xs.indices.compactMap { i in
+            guard partners.contains(region[i]), !sentinel[i] else { return nil }
+            let p = Point(xs[i], ys[i])
+            guard zone.ghostWeight(at: p) > 0 else { return nil }
+            let d = field.mapDensity(at: p, region: r)
+            return d > 0 ? GrowthSeed(x: p.x, y: p.y, density: d) : nil
+        }
     }
 
     /// The map density at a committed dot (sentinels aside, every committed dot lies where its region's map is

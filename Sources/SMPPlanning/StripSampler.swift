@@ -142,16 +142,21 @@ struct StripSampler {
         return Site(density: d, radius: scale * DotGenerator.kappa / (d * fraction).squareRoot(), isGhost: isGhost)
     }
 
-    /// True when a dot lies too close to a candidate at p with radius r: closer than r, or, where the region's
-    /// density falls off over a feather (`EdgeField`), closer than the mean of r and that dot's own radius. The
-    /// symmetric rule keeps a steep fall-off where the map puts it: with the candidate's radius alone, a sparse
-    /// candidate keeps its wide radius from dense dots and a dense one packs up to sparse dots, which moves the
-    /// fall-off towards the dense side.
+    /// True when a dot lies too close to a candidate at p with the site's radius r: closer than r, or, where the
+    /// region's density falls off over a feather (`EdgeField`), closer than the mean of r and that dot's own
+    /// radius or than the map's radius halfway between them. The symmetric rule keeps a steep fall-off where the
+    /// map puts it: with the candidate's radius alone, a sparse candidate keeps its wide radius from dense dots and
+    /// a dense one packs up to sparse dots, which moves the fall-off towards the dense side.
     @inline(__always)
-    func crowded(_ p: Point, _ r: Double, field: SamplingField, grid: SamplingGrid) -> Bool {
-        guard field.isFeathered(region: region) else { return grid.anyWithin(p, radius: r) }
+    func crowded(_ p: Point, _ site: Site, field: SamplingField, grid: SamplingGrid) -> Bool {
+        let r = site.radius
+        // The caller has found no dot within the finest radius, which settles a plain region's test when r is
+        // no more than that; where the map falls off, a sparse neighbour's radius can reach farther.
+        guard field.isFeathered(region: region) else { return r > grid.finestRadius && grid.anyWithin(p, radius: r) }
         var crowded = false
-        let scale = r * (field.mapDensity(at: p, region: region) * fraction).squareRoot()
+        // The site's density, not the map's: in front of the fade the map is 0 and a ghost's density is the fade's
+        // end (with the map's, its limit would be half its radius: ghosts packed against the fade's sparse end).
+        let scale = r * (site.density * fraction).squareRoot()
         let widest = scale / (field.sparsestDensity(region: region) * fraction).squareRoot()
         grid.forEachWithin(p, radius: 0.5 * (r + widest)) { cell, d2 in
             guard !crowded else { return }
@@ -159,8 +164,20 @@ struct StripSampler {
             // A committed dot of another region has that region's map (a ghost or a dot of this layer, this one's).
             let owner = field.raster.region(at: q) ?? region
             let rq = scale / (max(field.mapDensity(at: q, region: owner), 1e-9) * fraction).squareRoot()
-            let limit = 0.5 * (r + min(rq, widest))
-            if d2 < limit * limit { crowded = true }
+            let rqc = min(rq, widest)
+            let limit = 0.5 * (r + rqc)
+            if d2 < limit * limit {
+                crowded = true
+                return
+            }
+            // Where the fall-off curves, the radius halfway between the two can exceed the mean of theirs: a
+            // pair closer than the map's radius there would look crowded to anyone reading the map.
+            let farther = max(r, rqc)
+            guard d2 < farther * farther else { return }
+            let middle = field.mapDensity(at: Point(0.5 * (p.x + q.x), 0.5 * (p.y + q.y)), region: region)
+            guard middle > 0 else { return }
+            let rm = min(scale / (middle * fraction).squareRoot(), widest)
+            if d2 < rm * rm { crowded = true }
         }
         return crowded
     }
@@ -189,7 +206,7 @@ struct StripSampler {
                     continue
                 }
                 guard let site = site(at: p, field: field, zone: zone, scale: scale),
-                    site.radius <= finest || !crowded(p, site.radius, field: field, grid: grid), !field.hairs.blocks(p)
+                    !crowded(p, site, field: field, grid: grid), !field.hairs.blocks(p)
                 else { continue }
                 active.append(add(p, site, grid: grid))
                 growFrom(&active, field: field, zone: zone, grid: grid, scale: scale)
@@ -207,6 +224,7 @@ struct StripSampler {
         let finest = grid.finestRadius
         let finest2 = finest * finest
         let mask = directions.count - 1  // a power of two
+        let feathered = field.isFeathered(region: region)
         while !active.isEmpty {
             let pick = StripSampler.index(rng.next(), below: active.count)
             let seed = active[pick]
@@ -222,7 +240,17 @@ struct StripSampler {
             var blocker = Point(SamplingGrid.vacant, SamplingGrid.vacant)
             for attempt in 0..<DotGenerator.attempts {
                 let direction = directions[(start + attempt * step) & mask]
-                let distance = rp * (1.000_001 + DotGenerator.radiusJitter * rng.nextUnit())
+                let jitter = 1.000_001 + DotGenerator.radiusJitter * rng.nextUnit()
+                var distance = rp * jitter
+                if feathered {
+                    // Where the map falls off, the symmetric rule keeps the mean of the two radii: the candidate
+                    // goes just outside that (the radius read one seed radius out), not the seed's own radius,
+                    // which left a sparse seed's candidates towards denser dots too far out and the fade short.
+                    let probe = Point(seed.x + direction.x * rp, seed.y + direction.y * rp)
+                    if let far = site(at: probe, field: field, zone: zone, scale: scale) {
+                        distance = 0.5 * (rp + far.radius) * jitter
+                    }
+                }
                 let c = Point(seed.x + direction.x * distance, seed.y + direction.y * distance)
                 guard owns(column: grid.column(c.x)), grid.isFree(c), c.distanceSquared(to: blocker) >= finest2
                 else { continue }
@@ -231,7 +259,7 @@ struct StripSampler {
                     continue
                 }
                 guard let site = site(at: c, field: field, zone: zone, scale: scale),
-                    site.radius <= finest || !crowded(c, site.radius, field: field, grid: grid), !field.hairs.blocks(c)
+                    !crowded(c, site, field: field, grid: grid), !field.hairs.blocks(c)
                 else { continue }
                 active.append(add(c, site, grid: grid))
                 placed = true
@@ -265,15 +293,20 @@ struct StripSampler {
     /// may no longer go would leave the edge's dots the least crowded.
     mutating func eliminate(_ count: Int, grid: SamplingGrid, field: SamplingField) {
         guard count > 0, !xs.isEmpty else { return }
-        // Where the density falls off over a feather, a pair counts only within the denser dot's reach:
-        // a sparse dot's wide reach over dense neighbours would make it look crowded and thin the sparse side.
+        // Where the density falls off over a feather, a pair counts within the mean of the two dots' reaches:
+        // with the sparse dot's own reach over dense neighbours it looks crowded and the sparse side thins, with
+        // the denser dot's reach it never looks crowded and elimination takes the whole surplus from the plain
+        // part. A dot in front of the fade's end line (map 0) reaches as the fade's ghosts do.
         let varying = field.isFeathered(region: region)
         let hexFactor = 1 / (2 * 3.0.squareRoot())
         let (region, fraction) = (region, fraction)
         func reachOf(_ q: Point) -> Double {
             let owner = field.raster.region(at: q) ?? region
-            return 2 * (hexFactor / max(field.mapDensity(at: q, region: owner) * fraction, 1e-9)).squareRoot()
+            var d = field.mapDensity(at: q, region: owner)
+            if d == 0 { d = field.fadeGhostDensity(at: q, region: region) }
+            return 2 * (hexFactor / max(d * fraction, 1e-9)).squareRoot()
         }
+        let widestReach = 2 * (hexFactor / (field.sparsestDensity(region: region) * fraction)).squareRoot()
         var twoRMax = [Double](repeating: 0, count: xs.count)
         var weights = [Double](repeating: 0, count: xs.count)
         for k in xs.indices where alive[k] {
@@ -283,9 +316,9 @@ struct StripSampler {
             twoRMax[k] = reach
             var w = 0.0
             if varying {
-                grid.forEachWithin(p, radius: reach) { cell, d2 in
+                grid.forEachWithin(p, radius: 0.5 * (reach + widestReach)) { cell, d2 in
                     if cell == own { return }
-                    let pairReach = min(reach, reachOf(grid.point(at: cell)))
+                    let pairReach = 0.5 * (reach + min(reachOf(grid.point(at: cell)), widestReach))
                     guard d2 < pairReach * pairReach else { return }
                     let t = 1 - d2.squareRoot() / pairReach
                     let t2 = t * t
@@ -363,11 +396,12 @@ struct StripSampler {
                 }
             }
             grid.remove(at: p)
-            grid.forEachWithin(p, radius: twoRMax[k] * 1.5) { cell, d2 in
+            let updateRadius = varying ? max(1.5 * twoRMax[k], 0.5 * (twoRMax[k] + widestReach)) : 1.5 * twoRMax[k]
+            grid.forEachWithin(p, radius: updateRadius) { cell, d2 in
                 guard let j = local(grid.slot(at: cell)), heap.contains(j)
                 else { return }
                 let d = d2.squareRoot()
-                let pairReach = varying ? min(twoRMax[j], twoRMax[k]) : twoRMax[j]
+                let pairReach = varying ? 0.5 * (twoRMax[j] + twoRMax[k]) : twoRMax[j]
                 guard d < pairReach else { return }
                 let t = 1 - d / pairReach
                 let t2 = t * t

@@ -92,7 +92,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: refused.path))
 
         let older = directory.appendingPathComponent("older.json")
-        try Data(original.replacingOccurrences(of: "smpctl-blue-noise/4", with: "smpctl-blue-noise/3").utf8)
+        try Data(original.replacingOccurrences(of: "smpctl-blue-noise/5", with: "smpctl-blue-noise/4").utf8)
             .write(to: older)
         let stale = try smpctl(["plan", plan2.path, "--previous", older.path])
         #expect(stale.status == 65)

@@ -182,30 +182,52 @@ import Testing
         #expect(abs(plain - 90) <= 0.03 * 90, "beyond the feather: \(plain)")
     }
 
+    /// Over seeds 1-5: each 2 mm bin within 7 % of the full density of the map (waves included), the bins' mean
+    /// within 3.5 %, and the fade's outer 4 mm (which ask least) within 20 % of what they ask on average: the
+    /// fade's sparse end once grew short (over seeds 1-20 the outermost 2 mm held 2.1 of 3.9 dots/cm2 asked, the
+    /// next 16.5 of 20). One bin's counting noise alone is ~2 % of the full density (sd), so the issue's 5 % per
+    /// seed is ~2.5 sd and fails on some seeds whatever the generator (8 of seeds 1-20; Docs/Performance.md,
+    /// *Audit of issue 15's edge targets*).
     @Test func featherWithWavesEndsOnNoStraightLineAndSamplesItsMap() throws {
-        let plan = try Fixtures.plan(FeatherAndBlendTests.featheredPlan(waves: true))
-        let dots = try DotGenerator.generate(plan).map(\.position)
-        try #require(dots.count > 2000)
-        // Where the fade ends: the leftmost dot of each 5 mm of edge. A straight line would put them all within
-        // about one spacing of the edge; the waves recess the line by up to 2.5 mm.
-        let ends = stride(from: 50.0, to: 150, by: 5).map { y0 in
-            dots.filter { $0.y >= y0 && $0.y < y0 + 5 }.map(\.x).min() ?? 0
-        }
-        #expect((ends.max() ?? 0) - (ends.min() ?? 0) >= 1.5, "leftmost dots \(ends)")
-        // The realised density follows the map (waves included) in 2 mm bins.
-        let builder = PatternBuilder(plan: plan)
-        for bin in 0..<8 {
-            let x0 = 50 + Double(bin) * 2
-            var intended = 0.0
-            for i in 0..<40 {
-                for j in 0..<400 {
-                    intended += builder.field.mapDensity(
-                        at: Point(x0 + (Double(i) + 0.5) * 0.05, 50 + (Double(j) + 0.5) * 0.25), region: 0)
-                }
+        var bias = [Double](repeating: 0, count: 8)
+        var asked = [Double](repeating: 0, count: 8)
+        let seeds = 1...5
+        for seed in seeds {
+            let plan = try Fixtures.plan(FeatherAndBlendTests.featheredPlan(waves: true, seed: seed))
+            let dots = try DotGenerator.generate(plan).map(\.position)
+            try #require(dots.count > 2000)
+            // Where the fade ends: the leftmost dot of each 5 mm of edge. A straight line would put them all
+            // within about one spacing of the edge; the waves recess the line by up to 2.5 mm.
+            let ends = stride(from: 50.0, to: 150, by: 5).map { y0 in
+                dots.filter { $0.y >= y0 && $0.y < y0 + 5 }.map(\.x).min() ?? 0
             }
-            intended = intended / 16_000 * 100
-            let measured = Double(dots.filter { $0.x >= x0 && $0.x < x0 + 2 }.count) / 2
-            #expect(abs(measured - intended) <= 0.05 * 90, "bin \(bin): measured \(measured), intended \(intended)")
+            #expect((ends.max() ?? 0) - (ends.min() ?? 0) >= 1.5, "seed \(seed): leftmost dots \(ends)")
+            let builder = PatternBuilder(plan: plan)
+            for bin in 0..<8 {
+                let x0 = 50 + Double(bin) * 2
+                var intended = 0.0
+                for i in 0..<40 {
+                    for j in 0..<400 {
+                        intended += builder.field.mapDensity(
+                            at: Point(x0 + (Double(i) + 0.5) * 0.05, 50 + (Double(j) + 0.5) * 0.25), region: 0)
+                    }
+                }
+                intended = intended / 16_000 * 100
+                let measured = Double(dots.filter { $0.x >= x0 && $0.x < x0 + 2 }.count) / 2
+                bias[bin] += (measured - intended) / Double(seeds.count)
+                asked[bin] += intended / Double(seeds.count)
+                #expect(
+                    abs(measured - intended) <= 0.07 * 90,
+                    "seed \(seed), bin \(bin): measured \(measured), intended \(intended)")
+            }
+        }
+        for (bin, b) in bias.enumerated() {
+            #expect(abs(b) <= 0.035 * 90, "bin \(bin): mean measured - intended over seeds 1-5 \(b) dots/cm2")
+        }
+        for bin in 0..<2 {
+            #expect(
+                abs(bias[bin]) <= 0.2 * asked[bin],
+                "bin \(bin): mean measured - intended \(bias[bin]) of \(asked[bin]) dots/cm2 asked")
         }
     }
 
@@ -232,9 +254,12 @@ import Testing
         }
     }
 
-    @Test func feathersKeepTheBlueNoiseSpacing() throws {
+    /// Seeds 1-5: every one holds the bounds (closest 0.776 alone and 0.739 in a prefix); seed 4's prefix of
+    /// sessions 1-2 was at 0.698 when the fade's candidates went out at the seed's own radius.
+    @Test(arguments: 1...5) func feathersKeepTheBlueNoiseSpacing(seed: Int) throws {
         for sessions in [1, 3] {
-            let plan = try Fixtures.plan(FeatherAndBlendTests.featheredPlan(waves: true, sessions: sessions))
+            let plan = try Fixtures.plan(
+                FeatherAndBlendTests.featheredPlan(waves: true, sessions: sessions, seed: seed))
             let builder = PatternBuilder(plan: plan)
             let dots = try DotGenerator.generate(plan)
             for (k, fraction) in plan.session.fractions.enumerated() {
@@ -247,7 +272,7 @@ import Testing
                 // Every dot of the fade, not a percentile: the same bounds as for uniform regions.
                 #expect(
                     inBand[0] >= (sessions == 1 ? 0.75 : 0.70),
-                    "sessions 1...\(k + 1) of \(sessions): closest \(inBand[0]), 5th percentile \(inBand[inBand.count / 20])"
+                    "seed \(seed), sessions 1...\(k + 1) of \(sessions): closest \(inBand[0]), 5th percentile \(inBand[inBand.count / 20])"
                 )
             }
         }
