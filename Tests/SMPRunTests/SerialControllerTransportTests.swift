@@ -38,6 +38,7 @@ struct SerialControllerTransportTests {
         var driver = ControllerDriver(
             controller: SimulatorOnPTY.controller(dots: SimulatorOnPTY.dots(40)), transport: transport)
         let yankedAt = Shared<UInt64?>(nil)
+        let yankReturned = DispatchSemaphore(value: 0)
         var idleSince: (host: UInt64, cpu: UInt64)?
         var idleShare: Double?
         driver.run(limit: 60_000_000) { driver in
@@ -51,7 +52,10 @@ struct SerialControllerTransportTests {
                 guard let since = idleSince, now - since.host >= UInt64(idleSeconds * 1e6) else { break }
                 idleShare = Double(threadCPUMicroseconds() - since.cpu) / Double(now - since.host)
                 // Pulled while the driver sleeps in poll, from another thread, as a cable is.
-                DispatchQueue.global().async { yankedAt.value = board.yank() }
+                DispatchQueue.global().async {
+                    yankedAt.value = board.yank()
+                    yankReturned.signal()
+                }
             default:
                 break
             }
@@ -61,6 +65,8 @@ struct SerialControllerTransportTests {
         let share = try #require(idleShare, "the session never held: \(driver.controller.state)")
         print("idle: \(String(format: "%.3f", share * 100)) % of a core over \(idleSeconds) s held")
         #expect(share < 0.05)
+        // The driver can notice the hang-up before the yanking thread has stored when it happened.
+        #expect(yankReturned.wait(timeout: .now() + 10) == .success, "the yank never returned")
         let yanked = try #require(yankedAt.value)
         let closedAt = try #require(transport.closedAt)
         print("vanish: reported \(closedAt - yanked) µs after the hang-up, driver back after \(returnedAt - yanked) µs")
