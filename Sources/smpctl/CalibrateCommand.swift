@@ -177,7 +177,9 @@ struct CalibrateCommand: ParsableCommand {
             throw CommandFailure(
                 .unavailable, "\(connection.path): the board reports \(what) \"\(found)\"; expected \"\(expected)\"")
         }
-        let cartridge = request.handpiece.needle.cartridgeName
+        // The cartridge the calibration needles with (the skin profile's), not the handpiece's default: on a real
+        // port the operator fits it, and a board reporting another would be told of a change nobody made.
+        let cartridge = request.cartridge.name
         if !hello.cartridge.isEmpty && hello.cartridge != cartridge {
             throw CommandFailure(
                 .unavailable,
