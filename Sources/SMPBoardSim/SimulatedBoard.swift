@@ -101,7 +101,8 @@ public struct SimulatedBoard: BoardCore {
             setup: setup, limits: limits, lastCompletedDot: 0, cartridge: setup.cartridge, surfaceMode: .unmapped)
         physics = RigPhysics(
             board: board, handpiece: setup.handpiece,
-            patient: SimulatedPatient(skinType: setup.skinType, seed: setup.seed, surface: setup.surface),
+            patient: SimulatedPatient(
+                skinType: setup.skinType, seed: setup.seed, surface: setup.surface, scars: setup.scars),
             home: (setup.homeXMM, setup.homeYMM), retractedHang: board.hangRangeMM.lowerBound,
             sensorNoiseN: setup.faults.sensorNoiseN, seed: setup.seed)
         lastQueuedPosition = (setup.homeXMM, setup.homeYMM)

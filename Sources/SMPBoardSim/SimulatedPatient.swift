@@ -59,6 +59,7 @@ public struct SimulatedPatient: Sendable {
     private let waves: [Wave]
     private let surfaceWaves: [Wave]
     private let scarPatches: [ScarPatch]
+    private let scarOutlines: [ScarOutline]
 
     private struct Wave: Sendable {
         var kx: Double
@@ -82,8 +83,10 @@ public struct SimulatedPatient: Sendable {
         }
     }
 
-    /// Draws a patient of `skinType` from `seed`.
-    public init(skinType: SkinType, seed: UInt64, surface: Surface = .curved) {
+    /// Draws a patient of `skinType` from `seed`. A scar patient's scar tissue lies inside `scars` when it names any
+    /// (the plan's scar areas); without them the patient has two or three elliptic scars drawn from the seed, which
+    /// no plan marks.
+    public init(skinType: SkinType, seed: UInt64, surface: Surface = .curved, scars: [ScarOutline] = []) {
         self.skinType = skinType
         self.seed = seed
         self.surface = surface
@@ -98,7 +101,8 @@ public struct SimulatedPatient: Sendable {
         domeCenter = (random.nextUniform(90, 110), random.nextUniform(100, 120))
         waves = (0..<4).map { _ in Self.randomWave(&random, amplitude: 0.06 / 2) }
         surfaceWaves = (0..<3).map { _ in Self.randomWave(&random, amplitude: 0.15 / 2) }
-        if skinType == .scar {
+        scarOutlines = skinType == .scar ? scars : []
+        if skinType == .scar && scars.isEmpty {
             let count = 2 + Int(random.next() % 2)
             scarPatches = (0..<count).map { _ in
                 ScarPatch(
@@ -145,7 +149,8 @@ public struct SimulatedPatient: Sendable {
     /// The tissue under a patch point.
     public func tissue(x: Double, y: Double) -> LocalTissue {
         let region = ScalpRegion.at(x: x, y: y)
-        let isScar = scarPatches.contains { $0.contains(x: x, y: y) }
+        let isScar =
+            scarPatches.contains { $0.contains(x: x, y: y) } || scarOutlines.contains { $0.contains(x: x, y: y) }
         // Scar patients have scar tissue only inside their scar patches; around them, Fitzpatrick I-III skin.
         let base = (skinType == .scar && !isScar) ? SkinType.fitzpatrick1to3.profile : skinType.profile
         var field = 1.0

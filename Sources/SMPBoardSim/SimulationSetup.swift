@@ -6,6 +6,8 @@ public struct SimulationSetup: Sendable {
     public var handpiece: HandpieceDefinition
     public var skinType: SkinType
     public var surface: SimulatedPatient.Surface
+    /// A scar patient's scar areas (``SimulatedPatient/init(skinType:seed:surface:scars:)``).
+    public var scars: [ScarOutline] = []
     /// Fixes the patient, sensor noise and every injected fault.
     public var seed: UInt64
     public var faults: FaultPlan

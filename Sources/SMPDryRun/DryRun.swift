@@ -13,6 +13,8 @@ public struct DryRunOptions: Sendable {
     public var skin: SkinType
     public var surface: SimulatedPatient.Surface = .curved
     public var seed: UInt64 = 1
+    /// A scar patient's scar areas; ``DryRun/run(_:options:progress:)`` takes the plan's when this is empty.
+    public var scars: [ScarOutline] = []
     /// `--faults` text (SMPBoardSim's fault spec).
     public var faults = ""
     public var board: BoardDefinition = .r1
@@ -114,6 +116,8 @@ public enum DryRun {
         do { plan = try FaultPlan(parsing: options.faults) } catch {
             throw DryRunError(kind: .badInput, message: "\(error)")
         }
+        var options = options
+        if options.scars.isEmpty { options.scars = ScarOutline.areas(of: result.plan) }
         let setup = simulationSetup(options: options, seed: options.seed, faults: plan)
         if let hangs = options.hangByRegion {
             do { dots = try dots.applying(hangByRegion: hangs, planFile: result.plan.file) } catch {
@@ -142,9 +146,11 @@ public enum DryRun {
     public static func simulationSetup(
         options: DryRunOptions, seed: UInt64, faults: FaultPlan = FaultPlan()
     ) -> SimulationSetup {
-        SimulationSetup(
+        var setup = SimulationSetup(
             board: options.board, handpiece: options.handpiece, skinType: options.skin, surface: options.surface,
             seed: seed, faults: faults, faultSpec: options.faults, homeXMM: 0, homeYMM: 0)
+        setup.scars = options.scars
+        return setup
     }
 
     /// Runs `dots` against the board of `setup`.

@@ -95,7 +95,8 @@ struct CalibrateCommand: ParsableCommand {
                 throw CommandFailure(.usage, "--skin \(skin): the simulator has no patient of this type")
             }
             let seed = seed ?? 1
-            let options = DryRunOptions(skin: skinType)
+            var options = DryRunOptions(skin: skinType)
+            options.scars = ScarOutline.areas(of: result.plan)
             let setup = DryRun.simulationSetup(options: options, seed: seed)
             let request = CalibrationRequest(
                 skin: profile, area: area, targetDepthMM: targetDepth, board: options.board,
